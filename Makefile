@@ -1,0 +1,74 @@
+# Tessera — two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run serve migrate demo test test-sqlite lint format worker beat bench check-deploy totp clean
+
+help:
+	@echo "make run     install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test    install and run the whole suite (PostgreSQL when reachable)"
+	@echo "make lint    ruff"
+	@echo "make worker  Celery worker      make beat  Celery beat"
+	@echo "make bench   the benchmarks under bench/"
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the dependency files change.
+$(STAMP): $(PY) pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py demo_data
+
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-sqlite: install
+	TESSERA_TEST_SQLITE=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+bench: install
+	@ls bench/*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 0; }
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	ALLOWED_HOSTS=tessera.example.com DATABASE_URL=sqlite:///tmp/check.sqlite3 \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+totp: install
+	$(PY) manage.py demo_totp
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache db.sqlite3 test.sqlite3

@@ -1,0 +1,20 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership
+
+
+class MembershipTable(tables.Table):
+    email = tables.Column(accessor="user__email", verbose_name=_("E-mail"))
+    name = tables.Column(
+        accessor="user__first_name", verbose_name=_("Name"), order_by=("user__last_name",)
+    )
+    last_login = tables.DateTimeColumn(accessor="user__last_login", verbose_name=_("Last login"))
+
+    class Meta:
+        model = Membership
+        fields = ("email", "name", "role", "is_active", "last_login", "created_at")
+        order_by = ("email",)
+
+    def render_name(self, record):
+        return record.user.get_full_name() or "—"

@@ -1,0 +1,8 @@
+"""The embedded default: one command, no services. SQLite, eager tasks, console e-mail."""
+
+from .base import *
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env("SECRET_KEY", default="local-development-only-not-a-secret")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

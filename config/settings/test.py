@@ -1,0 +1,52 @@
+"""Test settings: PostgreSQL when it is reachable (CI has it), otherwise SQLite, said clearly.
+
+`tests/conftest.py` prints which database and broker the run uses in pytest's header.
+"""
+
+import os
+import socket
+
+from .base import *
+from .base import env
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+DEBUG = False
+SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+    TEST_DATABASE_SOURCE = "DATABASE_URL"
+elif os.environ.get("TESSERA_TEST_SQLITE") != "1" and _reachable("127.0.0.1", 5432):
+    DATABASES = {"default": env.db_url_config("postgres://postgres@127.0.0.1:5432/tessera")}
+    TEST_DATABASE_SOURCE = "PostgreSQL on 127.0.0.1:5432"
+else:
+    DATABASES = {"default": env.db_url_config(f"sqlite:///{BASE_DIR / 'test.sqlite3'}")}
+    TEST_DATABASE_SOURCE = "SQLite fallback (PostgreSQL is not reachable)"
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_REDIS_AVAILABLE = _reachable("127.0.0.1", 6379) or bool(os.environ.get("TEST_REDIS_URL"))
+
+# Unit tests run tasks eagerly; the integration tests start a real worker on Redis.
+CELERY_BROKER_URL = None
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+LANGUAGE_CODE = "en"

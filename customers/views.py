@@ -1,0 +1,27 @@
+from django.shortcuts import get_object_or_404, render
+from django_tables2 import RequestConfig
+
+from accounts.access import customer_required, tenant_role_required
+from accounts.models import Role
+from customers.filters import CustomerFilter
+from customers.selectors import customer_list
+from customers.tables import CustomerTable
+
+
+@tenant_role_required(Role.ADMIN, Role.USER)
+def customer_list_view(request):
+    filterset = CustomerFilter(request.GET, queryset=customer_list(reseller=request.reseller))
+    table = CustomerTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    return render(request, "customers/customer_list.html", {"table": table, "filter": filterset})
+
+
+@tenant_role_required(Role.ADMIN, Role.USER)
+def customer_detail(request, pk: int):
+    customer = get_object_or_404(customer_list(reseller=request.reseller), pk=pk)
+    return render(request, "customers/customer_detail.html", {"customer": customer})
+
+
+@customer_required
+def portal(request):
+    return render(request, "customers/portal.html", {"customer": request.customer})

@@ -1,0 +1,52 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from resellers.models import AuditEvent, Reseller
+
+
+class StaffResellerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    status = django_filters.ChoiceFilter(choices=Reseller.Status.choices, label=_("Status"))
+    direct = django_filters.BooleanFilter(
+        field_name="parent", lookup_expr="isnull", label=_("Direct resellers only")
+    )
+
+    class Meta:
+        model = Reseller
+        fields = ["q", "status", "direct"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(legal_name__icontains=value)
+            | Q(vat_id__icontains=value)
+            | Q(contact_email__icontains=value)
+        )
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    action = django_filters.CharFilter(lookup_expr="istartswith", label=_("Action starts with"))
+    reseller = django_filters.ModelChoiceFilter(
+        queryset=Reseller.objects.order_by("name"), label=_("Reseller")
+    )
+    actor = django_filters.CharFilter(
+        field_name="actor__email", lookup_expr="icontains", label=_("Actor e-mail")
+    )
+    date_from = django_filters.DateFilter(
+        field_name="at",
+        lookup_expr="date__gte",
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        field_name="at",
+        lookup_expr="date__lte",
+        label=_("To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "reseller", "actor", "date_from", "date_to"]

@@ -1,0 +1,157 @@
+"""Demo data: an operator admin, two approved resellers (one with a sub-reseller), an Admin, a
+User and an Accountant for each, and a few customers. Running it again changes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.management.base import BaseCommand
+
+from accounts.models import Role, User
+from accounts.services import membership_add, user_create
+from customers.models import Customer
+from customers.services import customer_create
+from resellers.models import Reseller
+from resellers.services import reseller_create
+
+DEMO_PASSWORD = "tessera-demo-2026"  # noqa: S105 - printed and documented demo login
+# Demo only: the operator's TOTP secret is fixed so the README can name it.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
+OPERATOR_EMAIL = "operator@tessera.test"
+
+RESELLERS = [
+    {
+        "slug": "alpha",
+        "name": "Alpha Telecom",
+        "legal_name": "Alpha Telecom GmbH",
+        "country": "DE",
+        "currency": "EUR",
+        "vat_id": "DE136695976",
+        "address_line": "Friedrichstraße 10",
+        "postal_code": "10117",
+        "city": "Berlin",
+        "contact_phone": "+493012345678",
+        "commission_rate": Decimal("10.00"),
+        "parent": None,
+    },
+    {
+        "slug": "alpha-kiosk",
+        "name": "Alpha Kiosk Nord",
+        "legal_name": "Kiosk Nord UG",
+        "country": "DE",
+        "currency": "EUR",
+        "address_line": "Hafenstraße 3",
+        "postal_code": "20457",
+        "city": "Hamburg",
+        "contact_phone": "+494012345678",
+        "commission_rate": Decimal("8.00"),
+        "parent": "alpha",
+    },
+    {
+        "slug": "baltic",
+        "name": "Baltic Voice",
+        "legal_name": "Baltic Voice sp. z o.o.",
+        "country": "PL",
+        "currency": "PLN",
+        "vat_id": "PL5260250995",
+        "tax_id": "5260250995",
+        "address_line": "ul. Długa 5",
+        "postal_code": "80-827",
+        "city": "Gdańsk",
+        "contact_phone": "+48581234567",
+        "commission_rate": Decimal("12.50"),
+        "parent": None,
+    },
+]
+
+CUSTOMERS = {
+    "alpha": [
+        ("+491701234567", "Jonas Weber", "de", "customer@alpha.test"),
+        ("+491711234568", "Aylin Kaya", "de", None),
+        ("+436641234567", "Lena Gruber", "de", None),
+    ],
+    "alpha-kiosk": [("+491721234569", "Mehmet Demir", "de", None)],
+    "baltic": [
+        ("+48501234567", "Anna Kowalska", "pl", None),
+        ("+48601234568", "Piotr Nowak", "pl", None),
+        ("+33612345678", "Camille Martin", "fr", None),
+    ],
+}
+
+
+def _user(email: str, *, staff: bool = False, first: str = "", last: str = "") -> User:
+    existing = User.objects.filter(email=email).first()
+    if existing:
+        return existing
+    return user_create(
+        email=email,
+        password=DEMO_PASSWORD,
+        first_name=first,
+        last_name=last,
+        is_staff=staff,
+        is_superuser=staff,
+        email_verified=True,
+    )
+
+
+class Command(BaseCommand):
+    help = "Create the demo operator, resellers, users and customers (idempotent)."
+
+    def handle(self, *args, **options):
+        operator = _user(OPERATOR_EMAIL, staff=True, first="Olga", last="Operator")
+        if not Authenticator.objects.filter(user=operator, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(operator, DEMO_TOTP_SECRET)
+
+        logins = [("operator staff", OPERATOR_EMAIL, "")]
+        resellers: dict[str, Reseller] = {}
+        for spec in RESELLERS:
+            spec = dict(spec)
+            parent_slug = spec.pop("parent")
+            reseller = Reseller.objects.filter(slug=spec["slug"]).first()
+            if reseller is None:
+                reseller = reseller_create(
+                    actor=operator,
+                    contact_email=f"office@{spec['slug']}.test",
+                    parent=resellers[parent_slug] if parent_slug else None,
+                    status=Reseller.Status.APPROVED,
+                    **spec,
+                )
+            resellers[reseller.slug] = reseller
+            for role in (Role.ADMIN, Role.USER, Role.ACCOUNTANT):
+                email = f"{role.value}@{reseller.slug}.test"
+                user = _user(email)
+                if not user.memberships.filter(reseller=reseller).exists():
+                    membership_add(actor=operator, reseller=reseller, user=user, role=role)
+                logins.append((f"{reseller.name} {role.label}", email, ""))
+
+        # The parent's Admin also administers the sub-reseller: a user with two tenants.
+        parent_admin = User.objects.get(email="admin@alpha.test")
+        kiosk = resellers["alpha-kiosk"]
+        if not parent_admin.memberships.filter(reseller=kiosk).exists():
+            membership_add(actor=operator, reseller=kiosk, user=parent_admin, role=Role.ADMIN)
+
+        for slug, rows in CUSTOMERS.items():
+            for phone, name, language, login in rows:
+                if Customer.objects.filter(phone=phone).exists():
+                    continue
+                user = _user(login, first=name.split()[0]) if login else None
+                customer_create(
+                    actor=operator,
+                    reseller=resellers[slug],
+                    phone=phone,
+                    name=name,
+                    language=language,
+                    user=user,
+                )
+        logins.append(("end customer (Alpha Telecom)", "customer@alpha.test", ""))
+
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Every login uses the password:"))
+        self.stdout.write(f"    {DEMO_PASSWORD}")
+        for label, email, _ in logins:
+            self.stdout.write(f"  {label:<32} {email}")
+        self.stdout.write(
+            f"Operator two-factor secret (add it to an authenticator app): {DEMO_TOTP_SECRET}\n"
+            "or print the current code with: make totp"
+        )

@@ -1,0 +1,74 @@
+"""The navigation each person sees: built from what each view declares it allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from django.urls import NoReverseMatch, resolve, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: Promise
+    icon: str
+
+
+SECTIONS: list[tuple[Promise, list[NavItem]]] = [
+    (
+        _("Operator"),
+        [
+            NavItem("resellers:staff-dashboard", _("Overview"), "speedometer2"),
+            NavItem("resellers:staff-reseller-list", _("Resellers"), "buildings"),
+            NavItem("resellers:staff-audit-list", _("Audit log"), "journal-text"),
+        ],
+    ),
+    (
+        _("Sales Panel"),
+        [
+            NavItem("resellers:dashboard", _("Dashboard"), "house"),
+            NavItem("customers:customer-list", _("Customers"), "people"),
+            NavItem("resellers:subreseller-list", _("Sub-resellers"), "diagram-3"),
+            NavItem("accounts:member-list", _("Users"), "person-gear"),
+        ],
+    ),
+    (
+        _("My account"),
+        [NavItem("customers:portal", _("Overview"), "wallet2")],
+    ),
+]
+
+
+@cache
+def _url_and_access(url_name: str):
+    try:
+        url = reverse(url_name)
+    except NoReverseMatch:
+        return None, None
+    return url, getattr(resolve(url).func, "access", None)
+
+
+def build_navigation(request) -> list[dict]:
+    sections = []
+    path = request.path
+    for title, items in SECTIONS:
+        visible = []
+        for item in items:
+            url, access = _url_and_access(item.url_name)
+            if url is None or access is None or not access.allows(request):
+                continue
+            active = path == url or (url.count("/") > 2 and path.startswith(url))
+            visible.append({"url": url, "label": item.label, "icon": item.icon, "active": active})
+        if visible:
+            sections.append({"title": title, "items": visible})
+    return sections
+
+
+def navigation(request) -> dict:
+    """Context processor: `nav_sections` for the base layout."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"nav_sections": []}
+    return {"nav_sections": build_navigation(request)}
