@@ -1,0 +1,124 @@
+"""Browser tests: Playwright (sync API) drives Debian's chromium against `live_server`.
+
+Playwright's own browser download does not work here and is never used: the tests launch the
+system chromium at /usr/bin/chromium (CI installs the `chromium` package). Without it every
+browser test skips with the reason.
+
+Fixtures:
+- `playwright_instance`, `browser`: one per session;
+- `page`: a fresh context and page per test, desktop viewport;
+- `mobile_page`: the same on a 390x844 phone viewport;
+- `screenshot(page, name)`: writes <repo>/artifacts/screenshots/<name>.png (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an asyncio event loop in this thread (in a greenlet) for as long
+# as the Playwright instance lives, so Django sees a "running event loop" and every ORM call in
+# the test body (demo data, assertions on rows) would raise SynchronousOnlyOperation. The test
+# body is plain synchronous code and the loop never runs Django code, so the check is a false
+# alarm here. Note: this conftest is imported whenever tests/browser is collected, so the
+# variable holds for the rest of that pytest process.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = REPO_ROOT / "artifacts" / "screenshots"
+
+DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
+MOBILE_VIEWPORT = {"width": 390, "height": 844}
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"browser tests need Debian's chromium at {CHROMIUM} "
+            "(apt-get install chromium); Playwright's bundled browsers are not used"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+def _new_page(browser, **context_options):
+    context = browser.new_context(locale="en-GB", timezone_id="Europe/Berlin", **context_options)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    # Anything the browser reports as broken (JS errors, failed static files) is collected on
+    # the page so tests can assert there is none.
+    page.problems = []
+    page.on("pageerror", lambda exc: page.problems.append(f"page error: {exc}"))
+    # Console errors, except "Failed to load resource", which the response hook below reports
+    # with the URL.
+    page.on(
+        "console",
+        lambda msg: msg.type == "error"
+        and not msg.text.startswith("Failed to load resource")
+        and page.problems.append(f"console: {msg.text}"),
+    )
+    # The favicon is left out: chromium asks for /favicon.ico by itself and the app has none.
+    page.on(
+        "response",
+        lambda resp: resp.status >= 400
+        and not resp.url.endswith("/favicon.ico")
+        and page.problems.append(f"HTTP {resp.status}: {resp.url}"),
+    )
+    return context, page
+
+
+@pytest.fixture
+def page(browser) -> Iterator:
+    context, page = _new_page(browser, viewport=DESKTOP_VIEWPORT)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def mobile_page(browser) -> Iterator:
+    context, page = _new_page(
+        browser, viewport=MOBILE_VIEWPORT, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    yield page
+    context.close()
+
+
+def take_screenshot(page, name: str) -> Path:
+    """Full-page PNG at artifacts/screenshots/<name>.png; returns the path."""
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
+        raise ValueError(f"screenshot name must be a plain file name, not {name!r}")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def screenshot() -> Callable:
+    """`screenshot(page, name)` -> Path of the written PNG."""
+    return take_screenshot

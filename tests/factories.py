@@ -1,0 +1,104 @@
+"""Factories. Every factory derives its tenant from its parent, so data never mixes tenants."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from accounts.models import Membership, Role, User
+from customers.models import Customer
+from resellers.models import AuditEvent, Reseller
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = PASSWORD
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create_user(*args, **kwargs)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=True)
+
+
+class StaffFactory(UserFactory):
+    """Operator staff with TOTP enrolled (pass mfa=False for staff who have not enrolled)."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            obj.totp_secret = generate_totp_secret()
+            TOTP.activate(obj, obj.totp_secret)
+
+
+class ResellerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reseller
+
+    name = factory.Sequence(lambda n: f"Reseller {n}")
+    legal_name = factory.LazyAttribute(lambda o: f"{o.name} GmbH")
+    slug = factory.Sequence(lambda n: f"reseller-{n}")
+    country = "DE"
+    contact_email = factory.LazyAttribute(lambda o: f"office@{o.slug}.test")
+    currency = "EUR"
+    status = Reseller.Status.APPROVED
+    commission_rate = Decimal("10.00")
+
+
+class SubResellerFactory(ResellerFactory):
+    """A sub-reseller: its currency and country come from its parent."""
+
+    parent = factory.SubFactory(ResellerFactory)
+    currency = factory.SelfAttribute("parent.currency")
+    country = factory.SelfAttribute("parent.country")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    reseller = factory.SubFactory(ResellerFactory)
+    role = Role.ADMIN
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    reseller = factory.SubFactory(ResellerFactory)
+    phone = factory.Sequence(lambda n: f"+4917{n:08d}")
+    name = factory.Faker("name")
+    language = "de"
+
+
+class CustomerUserFactory(CustomerFactory):
+    """A customer who can sign in."""
+
+    user = factory.SubFactory(UserFactory)
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    reseller = factory.SubFactory(ResellerFactory)
+    action = "test.event"
+    object_type = "resellers.reseller"
+    object_id = factory.LazyAttribute(lambda o: str(o.reseller.pk))

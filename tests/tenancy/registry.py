@@ -1,0 +1,24 @@
+"""Every URL of ours that names an object, with how to build it for a tenant.
+
+A route that takes a parameter and is missing here fails tests/tenancy/test_isolation.py.
+Later issues add their URLs here (and their pages to the role matrix).
+"""
+
+from tests.tenancy.harness import ObjectUrl
+
+OBJECT_URLS: dict[str, ObjectUrl] = {
+    "customers:customer-detail": ObjectUrl(lambda w, t: {"pk": t.customer.pk}),
+    "resellers:subreseller-detail": ObjectUrl(lambda w, t: {"pk": t.child.pk}),
+    "resellers:staff-reseller-detail": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk}, audience="staff"
+    ),
+    "resellers:staff-reseller-suspend": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk},
+        method="post",
+        data={"reason": "isolation test"},
+        audience="staff",
+    ),
+    "resellers:staff-reseller-reactivate": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk}, method="post", audience="staff"
+    ),
+}
