@@ -4,12 +4,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from accounts.access import signed_in_required, tenant_role_required
 from accounts.models import Role
 from accounts.selectors import membership_list
 from accounts.tables import MembershipTable
+from config.ui import paginated
 from resellers.tenancy import SESSION_KEY
 
 
@@ -47,6 +47,5 @@ def tenant_switch(request):
 
 @tenant_role_required(Role.ADMIN)
 def member_list(request):
-    table = MembershipTable(membership_list(reseller=request.reseller))
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    table = paginated(request, MembershipTable(membership_list(reseller=request.reseller)))
     return render(request, "accounts/member_list.html", {"table": table})

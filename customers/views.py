@@ -1,8 +1,8 @@
 from django.shortcuts import get_object_or_404, render
-from django_tables2 import RequestConfig
 
 from accounts.access import customer_required, tenant_role_required
 from accounts.models import Role
+from config.ui import filtered, paginated
 from customers.filters import CustomerFilter
 from customers.selectors import customer_list
 from customers.tables import CustomerTable
@@ -11,8 +11,7 @@ from customers.tables import CustomerTable
 @tenant_role_required(Role.ADMIN, Role.USER)
 def customer_list_view(request):
     filterset = CustomerFilter(request.GET, queryset=customer_list(reseller=request.reseller))
-    table = CustomerTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    table = paginated(request, CustomerTable(filtered(filterset)))
     return render(request, "customers/customer_list.html", {"table": table, "filter": filterset})
 
 

@@ -54,4 +54,4 @@ def staff_audit_event_list() -> QuerySet[AuditEvent]:
 
 def audit_event_list(*, reseller: Reseller) -> QuerySet[AuditEvent]:
     """The audit events of one reseller."""
-    return AuditEvent.objects.filter(reseller=reseller).select_related("actor")
+    return AuditEvent.objects.filter(reseller=reseller).select_related("actor", "reseller")

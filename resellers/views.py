@@ -3,22 +3,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from accounts.access import operator_staff_required, tenant_role_required
 from accounts.models import Role
+from config.ui import filtered, paginated
 from resellers import selectors, services
 from resellers.filters import AuditEventFilter, StaffResellerFilter
 from resellers.forms import SuspendForm
 from resellers.tables import AuditEventTable, StaffResellerTable, SubResellerTable
-
-PER_PAGE = 25
-
-
-def _paginate(request, table):
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    return table
-
 
 # --- Sales Panel (the tenant) -----------------------------------------------------------------
 
@@ -35,7 +27,7 @@ def dashboard(request):
 
 @tenant_role_required(Role.ADMIN)
 def subreseller_list(request):
-    table = _paginate(
+    table = paginated(
         request, SubResellerTable(selectors.sub_reseller_list(reseller=request.reseller))
     )
     return render(request, "resellers/subreseller_list.html", {"table": table})
@@ -69,7 +61,7 @@ def staff_dashboard(request):
 @operator_staff_required
 def staff_reseller_list(request):
     filterset = StaffResellerFilter(request.GET, queryset=selectors.staff_reseller_list())
-    table = _paginate(request, StaffResellerTable(filterset.qs))
+    table = paginated(request, StaffResellerTable(filtered(filterset)))
     return render(
         request, "resellers/staff_reseller_list.html", {"table": table, "filter": filterset}
     )
@@ -133,5 +125,5 @@ def staff_reseller_reactivate(request, pk: int):
 @operator_staff_required
 def staff_audit_list(request):
     filterset = AuditEventFilter(request.GET, queryset=selectors.staff_audit_event_list())
-    table = _paginate(request, AuditEventTable(filterset.qs))
+    table = paginated(request, AuditEventTable(filtered(filterset)))
     return render(request, "resellers/staff_audit_list.html", {"table": table, "filter": filterset})

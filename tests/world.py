@@ -51,9 +51,9 @@ class World:
         client = Client()
         if role == "anonymous":
             return client
-        person = {"staff": self.staff, "staff_no_mfa": self.staff_no_mfa}.get(role) or tenant.person(
+        person = {"staff": self.staff, "staff_no_mfa": self.staff_no_mfa}.get(
             role
-        )
+        ) or tenant.person(role)
         client.force_login(person)
         return client
 

@@ -26,7 +26,7 @@ def test_one_membership_is_used_without_asking(client):
 
 
 def test_several_memberships_ask_which_reseller_first(client, two_tenant_user):
-    user, alpha, beta = two_tenant_user
+    user, _, _ = two_tenant_user
     client.force_login(user)
     assert client.get(reverse("dashboard")).headers["Location"] == reverse("accounts:tenant-choose")
     answer = client.get(reverse("resellers:dashboard"))
@@ -69,7 +69,7 @@ def test_switch_to_anything_but_an_own_reseller_is_404(client, two_tenant_user, 
 
 
 def test_a_removed_membership_is_dropped_from_the_session(client, two_tenant_user):
-    user, alpha, beta = two_tenant_user
+    user, alpha, _ = two_tenant_user
     client.force_login(user)
     client.post(reverse("accounts:tenant-switch"), {"reseller": alpha.pk})
     user.memberships.filter(reseller=alpha).update(is_active=False)

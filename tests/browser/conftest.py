@@ -70,25 +70,25 @@ def _new_page(browser, **context_options):
     context = browser.new_context(locale="en-GB", timezone_id="Europe/Berlin", **context_options)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = context.new_page()
-    # Anything the browser reports as broken (JS errors, failed static files) is collected on
-    # the page so tests can assert there is none.
-    page.problems = []
-    page.on("pageerror", lambda exc: page.problems.append(f"page error: {exc}"))
-    # Console errors, except "Failed to load resource", which the response hook below reports
-    # with the URL.
-    page.on(
-        "console",
-        lambda msg: msg.type == "error"
-        and not msg.text.startswith("Failed to load resource")
-        and page.problems.append(f"console: {msg.text}"),
-    )
-    # The favicon is left out: chromium asks for /favicon.ico by itself and the app has none.
-    page.on(
-        "response",
-        lambda resp: resp.status >= 400
-        and not resp.url.endswith("/favicon.ico")
-        and page.problems.append(f"HTTP {resp.status}: {resp.url}"),
-    )
+    # Anything the browser reports as broken (JS errors, failed requests for pages or static
+    # files) is collected in `page.problems`, so tests can assert there is none.
+    problems: list[str] = []
+
+    def on_console(msg) -> None:
+        # "Failed to load resource" repeats a failed response, which on_response reports with
+        # its URL.
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            problems.append(f"console: {msg.text}")
+
+    def on_response(resp) -> None:
+        # Chromium asks for /favicon.ico by itself and the app has none (yet): not a problem.
+        if resp.status >= 400 and not resp.url.endswith("/favicon.ico"):
+            problems.append(f"HTTP {resp.status}: {resp.url}")
+
+    page.problems = problems
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("console", on_console)
+    page.on("response", on_response)
     return context, page
 
 

@@ -57,14 +57,14 @@ def _walk(patterns, prefix: str = "", namespace: str = "", inherited: tuple = ()
             ns = namespace
             if entry.namespace:
                 ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
-            params = inherited + tuple(entry.pattern.converters) + tuple(
-                entry.pattern.regex.groupindex
+            params = (
+                inherited + tuple(entry.pattern.converters) + tuple(entry.pattern.regex.groupindex)
             )
             yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns, params)
         elif isinstance(entry, URLPattern) and entry.name:
             name = f"{namespace}:{entry.name}" if namespace else entry.name
-            params = inherited + tuple(entry.pattern.converters) + tuple(
-                entry.pattern.regex.groupindex
+            params = (
+                inherited + tuple(entry.pattern.converters) + tuple(entry.pattern.regex.groupindex)
             )
             yield name, tuple(dict.fromkeys(params)), entry.callback
 

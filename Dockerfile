@@ -1,0 +1,51 @@
+# Tessera: one image for the web process (gunicorn) and the Celery worker and beat.
+# Build: docker build -t tessera .   Run the stack: docker compose up --build (see README.md).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    WEB_CONCURRENCY=3
+
+# Shared libraries WeasyPrint loads at run time (Pango, HarfBuzz, fontconfig) and a font for PDFs.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 \
+        libpangoft2-1.0-0 \
+        libharfbuzz0b \
+        libharfbuzz-subset0 \
+        libfontconfig1 \
+        fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+# The application runs as an unprivileged user; the code itself stays owned by root.
+RUN groupadd --system --gid 1000 tessera \
+    && useradd --system --uid 1000 --gid tessera --create-home --home-dir /home/tessera tessera
+
+WORKDIR /app
+
+# Pinned dependencies first, so that code changes reuse this layer.
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
+
+COPY . .
+
+# Register the project itself, then collect static files for whitenoise. The production settings
+# need SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL to import; these dummy values exist only in this
+# build step (collectstatic does not touch the database) and are not kept in the image.
+RUN pip install --no-deps -e . \
+    && SECRET_KEY=collectstatic-build-only-not-a-secret \
+       ALLOWED_HOSTS=localhost \
+       DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
+       python manage.py collectstatic --noinput \
+    && mkdir -p /app/media /var/lib/tessera/beat \
+    && chown -R tessera:tessera /app/media /var/lib/tessera
+
+USER tessera
+
+EXPOSE 8000
+
+# Workers: WEB_CONCURRENCY (read by gunicorn). Static files are served by whitenoise.
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
