@@ -64,7 +64,7 @@ bench: install
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
-	ALLOWED_HOSTS=tessera.example.com DATABASE_URL=sqlite:///tmp/check.sqlite3 \
+	ALLOWED_HOSTS=tessera.example.com DATABASE_URL=sqlite:////tmp/tessera-check.sqlite3 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 totp: install

@@ -9,7 +9,10 @@ class MembershipTable(tables.Table):
     name = tables.Column(
         accessor="user__first_name", verbose_name=_("Name"), order_by=("user__last_name",)
     )
-    last_login = tables.DateTimeColumn(accessor="user__last_login", verbose_name=_("Last login"))
+    last_login = tables.DateTimeColumn(
+        accessor="user__last_login", verbose_name=_("Last login"), format="Y-m-d H:i"
+    )
+    created_at = tables.DateColumn(format="Y-m-d", verbose_name=_("Member since"))
 
     class Meta:
         model = Membership

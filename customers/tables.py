@@ -5,6 +5,7 @@ from customers.models import Customer
 
 class CustomerTable(tables.Table):
     phone = tables.LinkColumn("customers:customer-detail", args=[tables.A("pk")])
+    created_at = tables.DateColumn(format="Y-m-d")
 
     class Meta:
         model = Customer

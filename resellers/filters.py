@@ -9,13 +9,19 @@ from resellers.models import AuditEvent, Reseller
 class StaffResellerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(choices=Reseller.Status.choices, label=_("Status"))
-    direct = django_filters.BooleanFilter(
-        field_name="parent", lookup_expr="isnull", label=_("Direct resellers only")
+    level = django_filters.ChoiceFilter(
+        label=_("Level"),
+        method="filter_level",
+        empty_label=_("All"),
+        choices=[("direct", _("Direct resellers")), ("sub", _("Sub-resellers"))],
     )
 
     class Meta:
         model = Reseller
-        fields = ["q", "status", "direct"]
+        fields = ["q", "status", "level"]
+
+    def filter_level(self, queryset, name, value):
+        return queryset.filter(parent__isnull=(value == "direct"))
 
     def search(self, queryset, name, value):
         return queryset.filter(

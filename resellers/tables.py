@@ -9,6 +9,7 @@ class StaffResellerTable(tables.Table):
     parent = tables.Column(verbose_name=_("Parent"), empty_values=(), order_by=("parent__name",))
     customer_count = tables.Column(verbose_name=_("Customers"))
     member_count = tables.Column(verbose_name=_("Users"))
+    created_at = tables.DateColumn(format="Y-m-d")
 
     class Meta:
         model = Reseller

@@ -13,6 +13,7 @@ tenant switch.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
 
 from accounts.models import Membership
@@ -66,4 +67,8 @@ class TenantMiddleware:
         match = request.resolver_match
         if match and match.url_name in _UNBLOCKED_URL_NAMES:
             return None
-        return render(request, "resellers/reseller_blocked.html", {"blocked": reseller}, status=403)
+        context = {
+            "blocked": reseller,
+            "operator_support_email": settings.OPERATOR["support_email"],
+        }
+        return render(request, "resellers/reseller_blocked.html", context, status=403)

@@ -13,6 +13,13 @@ from tests.factories import PASSWORD, MembershipFactory, StaffFactory, UserFacto
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """E-mail is queued on commit: run what a request queued, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 LOGIN = "/accounts/login/"
 
 
@@ -32,10 +39,11 @@ def test_wrong_password_says_so_and_does_not_sign_in(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_unverified_address_must_be_confirmed_before_sign_in(client):
+def test_unverified_address_must_be_confirmed_before_sign_in(client, committed):
     user = UserFactory(verified=False)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
-    answer = client.post(LOGIN, {"login": user.email, "password": PASSWORD})
+    with committed():
+        answer = client.post(LOGIN, {"login": user.email, "password": PASSWORD})
     assert answer.status_code == 302
     assert answer.headers["Location"] == reverse("account_email_verification_sent")
     assert "_auth_user_id" not in client.session
@@ -52,9 +60,10 @@ def test_failed_logins_are_rate_limited_per_address(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_sends_a_link_that_sets_a_new_password(client):
+def test_password_reset_sends_a_link_that_sets_a_new_password(client, committed):
     user = UserFactory()
-    client.post(reverse("account_reset_password"), {"email": user.email})
+    with committed():
+        client.post(reverse("account_reset_password"), {"email": user.email})
     assert len(mail.outbox) == 1
     link = next(w for w in mail.outbox[0].body.split() if "/accounts/password/reset/key/" in w)
     answer = client.get(link, follow=True)
@@ -66,11 +75,12 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client):
     assert user.check_password(new)
 
 
-def test_sign_up_creates_a_user_and_asks_to_verify_the_address(client):
-    answer = client.post(
-        reverse("account_signup"),
-        {"email": "new@example.test", "password1": PASSWORD, "password2": PASSWORD},
-    )
+def test_sign_up_creates_a_user_and_asks_to_verify_the_address(client, committed):
+    with committed():
+        answer = client.post(
+            reverse("account_signup"),
+            {"email": "new@example.test", "password1": PASSWORD, "password2": PASSWORD},
+        )
     assert answer.status_code == 302
     user = User.objects.get(email="new@example.test")
     assert not EmailAddress.objects.get(user=user).verified

@@ -24,9 +24,8 @@ import pytest
 # as the Playwright instance lives, so Django sees a "running event loop" and every ORM call in
 # the test body (demo data, assertions on rows) would raise SynchronousOnlyOperation. The test
 # body is plain synchronous code and the loop never runs Django code, so the check is a false
-# alarm here. Note: this conftest is imported whenever tests/browser is collected, so the
-# variable holds for the rest of that pytest process.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# alarm here. It is set while Playwright runs (the fixture below) and removed afterwards, so
+# the rest of the suite keeps Django's async-safety check.
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,7 +43,7 @@ MOBILE_VIEWPORT = {"width": 390, "height": 844}
 DEFAULT_TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_instance():
     if not CHROMIUM.exists():
         pytest.skip(
@@ -53,11 +52,15 @@ def playwright_instance():
         )
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        yield playwright
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -81,8 +84,7 @@ def _new_page(browser, **context_options):
             problems.append(f"console: {msg.text}")
 
     def on_response(resp) -> None:
-        # Chromium asks for /favicon.ico by itself and the app has none (yet): not a problem.
-        if resp.status >= 400 and not resp.url.endswith("/favicon.ico"):
+        if resp.status >= 400:
             problems.append(f"HTTP {resp.status}: {resp.url}")
 
     page.problems = problems

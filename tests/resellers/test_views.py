@@ -25,6 +25,7 @@ def test_a_suspended_resellers_users_see_why_and_can_do_nothing_else(world):
         assert answer.status_code == 403
         page = answer.content.decode()
         assert "is suspended" in page and "KYC review" in page
+        assert "support@tessera.localhost" in page
     detail = reverse("customers:customer-detail", kwargs={"pk": world.a.customer.pk})
     assert client.get(detail).status_code == 403
     # Signing out still works; tenant B is untouched.
@@ -62,8 +63,12 @@ def test_staff_reseller_list_filters_by_status_and_search(world):
     assert "Zeta Mobile" in page and "Tenant A" not in page
     page = client.get(url, {"q": "tenant a"}).content.decode()
     assert "Tenant A" in page and "Zeta Mobile" not in page
-    page = client.get(url, {"direct": "false"}).content.decode()
+    page = client.get(url, {"level": "sub"}).content.decode()
     assert "Tenant A child" in page and "Zeta Mobile" not in page
+    page = client.get(url, {"level": "direct"}).content.decode()
+    assert "Tenant A child" not in page and "Zeta Mobile" in page
+    page = client.get(url, {"level": "bogus"}).content.decode()
+    assert "Select a valid choice" in page and "Zeta Mobile" not in page
 
 
 def test_audit_log_filters_by_action_reseller_actor_and_date(world):

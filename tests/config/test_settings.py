@@ -1,0 +1,112 @@
+"""Settings from the environment: the embedded default, and production's deploy check."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup();"
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'],"
+    " 'name': str(settings.DATABASES['default']['NAME']),"
+    " 'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL,"
+    " 'debug': settings.DEBUG, 'country': settings.OPERATOR['country'],"
+    " 'vat': str(settings.OPERATOR['vat_rate'])}))"
+)
+
+
+def _clean_env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_"))}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.update(extra)
+    return env
+
+
+def _probe(**env) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=_clean_env(**env),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_embedded_default_is_sqlite_with_eager_tasks():
+    got = _probe(DJANGO_SETTINGS_MODULE="config.settings.local")
+    assert got["engine"] == "django.db.backends.sqlite3"
+    assert got["name"].endswith("db.sqlite3")
+    assert got["eager"] is True and got["broker"] is None
+    assert (got["country"], got["vat"]) == ("DE", "19.00")
+
+
+def test_database_and_broker_come_from_the_environment():
+    got = _probe(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DATABASE_URL="postgres://u:p@db.internal:5432/tessera",
+        CELERY_BROKER_URL="redis://cache.internal:6379/0",
+        OPERATOR_COUNTRY="AT",
+        OPERATOR_VAT_RATE="20.00",
+    )
+    assert got["engine"] == "django.db.backends.postgresql"
+    assert got["name"] == "tessera"
+    assert got["eager"] is False and got["broker"] == "redis://cache.internal:6379/0"
+    assert (got["country"], got["vat"]) == ("AT", "20.00")
+
+
+def test_production_check_deploy_prints_no_warnings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_clean_env(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            SECRET_KEY="k" * 20 + "-production-test-secret-with-enough-entropy-9f8e7d6c5b4a",
+            ALLOWED_HOSTS="portal.example.com",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=_clean_env(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            ALLOWED_HOSTS="portal.example.com",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_static_files_collect_with_hashed_names(tmp_path):
+    """whitenoise's manifest storage fails on a missing file referenced by CSS or JS."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env=_clean_env(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            SECRET_KEY="collectstatic-test-secret-key-with-enough-length-0123456789",
+            ALLOWED_HOSTS="portal.example.com",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'static.sqlite3'}",
+            STATIC_ROOT=str(tmp_path / "static"),
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "static" / "staticfiles.json").exists()
