@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run serve migrate demo test test-sqlite lint format worker beat bench check-deploy totp clean
+.PHONY: help install run migrate demo test test-sqlite lint format worker beat bench bench-pages check-deploy totp clean
 
 help:
 	@echo "make run     install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -58,9 +58,10 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
 
-bench: install
-	@ls bench/*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 0; }
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+bench: bench-pages
+
+bench-pages: install
+	$(PY) bench/pages.py
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \

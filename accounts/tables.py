@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
+from config.ui import DateTimeText
 
 
 class MembershipTable(tables.Table):
@@ -9,10 +10,10 @@ class MembershipTable(tables.Table):
     name = tables.Column(
         accessor="user__first_name", verbose_name=_("Name"), order_by=("user__last_name",)
     )
-    last_login = tables.DateTimeColumn(
+    last_login = DateTimeText(
         accessor="user__last_login", verbose_name=_("Last login"), format="Y-m-d H:i"
     )
-    created_at = tables.DateColumn(format="Y-m-d", verbose_name=_("Member since"))
+    created_at = DateTimeText(format="Y-m-d", verbose_name=_("Member since"))
 
     class Meta:
         model = Membership

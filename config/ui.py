@@ -1,6 +1,11 @@
 """Small helpers every list page uses: filtering that shows its errors, and pagination."""
 
+from datetime import datetime
+
+import django_tables2 as tables
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
 from django_filters import FilterSet
 from django_tables2 import RequestConfig, Table
 
@@ -17,3 +22,17 @@ def filtered(filterset: FilterSet) -> QuerySet:
 def paginated(request, table: Table, per_page: int = PER_PAGE) -> Table:
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     return table
+
+
+class DateTimeText(tables.Column):
+    """A date or time cell formatted in Python: tables2's DateColumn renders a template per
+    cell, which is most of a list page's time (bench/pages.py)."""
+
+    def __init__(self, *args, format: str = "Y-m-d", **kwargs):
+        self.format = format
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        if isinstance(value, datetime):
+            value = timezone.localtime(value)
+        return date_format(value, self.format)

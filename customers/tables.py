@@ -1,11 +1,12 @@
 import django_tables2 as tables
 
+from config.ui import DateTimeText
 from customers.models import Customer
 
 
 class CustomerTable(tables.Table):
     phone = tables.LinkColumn("customers:customer-detail", args=[tables.A("pk")])
-    created_at = tables.DateColumn(format="Y-m-d")
+    created_at = DateTimeText(format="Y-m-d")
 
     class Meta:
         model = Customer

@@ -34,8 +34,8 @@ class StaffResellerFilter(django_filters.FilterSet):
 
 class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(lookup_expr="istartswith", label=_("Action starts with"))
-    reseller = django_filters.ModelChoiceFilter(
-        queryset=Reseller.objects.order_by("name"), label=_("Reseller")
+    reseller = django_filters.CharFilter(
+        field_name="reseller__name", lookup_expr="icontains", label=_("Reseller")
     )
     actor = django_filters.CharFilter(
         field_name="actor__email", lookup_expr="icontains", label=_("Actor e-mail")

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
+from accounts.models import Membership
+from customers.models import Customer
 from resellers.models import AuditEvent, Reseller
+
+
+def _count_of(model, field: str = "reseller") -> Coalesce:
+    """A correlated COUNT(*) per reseller: one index lookup a row, no fan-out join."""
+    counted = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def sub_reseller_list(*, reseller: Reseller) -> QuerySet[Reseller]:
     """The direct sub-resellers of a reseller."""
-    return Reseller.objects.children_of(reseller).annotate(
-        customer_count=Count("customers", distinct=True)
-    )
+    return Reseller.objects.children_of(reseller).annotate(customer_count=_count_of(Customer))
 
 
 def reseller_dashboard_counts(*, reseller: Reseller) -> dict[str, int]:
     row = (
         Reseller.objects.filter(pk=reseller.pk)
         .annotate(
-            customers_n=Count("customers", distinct=True),
-            children_n=Count("children", distinct=True),
-            members_n=Count("memberships", distinct=True),
+            customers_n=_count_of(Customer),
+            children_n=_count_of(Reseller, "parent"),
+            members_n=_count_of(Membership),
         )
         .values("customers_n", "children_n", "members_n")
         .get()
@@ -35,8 +48,7 @@ def reseller_dashboard_counts(*, reseller: Reseller) -> dict[str, int]:
 def staff_reseller_list() -> QuerySet[Reseller]:
     """Every reseller, for operator staff."""
     return Reseller.objects.select_related("parent").annotate(
-        customer_count=Count("customers", distinct=True),
-        member_count=Count("memberships", distinct=True),
+        customer_count=_count_of(Customer), member_count=_count_of(Membership)
     )
 
 

@@ -1,15 +1,18 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from config.ui import DateTimeText
 from resellers.models import AuditEvent, Reseller
 
 
 class StaffResellerTable(tables.Table):
     name = tables.LinkColumn("resellers:staff-reseller-detail", args=[tables.A("pk")])
     parent = tables.Column(verbose_name=_("Parent"), empty_values=(), order_by=("parent__name",))
+    country = tables.Column(accessor="country__name", order_by=("country",))
+    currency = tables.Column(order_by=("currency",))
     customer_count = tables.Column(verbose_name=_("Customers"))
     member_count = tables.Column(verbose_name=_("Users"))
-    created_at = tables.DateColumn(format="Y-m-d")
+    created_at = DateTimeText(format="Y-m-d")
 
     class Meta:
         model = Reseller
@@ -33,6 +36,7 @@ class StaffResellerTable(tables.Table):
 
 class SubResellerTable(tables.Table):
     name = tables.LinkColumn("resellers:subreseller-detail", args=[tables.A("pk")])
+    country = tables.Column(accessor="country__name", order_by=("country",))
     customer_count = tables.Column(verbose_name=_("Customers"))
 
     class Meta:
@@ -42,7 +46,7 @@ class SubResellerTable(tables.Table):
 
 
 class AuditEventTable(tables.Table):
-    at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    at = DateTimeText(format="Y-m-d H:i:s")
     actor = tables.Column(order_by=("actor__email",))
     reseller = tables.Column(order_by=("reseller__name",))
     data = tables.JSONColumn(orderable=False)

@@ -1,0 +1,40 @@
+import io
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core.management import call_command
+
+from accounts.models import Membership, Role, User
+from customers.models import Customer
+from resellers.models import AuditEvent, Reseller
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return tuple(
+        model.objects.count()
+        for model in (User, Reseller, Membership, Customer, AuditEvent, Authenticator)
+    )
+
+
+def test_demo_data_creates_the_documented_world_and_is_idempotent():
+    out = io.StringIO()
+    call_command("demo_data", stdout=out)
+    first = _counts()
+    call_command("demo_data", stdout=io.StringIO())
+    assert _counts() == first
+
+    operator = User.objects.get(email="operator@tessera.test")
+    assert operator.is_staff and Authenticator.objects.filter(user=operator).exists()
+    direct = Reseller.objects.filter(parent=None, status=Reseller.Status.APPROVED)
+    assert set(direct.values_list("slug", flat=True)) == {"alpha", "baltic"}
+    assert Reseller.objects.get(slug="alpha-kiosk").parent.slug == "alpha"
+    for reseller in Reseller.objects.all():
+        roles = set(reseller.memberships.values_list("role", flat=True))
+        assert roles == {Role.ADMIN, Role.USER, Role.ACCOUNTANT}
+        assert reseller.customers.exists()
+    assert User.objects.get(email="admin@alpha.test").memberships.count() == 2
+    assert Customer.objects.get(user__email="customer@alpha.test").reseller.slug == "alpha"
+    text = out.getvalue()
+    assert "tessera-demo-2026" in text and "admin@baltic.test" in text
