@@ -17,6 +17,14 @@ def pytest_report_header(config):
     ]
 
 
+def pytest_terminal_summary(terminalreporter):
+    if connection.vendor != "postgresql":
+        terminalreporter.write_line(
+            f"NOTE: this run used {settings.TEST_DATABASE_SOURCE}; PostgreSQL-only tests skipped.",
+            yellow=True,
+        )
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: it is not reachable on 127.0.0.1:5432, this run uses SQLite")

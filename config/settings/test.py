@@ -30,7 +30,11 @@ elif os.environ.get("TESSERA_TEST_SQLITE") != "1" and _reachable("127.0.0.1", 54
     TEST_DATABASE_SOURCE = "PostgreSQL on 127.0.0.1:5432"
 else:
     DATABASES = {"default": env.db_url_config(f"sqlite:///{BASE_DIR / 'test.sqlite3'}")}
-    TEST_DATABASE_SOURCE = "SQLite fallback (PostgreSQL is not reachable)"
+    TEST_DATABASE_SOURCE = (
+        "SQLite, as asked by TESSERA_TEST_SQLITE=1"
+        if os.environ.get("TESSERA_TEST_SQLITE") == "1"
+        else "SQLite FALLBACK: PostgreSQL is not reachable on 127.0.0.1:5432"
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
