@@ -7,7 +7,9 @@ from customers.models import Customer
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Phone or name"), method="search")
-    status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(
+        choices=Customer.Status.choices, label=_("Status"), empty_label=_("Any")
+    )
 
     class Meta:
         model = Customer

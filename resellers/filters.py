@@ -8,7 +8,9 @@ from resellers.models import AuditEvent, Reseller
 
 class StaffResellerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    status = django_filters.ChoiceFilter(choices=Reseller.Status.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(
+        choices=Reseller.Status.choices, label=_("Status"), empty_label=_("Any")
+    )
     level = django_filters.ChoiceFilter(
         label=_("Level"),
         method="filter_level",
