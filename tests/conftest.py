@@ -6,7 +6,46 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from ledger.verify import ledger_verify
 from tests.world import World, build_world
+
+
+def _uses_database(request) -> str | None:
+    names = request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in names or "live_server" in names:
+        return "transactional_db"
+    if marker is not None and marker.kwargs.get("transaction"):
+        return "transactional_db"
+    if "db" in names or marker is not None:
+        return "db"
+    return None
+
+
+def _assert_clean(when: str) -> None:
+    report = ledger_verify()
+    broken = {rule: rows for rule, rows in report.violations.items() if rows}
+    assert not broken, f"ledger_verify {when}: {broken}"
+
+
+@pytest.fixture(autouse=True)
+def _ledger_stays_clean(request):
+    """After every test that used the database, before its data is rolled back or flushed,
+    the ledger must still pass every rule of ledger_verify."""
+    database = _uses_database(request)
+    if database is None or request.node.get_closest_marker("ledger_broken_on_purpose"):
+        yield
+        return
+    request.getfixturevalue(database)
+    yield
+    _assert_clean(f"after {request.node.nodeid}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ledger_clean_at_the_end(django_db_setup, django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        _assert_clean("at the end of the test session")
 
 
 def pytest_report_header(config):

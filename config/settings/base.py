@@ -226,3 +226,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# --- Ledger -----------------------------------------------------------------------------------
+# Operator accounts are split into this many rows per kind and currency (see ledger/services.py).
+LEDGER_OPERATOR_SHARDS = env.int("LEDGER_OPERATOR_SHARDS", default=16)
+# Key of the entries' digests, which ledger_verify recomputes. Never change it once money moved.
+LEDGER_DIGEST_KEY = env("LEDGER_DIGEST_KEY", default="tessera-ledger")

@@ -1,0 +1,52 @@
+"""The one place money is rounded.
+
+Ledger amounts keep 4 decimal places (`to_ledger`); invoices round to the currency's minor
+unit, half-up (`to_minor_unit`). Floats are refused: money is `Decimal` or an exact string.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from moneyed import get_currency
+
+LEDGER_PLACES = Decimal("0.0001")
+
+
+class InvalidAmount(ValueError):
+    """The value is not an exact, finite amount of money."""
+
+
+def as_decimal(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, float):
+        raise InvalidAmount("floats are not money; pass a Decimal or a string")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise InvalidAmount(f"not an amount: {value!r}") from exc
+    if not amount.is_finite():
+        raise InvalidAmount(f"not a finite amount: {value!r}")
+    return amount
+
+
+def to_ledger(value: Decimal | int | str) -> Decimal:
+    """An amount with the ledger's 4 decimal places, rounded half-up."""
+    return as_decimal(value).quantize(LEDGER_PLACES, rounding=ROUND_HALF_UP)
+
+
+def to_minor_unit(value: Decimal | int | str, currency: str) -> Decimal:
+    """An amount rounded half-up to the currency's minor unit (2 places for EUR, 0 for JPY)."""
+    exponent = Decimal(1).scaleb(-_minor_digits(currency))
+    return as_decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def _minor_digits(currency: str) -> int:
+    try:
+        sub_unit = get_currency(currency).sub_unit
+    except Exception as exc:
+        raise InvalidAmount(f"unknown currency {currency!r}") from exc
+    digits = 0
+    while sub_unit >= 10:
+        sub_unit //= 10
+        digits += 1
+    return digits

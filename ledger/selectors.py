@@ -1,0 +1,84 @@
+"""Reads on the ledger. Tenant reads take the reseller first; staff reads say so."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
+
+
+def account_balance(*, account: LedgerAccount) -> Decimal:
+    return LedgerAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
+
+
+def operator_balance(*, kind: str, currency: str) -> Decimal:
+    """An operator account's balance: the sum over its shards."""
+    total = LedgerAccount.objects.filter(
+        owner_type=LedgerAccount.OwnerType.OPERATOR, kind=kind, currency=currency
+    ).aggregate(total=Sum("balance"))["total"]
+    return total or Decimal(0)
+
+
+def reseller_accounts(*, reseller) -> QuerySet[LedgerAccount]:
+    """The reseller's own accounts (sales credit, commission, pending, receipts)."""
+    return LedgerAccount.objects.filter(
+        owner_type=LedgerAccount.OwnerType.RESELLER, reseller=reseller
+    )
+
+
+def account_statement(
+    *,
+    account: LedgerAccount,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[LedgerEntry]:
+    """Entries of one account in id order with their running balance (`balance_after`),
+    keyset-paginated: pass the last entry's id as `after_id` for the next page."""
+    entries = LedgerEntry.objects.filter(account=account).select_related("transaction")
+    if start is not None:
+        entries = entries.filter(transaction__created_at__gte=start)
+    if end is not None:
+        entries = entries.filter(transaction__created_at__lt=end)
+    if after_id is not None:
+        entries = entries.filter(id__gt=after_id)
+    return list(entries.order_by("id")[:limit])
+
+
+def reseller_totals_by_kind(
+    *, reseller, start: dt.datetime, end: dt.datetime
+) -> dict[tuple[str, str], Decimal]:
+    """Sum of the reseller's own entries per (transaction kind, account kind) in [start, end)."""
+    rows = (
+        LedgerEntry.objects.filter(
+            account__owner_type=LedgerAccount.OwnerType.RESELLER,
+            account__reseller=reseller,
+            transaction__created_at__gte=start,
+            transaction__created_at__lt=end,
+        )
+        .values("transaction__kind", "account__kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {(r["transaction__kind"], r["account__kind"]): r["total"] for r in rows}
+
+
+def staff_transaction_list() -> QuerySet[LedgerTransaction]:
+    """Every transaction, newest first, for operator staff."""
+    return LedgerTransaction.objects.select_related("reseller", "actor", "reverses").order_by(
+        "-id"
+    )
+
+
+def staff_transaction_entries(*, transaction: LedgerTransaction) -> QuerySet[LedgerEntry]:
+    return transaction.entries.select_related(
+        "account", "account__reseller", "account__customer"
+    ).order_by("id")
+
+
+def transactions_touching(*, account_id: int) -> Q:
+    return Q(entries__account_id=account_id)
