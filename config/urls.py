@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("resellers.urls")),
     path("", include("customers.urls")),
+    path("", include("ledger.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

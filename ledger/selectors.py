@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
@@ -68,9 +69,25 @@ def reseller_totals_by_kind(
 
 
 def staff_transaction_list() -> QuerySet[LedgerTransaction]:
-    """Every transaction, newest first, for operator staff."""
-    return LedgerTransaction.objects.select_related("reseller", "actor", "reverses").order_by(
-        "-id"
+    """Every transaction, newest first, for operator staff, with its volume (the sum of its
+    credits) and the reversal that undid it, if any."""
+    credits = (
+        LedgerEntry.objects.filter(transaction=OuterRef("pk"), amount__gt=0)
+        .order_by()
+        .values("transaction")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        LedgerTransaction.objects.select_related("reseller", "actor")
+        .annotate(
+            volume=Coalesce(
+                Subquery(credits, output_field=DecimalField(max_digits=18, decimal_places=4)),
+                Decimal(0),
+            ),
+            reversed_by_pk=F("reversed_by__id"),
+        )
+        .order_by("-id")
     )
 
 
@@ -80,5 +97,5 @@ def staff_transaction_entries(*, transaction: LedgerTransaction) -> QuerySet[Led
     ).order_by("id")
 
 
-def transactions_touching(*, account_id: int) -> Q:
-    return Q(entries__account_id=account_id)
+def staff_account_get(*, pk: int) -> LedgerAccount:
+    return LedgerAccount.objects.select_related("reseller", "customer").get(pk=pk)

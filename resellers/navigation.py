@@ -23,6 +23,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
         [
             NavItem("resellers:staff-dashboard", _("Overview"), "speedometer2"),
             NavItem("resellers:staff-reseller-list", _("Resellers"), "buildings"),
+            NavItem("ledger:staff-transaction-list", _("Ledger"), "journal-check"),
             NavItem("resellers:staff-audit-list", _("Audit log"), "journal-text"),
         ],
     ),

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from uuid import uuid4
 
 from django.test import Client
 
 from accounts.models import Role, User
 from customers.models import Customer
+from ledger.models import LedgerAccount, LedgerTransaction
+from ledger.services import OperatorAccount, ledger_post, reseller_account
 from resellers.models import Reseller
 from tests.factories import (
     CustomerUserFactory,
@@ -28,6 +32,8 @@ class Tenant:
     accountant: User
     customer: Customer
     child: Reseller
+    sales_credit: LedgerAccount
+    topup: LedgerTransaction
 
     def person(self, role: str) -> User | None:
         return {
@@ -58,9 +64,30 @@ class World:
         return client
 
 
+def fund(reseller: Reseller, net: str = "100.00", vat: str = "19.00") -> LedgerTransaction:
+    """A PayPal top-up as in the brief: Dr clearing / Cr sales credit / Cr VAT payable."""
+    gross = str(Decimal(net) + Decimal(vat))
+    return ledger_post(
+        kind=LedgerTransaction.Kind.TOPUP,
+        currency=str(reseller.currency),
+        legs=[
+            (OperatorAccount(LedgerAccount.Kind.CLEARING_PAYPAL), "-" + gross),
+            (reseller_account(reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT), net),
+            (OperatorAccount(LedgerAccount.Kind.VAT_PAYABLE), vat),
+        ],
+        idempotency_key=f"test-topup-{uuid4()}",
+        scope=f"reseller:{reseller.pk}",
+        reseller=reseller,
+        memo="PayPal top-up",
+    )
+
+
 def build_tenant(label: str) -> Tenant:
     reseller = ResellerFactory(name=f"Tenant {label}")
+    topup = fund(reseller)
     return Tenant(
+        sales_credit=reseller_account(reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT),
+        topup=topup,
         reseller=reseller,
         admin=MembershipFactory(reseller=reseller, role=Role.ADMIN).user,
         user=MembershipFactory(reseller=reseller, role=Role.USER).user,

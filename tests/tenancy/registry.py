@@ -21,4 +21,14 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "resellers:staff-reseller-reactivate": ObjectUrl(
         lambda w, t: {"pk": t.reseller.pk}, method="post", audience="staff"
     ),
+    "ledger:staff-transaction-detail": ObjectUrl(lambda w, t: {"pk": t.topup.pk}, audience="staff"),
+    "ledger:staff-transaction-reverse": ObjectUrl(
+        lambda w, t: {"pk": t.topup.pk},
+        method="post",
+        data={"reason": "isolation test"},
+        audience="staff",
+    ),
+    "ledger:staff-account-statement": ObjectUrl(
+        lambda w, t: {"pk": t.sales_credit.pk}, audience="staff"
+    ),
 }

@@ -38,6 +38,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "resellers:staff-reseller-suspend": STAFF,
     "resellers:staff-reseller-reactivate": STAFF,
     "resellers:staff-audit-list": STAFF,
+    "ledger:staff-transaction-list": STAFF,
+    "ledger:staff-transaction-detail": STAFF,
+    "ledger:staff-transaction-reverse": STAFF,
+    "ledger:staff-account-statement": STAFF,
 }
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from ledger import views
+
+app_name = "ledger"
+
+urlpatterns = [
+    path("staff/ledger/", views.staff_transaction_list, name="staff-transaction-list"),
+    path("staff/ledger/<int:pk>/", views.staff_transaction_detail, name="staff-transaction-detail"),
+    path(
+        "staff/ledger/<int:pk>/reverse/",
+        views.staff_transaction_reverse,
+        name="staff-transaction-reverse",
+    ),
+    path(
+        "staff/ledger/accounts/<int:pk>/",
+        views.staff_account_statement,
+        name="staff-account-statement",
+    ),
+]
