@@ -13,7 +13,7 @@ class StaffTransactionTable(tables.Table):
     )
     created_at = DateTimeText(format="Y-m-d H:i:s")
     reseller = tables.Column(order_by=("reseller__name",))
-    volume = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "text-end"}})
+    volume = tables.Column(verbose_name=_("Volume (credits)"), attrs={"td": {"class": "text-end"}})
     reversed = tables.Column(verbose_name=_("Reversed"), accessor="pk", orderable=False)
 
     class Meta:

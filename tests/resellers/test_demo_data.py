@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from accounts.models import Membership, Role, User
 from customers.models import Customer
+from ledger.models import LedgerTransaction
 from resellers.models import AuditEvent, Reseller
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +15,15 @@ pytestmark = pytest.mark.django_db
 def _counts():
     return tuple(
         model.objects.count()
-        for model in (User, Reseller, Membership, Customer, AuditEvent, Authenticator)
+        for model in (
+            User,
+            Reseller,
+            Membership,
+            Customer,
+            AuditEvent,
+            Authenticator,
+            LedgerTransaction,
+        )
     )
 
 
@@ -36,5 +45,7 @@ def test_demo_data_creates_the_documented_world_and_is_idempotent():
         assert reseller.customers.exists()
     assert User.objects.get(email="admin@alpha.test").memberships.count() == 2
     assert Customer.objects.get(user__email="customer@alpha.test").reseller.slug == "alpha"
+    assert LedgerTransaction.objects.filter(kind="topup").count() == 3
+    assert LedgerTransaction.objects.filter(kind="recharge").count() == Customer.objects.count()
     text = out.getvalue()
     assert "tessera-demo-2026" in text and "admin@baltic.test" in text

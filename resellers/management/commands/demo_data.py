@@ -13,8 +13,12 @@ from accounts.models import Role, User
 from accounts.services import membership_add, user_create
 from customers.models import Customer
 from customers.services import customer_create
+from ledger.models import LedgerAccount, LedgerTransaction
+from ledger.services import OperatorAccount, customer_account, ledger_post, reseller_account
 from resellers.models import Reseller
 from resellers.services import reseller_create
+
+Kind = LedgerAccount.Kind
 
 DEMO_PASSWORD = "tessera-demo-2026"  # noqa: S105 - printed and documented demo login
 # Demo only: the operator's TOTP secret is fixed so the README can name it.
@@ -96,6 +100,45 @@ def _user(email: str, *, staff: bool = False, first: str = "", last: str = "") -
     )
 
 
+def _demo_money(reseller: Reseller) -> None:
+    """A PayPal top-up and a recharge per customer, with commission (idempotent keys)."""
+    currency = str(reseller.currency)
+    scope = f"reseller:{reseller.pk}"
+    sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
+    net = Decimal("500.00")
+    vat = net * Decimal("0.19") if reseller.country.code == "DE" else Decimal(0)
+    legs = [(OperatorAccount(Kind.CLEARING_PAYPAL), -(net + vat)), (sales, net)]
+    if vat:
+        legs.append((OperatorAccount(Kind.VAT_PAYABLE), vat))
+    ledger_post(
+        kind=LedgerTransaction.Kind.TOPUP,
+        currency=currency,
+        legs=legs,
+        idempotency_key="demo-topup",
+        scope=scope,
+        reseller=reseller,
+        memo="PayPal top-up (demo)",
+    )
+    rate = reseller.commission_rate / 100
+    for n, customer in enumerate(reseller.customers.order_by("pk"), start=1):
+        amount = Decimal(10 * n)
+        commission = amount * rate
+        ledger_post(
+            kind=LedgerTransaction.Kind.RECHARGE,
+            currency=currency,
+            legs=[
+                (sales, -amount),
+                (customer_account(customer=customer), amount),
+                (OperatorAccount(Kind.COMMISSION_EXPENSE), -commission),
+                (reseller_account(reseller=reseller, kind=Kind.COMMISSION), commission),
+            ],
+            idempotency_key=f"demo-recharge-{customer.phone}",
+            scope=scope,
+            reseller=reseller,
+            memo=f"Recharge {customer.phone} (demo)",
+        )
+
+
 class Command(BaseCommand):
     help = "Create the demo operator, resellers, users and customers (idempotent)."
 
@@ -146,6 +189,8 @@ class Command(BaseCommand):
                     user=user,
                 )
         logins.append(("end customer (Alpha Telecom)", "customer@alpha.test", ""))
+        for reseller in resellers.values():
+            _demo_money(reseller)
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Every login uses the password:"))
         self.stdout.write(f"    {DEMO_PASSWORD}")
