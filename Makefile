@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run migrate demo test test-sqlite lint format worker beat bench bench-pages check-deploy totp clean
+.PHONY: help install run migrate demo test test-sqlite lint format worker beat bench bench-pages bench-ledger check-deploy totp clean
 
 help:
 	@echo "make run     install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -58,10 +58,13 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
 
-bench: bench-pages
+bench: bench-pages bench-ledger
 
 bench-pages: install
 	$(PY) bench/pages.py
+
+bench-ledger: install
+	$(PY) bench/ledger.py
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
