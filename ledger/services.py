@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledger.money import to_ledger
@@ -210,79 +211,228 @@ def ledger_post(
         if isinstance(target, OperatorAccount) and target.kind not in OPERATOR_KINDS:
             raise ValueError(f"{target.kind} is not an operator account kind")
     request_hash = _request_hash(kind, currency, legs, memo, reverses.pk if reverses else None)
+    posting = _Posting(
+        kind=kind,
+        currency=currency,
+        legs=legs,
+        scope=scope,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        memo=memo,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
+        reseller=reseller,
+        metadata=metadata or {},
+        reverses=reverses,
+    )
+    if connection.vendor == "postgresql":
+        try:
+            return _post_postgresql(posting)
+        except _StaleShardCache:
+            _SHARD_IDS.clear()  # a cached shard was rolled back (tests do): look them up again
+            return _post_postgresql(posting)
+    return _post_orm(posting)
 
+
+@dataclass(frozen=True)
+class _Posting:
+    kind: str
+    currency: str
+    legs: list[tuple[Target, Decimal]]
+    scope: str
+    idempotency_key: str
+    request_hash: str
+    memo: str
+    actor_id: int | None
+    reseller: object
+    metadata: dict
+    reverses: LedgerTransaction | None
+
+    def deltas(self, shard_id) -> dict[int, Decimal]:
+        """Net amount per account id, in id order (the lock order)."""
+        shard = shard_for(f"{self.scope}:{self.idempotency_key}")
+        deltas: dict[int, Decimal] = defaultdict(Decimal)
+        for target, amount in self.legs:
+            if isinstance(target, OperatorAccount):
+                deltas[shard_id(kind=target.kind, currency=self.currency, shard=shard)] += amount
+            else:
+                deltas[target.pk] += amount
+        deltas = {pk: d for pk, d in sorted(deltas.items()) if d != 0}
+        if len(deltas) < 2:
+            raise UnbalancedTransaction("The entries cancel out on the same account.")
+        return deltas
+
+    def unsaved_transaction(self, pk=None) -> LedgerTransaction:
+        return LedgerTransaction(
+            pk=pk,
+            kind=self.kind,
+            currency=self.currency,
+            memo=self.memo,
+            actor_id=self.actor_id,
+            reseller=self.reseller,
+            idempotency_scope=self.scope,
+            idempotency_key=self.idempotency_key,
+            request_hash=self.request_hash,
+            reverses=self.reverses,
+            metadata=self.metadata,
+        )
+
+    def entry_row(self, txn_id: int, account_id: int, amount, balance_after) -> tuple:
+        text = digest_text(
+            transaction_id=txn_id,
+            kind=self.kind,
+            currency=self.currency,
+            account_id=account_id,
+            amount=amount,
+            balance_after=balance_after,
+        )
+        return account_id, amount, balance_after, entry_digest(text)
+
+
+def _insufficient_or_mismatch(posting: _Posting, deltas, moved: set[int]) -> LedgerError:
+    """The error for the accounts a posting could not move."""
+    for account in LedgerAccount.objects.filter(pk__in=deltas).exclude(pk__in=moved):
+        if account.currency != posting.currency:
+            return CurrencyMismatch(
+                f"Account {account} is in {account.currency}, "
+                f"the transaction in {posting.currency}."
+            )
+        if account.lower_limit is None:
+            continue  # not refused by a limit: it was not visible to us (see _StaleShardCache)
+        delta = deltas[account.pk]
+        return InsufficientFunds(account, account.balance - account.lower_limit, -delta)
+    return _StaleShardCache()
+
+
+def _post_orm(posting: _Posting) -> LedgerTransaction:
+    """The portable path (SQLite): the ORM, one statement per account."""
     with transaction.atomic():
-        existing = LedgerTransaction.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
-        if existing is not None:
-            return _replayed(scope, idempotency_key, request_hash)
+        if LedgerTransaction.objects.filter(
+            idempotency_scope=posting.scope, idempotency_key=posting.idempotency_key
+        ).exists():
+            return _replayed(posting.scope, posting.idempotency_key, posting.request_hash)
         try:
             with transaction.atomic():
-                txn = LedgerTransaction.objects.create(
-                    kind=kind,
-                    currency=currency,
-                    memo=memo,
-                    actor=actor if actor is not None and actor.is_authenticated else None,
-                    reseller=reseller,
-                    idempotency_scope=scope,
-                    idempotency_key=idempotency_key,
-                    request_hash=request_hash,
-                    reverses=reverses,
-                    metadata=metadata or {},
-                )
+                txn = posting.unsaved_transaction()
+                txn.save(force_insert=True)
         except IntegrityError:
-            already = LedgerTransaction.objects.filter(reverses=reverses)
-            if reverses is not None and already.exists():
-                raise AlreadyReversed(f"Transaction #{reverses.pk} is already reversed.") from None
-            return _replayed(scope, idempotency_key, request_hash)
-
-        shard = shard_for(f"{scope}:{idempotency_key}")
-        deltas: dict[int, Decimal] = defaultdict(Decimal)
-        for target, amount in legs:
-            if isinstance(target, OperatorAccount):
-                target = _operator_shard(kind=target.kind, currency=currency, shard=shard)
-            deltas[target.pk] += amount
-        locked = {
-            a.pk: a
-            for a in LedgerAccount.objects.select_for_update().filter(pk__in=deltas).order_by("pk")
-        }
-        entries = []
-        for account_id in sorted(deltas):
-            account, delta = locked[account_id], deltas[account_id]
-            if account.currency != currency:
-                raise CurrencyMismatch(
-                    f"Account {account} is in {account.currency}, the transaction in {currency}."
-                )
+            return _not_inserted(posting)
+        # No id cache here: SQLite hands out a rolled-back id again.
+        deltas = posting.deltas(lambda **shard: _operator_shard(**shard).pk)
+        locked = LedgerAccount.objects.select_for_update().filter(pk__in=deltas).order_by("pk")
+        entries, moved = [], set()
+        for account in locked:
+            delta = deltas[account.pk]
             new_balance = account.balance + delta
-            if delta < 0 and account.lower_limit is not None and new_balance < account.lower_limit:
-                raise InsufficientFunds(account, account.balance - account.lower_limit, -delta)
-            account.balance = new_balance
-            LedgerAccount.objects.filter(pk=account_id).update(
+            limit = account.lower_limit
+            if account.currency != posting.currency or (
+                delta < 0 and limit is not None and new_balance < limit
+            ):
+                continue
+            LedgerAccount.objects.filter(pk=account.pk).update(
                 balance=new_balance, version=F("version") + 1
             )
-            if delta != 0:
-                text = digest_text(
-                    transaction_id=txn.pk,
-                    kind=kind,
-                    currency=currency,
-                    account_id=account_id,
-                    amount=delta,
-                    balance_after=new_balance,
-                )
-                entries.append(
-                    LedgerEntry(
-                        transaction=txn,
-                        account=account,
-                        amount=delta,
-                        balance_after=new_balance,
-                        digest=entry_digest(text),
-                    )
-                )
-        if len(entries) < 2:
-            raise UnbalancedTransaction("The entries cancel out on the same account.")
-        LedgerEntry.objects.bulk_create(entries)
+            moved.add(account.pk)
+            entries.append(posting.entry_row(txn.pk, account.pk, delta, new_balance))
+        if len(moved) != len(deltas):
+            raise _insufficient_or_mismatch(posting, deltas, moved)
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(transaction=txn, account_id=a, amount=m, balance_after=b, digest=d)
+            for a, m, b, d in entries
+        )
     return txn
+
+
+def _not_inserted(posting: _Posting) -> LedgerTransaction:
+    """The insert met a unique key: a replay of the idempotency key, or a second reversal."""
+    if LedgerTransaction.objects.filter(
+        idempotency_scope=posting.scope, idempotency_key=posting.idempotency_key
+    ).exists():
+        return _replayed(posting.scope, posting.idempotency_key, posting.request_hash)
+    raise AlreadyReversed(f"Transaction #{posting.reverses.pk} is already reversed.")
+
+
+_INSERT_TRANSACTION = """
+    INSERT INTO ledger_ledgertransaction
+        (kind, currency, memo, actor_id, reseller_id, idempotency_scope, idempotency_key,
+         request_hash, reverses_id, created_at, metadata)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)
+    ON CONFLICT DO NOTHING RETURNING id, created_at"""
+
+# Lock the accounts in id order, then move every balance that stays within its limit, in one
+# statement. Fewer rows back than accounts means a limit or currency refused the posting.
+_LOCK_AND_MOVE = """
+    WITH d(id, delta) AS (SELECT * FROM unnest(%s::bigint[], %s::numeric[])),
+    locked AS MATERIALIZED (
+        SELECT id FROM ledger_ledgeraccount WHERE id = ANY(%s::bigint[])
+         ORDER BY id FOR NO KEY UPDATE)
+    UPDATE ledger_ledgeraccount a
+       SET balance = a.balance + d.delta, version = a.version + 1
+      FROM d JOIN locked l ON l.id = d.id
+     WHERE a.id = d.id AND a.currency = %s
+       AND (d.delta >= 0 OR a.lower_limit IS NULL OR a.balance + d.delta >= a.lower_limit)
+    RETURNING a.id, a.balance"""
+
+_INSERT_ENTRIES = """
+    INSERT INTO ledger_ledgerentry (transaction_id, account_id, amount, balance_after, digest)
+    SELECT %s, * FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::text[])"""
+
+
+def _post_postgresql(posting: _Posting) -> LedgerTransaction:
+    """The PostgreSQL path: three statements. A replayed key waits on the unique index
+    (ON CONFLICT) until the first posting commits, then returns it."""
+    reseller_id = posting.reseller.pk if posting.reseller is not None else None
+    reverses_id = posting.reverses.pk if posting.reverses is not None else None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_TRANSACTION,
+            [
+                posting.kind,
+                posting.currency,
+                posting.memo,
+                posting.actor_id,
+                reseller_id,
+                posting.scope,
+                posting.idempotency_key,
+                posting.request_hash,
+                reverses_id,
+                timezone.now(),
+                json.dumps(posting.metadata),
+            ],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return _not_inserted(posting)
+        txn = posting.unsaved_transaction(pk=row[0])
+        txn.created_at = row[1]
+        txn._state.adding, txn._state.db = False, connection.alias
+        deltas = posting.deltas(_operator_shard_id)
+        ids = list(deltas)
+        cursor.execute(_LOCK_AND_MOVE, [ids, [deltas[i] for i in ids], ids, posting.currency])
+        after = dict(cursor.fetchall())
+        if len(after) != len(ids):
+            raise _insufficient_or_mismatch(posting, deltas, set(after))
+        rows = [posting.entry_row(txn.pk, i, deltas[i], after[i]) for i in ids]
+        cursor.execute(_INSERT_ENTRIES, [txn.pk, *map(list, zip(*rows, strict=True))])
+    return txn
+
+
+class _StaleShardCache(LedgerError):
+    """An operator shard id the posting used is not there for it (a cached id whose creation
+    was rolled back, as in tests); the posting is retried once with fresh look-ups."""
+
+
+_SHARD_IDS: dict[tuple[str, str, int], int] = {}
+
+
+def _operator_shard_id(*, kind: str, currency: str, shard: int) -> int:
+    key = (kind, currency, shard)
+    if key in _SHARD_IDS:
+        return _SHARD_IDS[key]
+    pk = _operator_shard(kind=kind, currency=currency, shard=shard).pk
+    # Cache it only once it is committed: a thread beside us must not use an id its
+    # transaction cannot see yet.
+    transaction.on_commit(lambda: _SHARD_IDS.setdefault(key, pk))
+    return pk
 
 
 def ledger_reverse(

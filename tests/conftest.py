@@ -66,7 +66,7 @@ def pytest_terminal_summary(terminalreporter):
 
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: it is not reachable on 127.0.0.1:5432, this run uses SQLite")
+        pytest.skip(f"needs PostgreSQL; this run uses {settings.TEST_DATABASE_SOURCE}")
     if item.get_closest_marker("redis") and not settings.TEST_REDIS_AVAILABLE:
         pytest.skip("needs Redis: nothing answers on 127.0.0.1:6379")
 

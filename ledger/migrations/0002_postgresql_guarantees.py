@@ -22,6 +22,12 @@ CREATE OR REPLACE FUNCTION ledger_check_entries_balance() RETURNS trigger AS $$
 DECLARE
     bad record;
 BEGIN
+    -- One check per transaction: the trigger of its last entry does it (all rows exist by
+    -- the time deferred triggers run, at commit).
+    IF NEW.id <> (SELECT max(id) FROM ledger_ledgerentry
+                   WHERE transaction_id = NEW.transaction_id) THEN
+        RETURN NULL;
+    END IF;
     SELECT a.currency AS currency, sum(e.amount) AS total INTO bad
       FROM ledger_ledgerentry e JOIN ledger_ledgeraccount a ON a.id = e.account_id
      WHERE e.transaction_id = NEW.transaction_id
