@@ -135,6 +135,7 @@ class LedgerTransaction(models.Model):
         null=True,
         blank=True,
         related_name="ledger_transactions",
+        db_index=False,  # served by the (reseller, created_at) index
     )
     # Unique within its scope ("operator", "reseller:12", ...): a replay posts once.
     idempotency_scope = models.CharField(_("idempotency scope"), max_length=40)
@@ -165,7 +166,10 @@ class LedgerEntry(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
     )
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    # No index of its own: the (account, id) index below serves look-ups by account too.
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     amount = models.DecimalField(_("amount"), **AMOUNT)
     balance_after = models.DecimalField(_("balance after"), **AMOUNT)
     # Keyed SHA-256 of the entry and its transaction's kind and currency (services.entry_digest):
