@@ -426,8 +426,9 @@ _SHARD_IDS: dict[tuple[str, str, int], int] = {}
 
 def _operator_shard_id(*, kind: str, currency: str, shard: int) -> int:
     key = (kind, currency, shard)
-    if key in _SHARD_IDS:
-        return _SHARD_IDS[key]
+    cached = _SHARD_IDS.get(key)
+    if cached is not None:
+        return cached
     pk = _operator_shard(kind=kind, currency=currency, shard=shard).pk
     # Cache it only once it is committed: a thread beside us must not use an id its
     # transaction cannot see yet.

@@ -253,7 +253,7 @@ def test_concurrent_fundings_after_a_rolled_back_shard_creation_all_succeed():
         # write other rows before it commits.
         with transaction.atomic(durable=True):
             txn = fund(sales, "1.00", keys[i + 1])
-            time.sleep(0.05)
+            time.sleep(0.02)
         return txn
 
     outcomes = run_concurrently(40, service)
