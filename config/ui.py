@@ -2,17 +2,19 @@
 
 from datetime import datetime
 
+import django_filters
 import django_tables2 as tables
+from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
-from django_filters import FilterSet
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig, Table
 
 PER_PAGE = 25
 
 
-def filtered(filterset: FilterSet) -> QuerySet:
+def filtered(filterset: django_filters.FilterSet) -> QuerySet:
     """The filtered rows; none while the filter form has errors (the form shows them)."""
     if filterset.is_valid():
         return filterset.qs
@@ -36,3 +38,13 @@ class DateTimeText(tables.Column):
         if isinstance(value, datetime):
             value = timezone.localtime(value)
         return date_format(value, self.format)
+
+
+def day_filter(field_name: str, *, until: bool = False) -> django_filters.DateFilter:
+    """A date picker filtering a datetime field by local day: "From" (inclusive) or "To"."""
+    return django_filters.DateFilter(
+        field_name=field_name,
+        lookup_expr="date__lte" if until else "date__gte",
+        label=_("To") if until else _("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

@@ -1,7 +1,7 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.ui import day_filter
 from ledger.models import LedgerTransaction
 
 
@@ -15,18 +15,8 @@ class StaffTransactionFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=LedgerTransaction.Kind.choices, label=_("Kind"), empty_label=_("Any")
     )
-    date_from = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__gte",
-        label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__lte",
-        label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from = day_filter("created_at")
+    date_to = day_filter("created_at", until=True)
 
     class Meta:
         model = LedgerTransaction

@@ -1,8 +1,8 @@
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.ui import day_filter
 from resellers.models import AuditEvent, Reseller
 
 
@@ -42,18 +42,8 @@ class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(
         field_name="actor__email", lookup_expr="icontains", label=_("Actor e-mail")
     )
-    date_from = django_filters.DateFilter(
-        field_name="at",
-        lookup_expr="date__gte",
-        label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = django_filters.DateFilter(
-        field_name="at",
-        lookup_expr="date__lte",
-        label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from = day_filter("at")
+    date_to = day_filter("at", until=True)
 
     class Meta:
         model = AuditEvent
