@@ -23,13 +23,6 @@ def operator_balance(*, kind: str, currency: str) -> Decimal:
     return total or Decimal(0)
 
 
-def reseller_accounts(*, reseller) -> QuerySet[LedgerAccount]:
-    """The reseller's own accounts (sales credit, commission, pending, receipts)."""
-    return LedgerAccount.objects.filter(
-        owner_type=LedgerAccount.OwnerType.RESELLER, reseller=reseller
-    )
-
-
 def account_statement(
     *,
     account: LedgerAccount,

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
 
+from ledger.money import LEDGER_PLACES
 from ledger.services import digest_text, entry_digest
 
 E, A, T = "ledger_ledgerentry", "ledger_ledgeraccount", "ledger_ledgertransaction"
@@ -86,10 +88,6 @@ class Report:
 
 
 def _digest_violations_in_python(cursor) -> list[tuple]:
-    from decimal import Decimal
-
-    from ledger.money import LEDGER_PLACES
-
     cursor.execute(
         f"""SELECT e.id, e.transaction_id, t.kind, t.currency, e.account_id, e.amount,
                    e.balance_after, e.digest

@@ -10,24 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.world import Tenant, World
 
+
 # Django's admin (config/admin.py wraps its login) is checked in tests/config/test_admin.py.
-OUR_MODULES = (
-    "config.views",
-    "accounts",
-    "resellers",
-    "customers",
-    "ledger",
-    "billing",
-    "payments",
-    "sms",
-    "tests.tenancy.planted_views",
-)
+def _our_modules() -> tuple[str, ...]:
+    """Our apps are the installed apps at the top of this repository."""
+    ours = tuple(
+        app.name for app in apps.get_app_configs() if Path(app.path).parent == settings.BASE_DIR
+    )
+    return (*ours, "config.views", "tests.tenancy.planted_views")
+
+
+OUR_MODULES = _our_modules()
 
 
 @dataclass(frozen=True)
