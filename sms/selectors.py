@@ -32,3 +32,8 @@ def message_inbox(*, filters: dict | None = None) -> QuerySet[Message]:
     if filters.get("reseller"):
         messages = messages.filter(reseller_id=filters["reseller"])
     return messages
+
+
+def message_list(*, reseller) -> QuerySet[Message]:
+    """All messages a reseller sent, newest first."""
+    return Message.objects.filter(reseller=reseller).order_by("-created_at", "-id")
