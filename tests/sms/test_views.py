@@ -100,6 +100,17 @@ def test_customer_page_lists_its_messages_with_resend_for_failed(
     assert "HTTP 400: bad number" in html
 
 
+def test_customer_page_does_not_show_the_password_of_the_credentials_sms(world):
+    MessageFactory(
+        customer=world.a.customer, template="customer_welcome", body="Password: Zx9-secret"
+    )
+    page = world.client_for("admin").get(
+        reverse("customers:customer-detail", args=[world.a.customer.pk])
+    )
+    assert "Sign-in details" in page.text
+    assert "Zx9-secret" not in page.text
+
+
 def test_user_resends_a_failed_message_of_their_tenant(world, django_capture_on_commit_callbacks):
     failed = FailedMessageFactory(customer=world.a.customer)
     client = world.client_for("user")
