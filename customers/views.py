@@ -6,6 +6,7 @@ from config.ui import filtered, paginated
 from customers.filters import CustomerFilter
 from customers.selectors import customer_list
 from customers.tables import CustomerTable
+from sms.selectors import message_list_for_customer
 
 
 @tenant_role_required(Role.ADMIN, Role.USER)
@@ -18,7 +19,12 @@ def customer_list_view(request):
 @tenant_role_required(Role.ADMIN, Role.USER)
 def customer_detail(request, pk: int):
     customer = get_object_or_404(customer_list(reseller=request.reseller), pk=pk)
-    return render(request, "customers/customer_detail.html", {"customer": customer})
+    sms_messages = message_list_for_customer(reseller=request.reseller, customer=customer)[:20]
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {"customer": customer, "sms_messages": sms_messages},
+    )
 
 
 @customer_required

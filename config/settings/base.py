@@ -231,3 +231,20 @@ LOGGING = {
 LEDGER_OPERATOR_SHARDS = env.int("LEDGER_OPERATOR_SHARDS", default=16)
 # Key of the entries' digests, which ledger_verify recomputes. Never change it once money moved.
 LEDGER_DIGEST_KEY = env("LEDGER_DIGEST_KEY", default="tessera-ledger")
+# --- SMS --------------------------------------------------------------------------------------
+# Backend: "console" (the log), "database" (the inbox at /sms/inbox/) or "http" (a gateway).
+SMS_BACKEND = env("SMS_BACKEND", default="database")
+SMS_HTTP_URL = env("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+# Sender shown when a reseller's name gives none (alphanumeric, at most 11 characters).
+SMS_SENDER_NAME = env("SMS_SENDER_NAME", default="Tessera")
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=6)
+SMS_RETRY_BASE_SECONDS = env.int("SMS_RETRY_BASE_SECONDS", default=30)
+SMS_RETRY_MAX_SECONDS = env.int("SMS_RETRY_MAX_SECONDS", default=1800)
+SMS_STUCK_AFTER_SECONDS = env.int("SMS_STUCK_AFTER_SECONDS", default=300)
+SMS_STUCK_BATCH = 500
+CELERY_BEAT_SCHEDULE["sms-resend-stuck"] = {
+    "task": "sms.tasks.messages_resend_stuck",
+    "schedule": env.float("SMS_STUCK_CHECK_SECONDS", default=60.0),
+}

@@ -4,6 +4,7 @@ A route that takes a parameter and is missing here fails tests/tenancy/test_isol
 Later issues add their URLs here (and their pages to the role matrix).
 """
 
+from tests.sms.factories import FailedMessageFactory
 from tests.tenancy.harness import ObjectUrl
 
 OBJECT_URLS: dict[str, ObjectUrl] = {
@@ -30,5 +31,11 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     ),
     "ledger:staff-account-statement": ObjectUrl(
         lambda w, t: {"pk": t.sales_credit.pk}, audience="staff"
+    ),
+    "sms:message-detail": ObjectUrl(
+        lambda w, t: {"pk": FailedMessageFactory(customer=t.customer).pk}, audience="staff"
+    ),
+    "sms:message-resend": ObjectUrl(
+        lambda w, t: {"pk": FailedMessageFactory(customer=t.customer).pk}, method="post"
     ),
 }

@@ -42,6 +42,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "ledger:staff-transaction-detail": STAFF,
     "ledger:staff-transaction-reverse": STAFF,
     "ledger:staff-account-statement": STAFF,
+    "sms:inbox": STAFF,  # and anyone signed in while DEBUG (tests/sms/test_views.py)
+    "sms:message-detail": STAFF,
+    "sms:message-resend": SALES,
 }
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).
