@@ -283,7 +283,16 @@ def diagnose(customers_by_reseller: dict, rng: random.Random) -> dict:
         statements.append(sql)
         return execute(sql, params, many, context)
 
-    post_recharge(accounts, jobs[0], resellers)  # warm: the commission shard may be new
+    from django.conf import settings
+
+    from ledger.models import LedgerAccount
+    from ledger.services import _operator_shard_id
+
+    for shard in range(settings.LEDGER_OPERATOR_SHARDS):  # as in a process that has run a while
+        _operator_shard_id(
+            kind=LedgerAccount.Kind.COMMISSION_EXPENSE, currency=CURRENCY, shard=shard
+        )
+    post_recharge(accounts, jobs[0], resellers)  # warm: the statement is prepared
     with connection.execute_wrapper(record):
         post_recharge(accounts, jobs[1], resellers)
     listing = [" ".join(s.split())[:90] for s in statements]
@@ -631,7 +640,7 @@ def main() -> int:
         ]
 
         diag = diagnose(by_reseller, rng)
-        print(f"    one posting = {diag['queries']} statements through Django, then COMMIT:")
+        print(f"    one posting = {diag['queries']} statement(s) through Django (autocommit):")
         for sql in diag["listing"]:
             print(f"      {sql}")
         split = ", ".join(f"{k} {v:.2f}" for k, v in diag["sql_ms"].items())
@@ -643,7 +652,7 @@ def main() -> int:
         for name, calls, ms in diag["triggers"]:
             print(f"    trigger {name}: {calls:.1f} calls, {ms:.3f} ms per posting")
         figures += [
-            ("statements per posting (+ COMMIT)", str(diag["queries"])),
+            ("statements per posting (autocommit)", str(diag["queries"])),
             ("ledger_post, 1 connection (postings/s)", f"{diag['tps']:.0f}"),
         ]
 

@@ -3,7 +3,10 @@
 `ledger_post` checks that the legs balance and share the transaction's currency, records the
 transaction first (so a replay of its idempotency key waits on the unique index and then
 returns the first result), locks the touched accounts in id order, checks every lower limit,
-moves the cached balances and writes the entries with their balance after.
+moves the cached balances and writes the entries with their balance after. On PostgreSQL
+all of that after the checks in Python is one call of the database function `ledger_post_v1`
+(migration ledger 0003), a prepared statement: one round trip per posting. On SQLite the ORM
+does the same steps one statement at a time.
 
 Operator accounts (clearing, VAT, revenue, commission expense, ...) are touched by almost
 every posting. They are sharded: each has `LEDGER_OPERATOR_SHARDS` rows per currency, and a
