@@ -118,6 +118,13 @@ class Reseller(models.Model):
             and bool(self.vat_id)
         )
 
+    @property
+    def vat_treatment(self):
+        """How the operator charges VAT to this reseller (billing.vat)."""
+        from billing.vat import vat_treatment
+
+        return vat_treatment(customer_country=self.country.code, vies_valid=self.vies_valid)
+
 
 class VatCheck(models.Model):
     """One VIES check of one VAT ID. The reseller points at its current one.
