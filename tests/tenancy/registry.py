@@ -31,4 +31,19 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "ledger:staff-account-statement": ObjectUrl(
         lambda w, t: {"pk": t.sales_credit.pk}, audience="staff"
     ),
+    "resellers:staff-application-detail": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk}, audience="staff"
+    ),
+    "resellers:staff-application-approve": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk}, method="post", audience="staff"
+    ),
+    "resellers:staff-application-reject": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk},
+        method="post",
+        data={"reason": "isolation test"},
+        audience="staff",
+    ),
+    "resellers:staff-application-vies-recheck": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk}, method="post", audience="staff"
+    ),
 }
