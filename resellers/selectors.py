@@ -50,7 +50,7 @@ def reseller_dashboard_counts(*, reseller: Reseller) -> dict[str, int]:
 
 def staff_reseller_list() -> QuerySet[Reseller]:
     """Every reseller, for operator staff."""
-    return Reseller.objects.select_related("parent").annotate(
+    return Reseller.objects.select_related("parent", "vat_check").annotate(
         customer_count=_count_of(Customer), member_count=_count_of(Membership)
     )
 
