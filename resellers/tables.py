@@ -68,7 +68,9 @@ class StaffApplicationTable(tables.Table):
     legal_name = tables.LinkColumn(
         "resellers:staff-application-detail", args=[tables.A("pk")], verbose_name=_("Company")
     )
-    country = tables.Column(accessor="country__name", order_by=("country",))
+    country = tables.Column(
+        accessor="country__name", order_by=("country",), verbose_name=_("Country")
+    )
     created_at = DateTimeText(format="Y-m-d", verbose_name=_("Applied"))
     age = tables.Column(
         verbose_name=_("Age (days)"), empty_values=(), order_by=("-created_at",), accessor="pk"
