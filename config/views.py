@@ -22,6 +22,8 @@ def dashboard(request):
     if request.user.is_staff:
         return redirect("resellers:staff-dashboard")
     if request.membership is not None:
+        if request.reseller.is_pending_approval:
+            return redirect("resellers:application")
         return redirect("resellers:dashboard")
     if request.memberships:
         return redirect("accounts:tenant-choose")

@@ -48,3 +48,30 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["action", "reseller", "actor", "date_from", "date_to"]
+
+
+class StaffApplicationFilter(django_filters.FilterSet):
+    """The review queue: open applications unless another status is chosen."""
+
+    status = django_filters.ChoiceFilter(
+        choices=Reseller.Status.choices, label=_("Status"), empty_label=_("Any")
+    )
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+
+    class Meta:
+        model = Reseller
+        fields = ["status", "q"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and "status" not in data:
+            data = data.copy()
+            data["status"] = Reseller.Status.APPLIED
+        super().__init__(data, *args, **kwargs)
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(legal_name__icontains=value)
+            | Q(vat_id__icontains=value)
+            | Q(tax_id__icontains=value)
+            | Q(contact_email__icontains=value)
+        )

@@ -47,6 +47,22 @@ class Reseller(models.Model):
         verbose_name=_("parent reseller"),
         help_text=_("Empty for a direct reseller of the operator."),
     )
+    website = models.URLField(_("website"), blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=120, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        default="en",
+        help_text=_("The language of e-mails to the reseller."),
+    )
+    vat_check = models.ForeignKey(
+        "resellers.VatCheck",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current VIES check"),
+    )
     commission_rate = models.DecimalField(
         _("commission rate (%)"),
         max_digits=5,
@@ -85,6 +101,130 @@ class Reseller(models.Model):
     def is_blocked(self) -> bool:
         """Users of a suspended or rejected reseller can do nothing but read why."""
         return self.status in (self.Status.SUSPENDED, self.Status.REJECTED)
+
+    @property
+    def is_pending_approval(self) -> bool:
+        """An applicant: may sign in and read the application status, but not sell."""
+        return self.status == self.Status.APPLIED
+
+    @property
+    def vies_valid(self) -> bool:
+        """Whether VIES confirmed the reseller's current VAT ID."""
+        check = self.vat_check
+        return (
+            check is not None
+            and check.status == VatCheck.Status.VALID
+            and check.vat_id == self.vat_id
+            and bool(self.vat_id)
+        )
+
+    @property
+    def vat_treatment(self):
+        """How the operator charges VAT to this reseller (billing.vat)."""
+        from billing.vat import vat_treatment
+
+        return vat_treatment(customer_country=self.country.code, vies_valid=self.vies_valid)
+
+
+class VatCheck(models.Model):
+    """One VIES check of one VAT ID. The reseller points at its current one.
+
+    "Unavailable" (VIES or the member state down) is retried and shown as pending: it never
+    means the number is invalid.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Invalid")
+        UNAVAILABLE = "unavailable", _("Unavailable")
+
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.CASCADE, related_name="vat_checks", verbose_name=_("reseller")
+    )
+    vat_id = models.CharField(_("VAT ID"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    name = models.CharField(_("name (VIES)"), max_length=300, blank=True)
+    address = models.TextField(_("address (VIES)"), blank=True)
+    consultation_number = models.CharField(_("consultation number"), max_length=64, blank=True)
+    error = models.CharField(_("last error"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("VIES check")
+        verbose_name_plural = _("VIES checks")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.vat_id} {self.status}"
+
+    @property
+    def shown_status(self) -> str:
+        """What people see: unavailable is still pending (VIES is asked again)."""
+        return self.Status.PENDING if self.status == self.Status.UNAVAILABLE else self.status
+
+    def get_shown_status_display(self) -> str:
+        return str(self.Status(self.shown_status).label)
+
+
+class TermsDocument(models.Model):
+    """A published version of the reseller terms. New versions are added; old ones stay."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        verbose_name = _("terms document")
+        verbose_name_plural = _("terms documents")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class TermsAcceptance(models.Model):
+    """Who accepted which version of the terms, when, from which address."""
+
+    reseller = models.ForeignKey(
+        Reseller,
+        on_delete=models.CASCADE,
+        related_name="terms_acceptances",
+        verbose_name=_("reseller"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    terms = models.ForeignKey(
+        TermsDocument, on_delete=models.PROTECT, related_name="acceptances", verbose_name=_("terms")
+    )
+    accepted_at = models.DateTimeField(_("accepted"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("terms acceptance")
+        verbose_name_plural = _("terms acceptances")
+        ordering = ["-accepted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reseller_id} v{self.terms_id}"
 
 
 class AuditEvent(models.Model):

@@ -26,6 +26,8 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("ledger:staff-transaction-list", _("Ledger"), "journal-check"),
             NavItem("resellers:staff-audit-list", _("Audit log"), "journal-text"),
             NavItem("sms:inbox", _("SMS inbox"), "chat-left-text"),
+            NavItem("resellers:staff-application-list", _("Applications"), "inbox"),
+            NavItem("resellers:staff-terms-list", _("Reseller terms"), "file-earmark-text"),
         ],
     ),
     (
@@ -35,6 +37,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("customers:customer-list", _("Customers"), "people"),
             NavItem("resellers:subreseller-list", _("Sub-resellers"), "diagram-3"),
             NavItem("accounts:member-list", _("Users"), "person-gear"),
+            NavItem("resellers:application", _("Company"), "building-check"),
         ],
     ),
     (

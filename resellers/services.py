@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
-from django.utils import timezone
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from accounts.models import User
-from resellers.models import AuditEvent, Reseller
+from accounts.models import Membership, Role, User
+from billing.vat import EU_COUNTRIES
+from ledger.models import LedgerAccount, LedgerTransaction
+from ledger.services import ledger_post, reseller_account
+from resellers.identifiers import tax_id_clean, vat_id_clean
+from resellers.models import AuditEvent, Reseller, TermsAcceptance, TermsDocument, VatCheck
+from resellers.vies import ViesAnswer
+
+# Applications waiting longer than this are highlighted and reminded to staff daily.
+REMINDER_AFTER_DAYS = 7
+OVERDUE_AFTER_DAYS = 30
 
 
 class ResellerStateError(Exception):
@@ -22,11 +37,12 @@ def audit_record(
     reseller: Reseller | None = None,
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
+    reseller_id: int | None = None,
 ) -> AuditEvent:
     """Write one audit row. Call it inside the transaction of the change it records."""
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
-        reseller=reseller,
+        reseller_id=reseller.pk if reseller is not None else reseller_id,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
@@ -115,3 +131,391 @@ def reseller_create(
         data={"status": status, "parent_id": parent.pk if parent else None},
     )
     return reseller
+
+
+# --- Applications -----------------------------------------------------------------------------
+
+
+class ApplicationInvalid(Exception):
+    """The application has errors: {field name: [messages]}; nothing was saved."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _fail(field: str, message: str) -> ApplicationInvalid:
+    return ApplicationInvalid({field: [str(message)]})
+
+
+def _unique_slug(base: str) -> str:
+    root = (slugify(base)[:50] or "reseller").strip("-")
+    slug, n = root, 1
+    while Reseller.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{root}-{n}"
+    return slug
+
+
+def _application_errors(
+    *,
+    country: str,
+    vat_id: str,
+    tax_id: str,
+    phone: str,
+    email: str,
+    password: str,
+    terms: TermsDocument | None,
+    terms_version: int | None,
+    accepted_terms: bool,
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Check everything an application needs; return (errors, cleaned values)."""
+    from customers.services import InvalidPhoneNumber, phone_normalise
+
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str] = {}
+    for field, cleaner, raw in (
+        ("vat_id", vat_id_clean, vat_id),
+        ("tax_id", tax_id_clean, tax_id),
+    ):
+        try:
+            cleaned[field] = cleaner(raw, country=country)
+        except ValidationError as exc:
+            errors[field] = list(exc.messages)
+    if not errors and not cleaned.get("vat_id") and not cleaned.get("tax_id"):
+        errors["vat_id"] = [_("Give a VAT ID, a national tax ID, or both.")]
+    try:
+        cleaned["phone"] = phone_normalise(phone, default_region=country.upper())
+    except InvalidPhoneNumber:
+        hint = _("write it with the country code, e.g. +49 30 1234567")
+        errors["phone"] = [
+            _("%(phone)s is not a valid phone number; %(hint)s.") % {"phone": phone, "hint": hint}
+        ]
+    cleaned["email"] = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=cleaned["email"]).exists():
+        errors["email"] = [
+            _("There is already an account with this e-mail address. Sign in instead.")
+        ]
+    try:
+        validate_password(password, User(email=cleaned["email"]))
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if not accepted_terms:
+        errors["accept_terms"] = [_("You must accept the reseller terms to apply.")]
+    elif terms is None:
+        errors["accept_terms"] = [_("The reseller terms are not published yet; try later.")]
+    elif terms_version != terms.version:
+        errors["accept_terms"] = [
+            _("The terms were updated to version %(version)s while you applied; read them again.")
+            % {"version": terms.version}
+        ]
+    return errors, cleaned
+
+
+@transaction.atomic(durable=True)
+def reseller_apply(
+    *,
+    legal_name: str,
+    country: str,
+    address_line: str,
+    postal_code: str,
+    city: str,
+    vat_id: str,
+    tax_id: str,
+    phone: str,
+    email: str,
+    website: str,
+    contact_person: str,
+    password: str,
+    currency: str,
+    language: str,
+    terms_version: int | None,
+    accepted_terms: bool,
+    ip_address: str | None,
+    name: str = "",
+) -> Reseller:
+    """A company applies: a Reseller (applied), its Admin user, the terms acceptance, an audit
+    row and a VIES check of the VAT ID (run after commit). Raises ApplicationInvalid."""
+    terms = TermsDocument.objects.order_by("-version").first()
+    errors, cleaned = _application_errors(
+        country=country,
+        vat_id=vat_id,
+        tax_id=tax_id,
+        phone=phone,
+        email=email,
+        password=password,
+        terms=terms,
+        terms_version=terms_version,
+        accepted_terms=accepted_terms,
+    )
+    if errors:
+        raise ApplicationInvalid(errors)
+    reseller = Reseller(
+        name=(name or legal_name).strip()[:120],
+        legal_name=legal_name.strip(),
+        slug=_unique_slug(name or legal_name),
+        country=country.upper(),
+        address_line=address_line.strip(),
+        postal_code=postal_code.strip(),
+        city=city.strip(),
+        vat_id=cleaned["vat_id"],
+        tax_id=cleaned["tax_id"],
+        contact_email=cleaned["email"],
+        contact_phone=cleaned["phone"],
+        website=website.strip(),
+        contact_person=contact_person.strip(),
+        currency=currency,
+        language=language,
+        status=Reseller.Status.APPLIED,
+    )
+    try:
+        reseller.full_clean()
+    except ValidationError as exc:
+        raise ApplicationInvalid({k: list(v) for k, v in exc.message_dict.items()}) from exc
+    reseller.save()
+    first, _sep, last = contact_person.strip().partition(" ")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=cleaned["email"],
+                password=password,
+                first_name=first[:150],
+                last_name=last[:150],
+                language=language,
+            )
+    except IntegrityError as exc:  # the same e-mail applied a moment ago
+        raise _fail("email", _("There is already an account with this e-mail address.")) from exc
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    Membership.objects.create(user=user, reseller=reseller, role=Role.ADMIN)
+    TermsAcceptance.objects.create(reseller=reseller, user=user, terms=terms, ip_address=ip_address)
+    audit_record(
+        actor=user,
+        action="reseller.applied",
+        reseller=reseller,
+        obj=reseller,
+        data={"email": user.email, "terms_version": terms.version, "ip": ip_address},
+    )
+    if _vies_applies(reseller):
+        _vat_check_start(reseller)
+    return reseller
+
+
+def _vies_applies(reseller: Reseller) -> bool:
+    """VIES knows EU VAT IDs only."""
+    return bool(reseller.vat_id) and reseller.country.code in EU_COUNTRIES
+
+
+def _vat_check_start(reseller: Reseller) -> VatCheck:
+    """A new pending VIES check of the reseller's VAT ID, asked after commit."""
+    from resellers.tasks import vies_check
+
+    check = VatCheck.objects.create(reseller=reseller, vat_id=reseller.vat_id)
+    reseller.vat_check = check
+    reseller.save(update_fields=["vat_check"])
+    transaction.on_commit(lambda: vies_check.delay(check.pk))
+    return check
+
+
+@transaction.atomic(durable=True)
+def reseller_vat_id_change(*, reseller_id: int, actor: User, vat_id: str) -> Reseller:
+    """Change the VAT ID (staff or the reseller's Admin); a changed ID is checked with VIES."""
+    reseller = _lock(reseller_id)
+    try:
+        cleaned = vat_id_clean(vat_id, country=reseller.country.code)
+    except ValidationError as exc:
+        raise ApplicationInvalid({"vat_id": list(exc.messages)}) from exc
+    if not cleaned and not reseller.tax_id:
+        raise _fail("vat_id", _("Give a VAT ID, a national tax ID, or both."))
+    if cleaned == reseller.vat_id:
+        return reseller
+    previous = reseller.vat_id
+    reseller.vat_id = cleaned
+    reseller.save(update_fields=["vat_id"])
+    audit_record(
+        actor=actor,
+        action="reseller.vat_id_changed",
+        reseller=reseller,
+        obj=reseller,
+        data={"from": previous, "to": cleaned},
+    )
+    if _vies_applies(reseller):
+        _vat_check_start(reseller)
+    else:
+        reseller.vat_check = None
+        reseller.save(update_fields=["vat_check"])
+    return reseller
+
+
+@transaction.atomic(durable=True)
+def vat_check_request(*, reseller_id: int, actor: User) -> VatCheck:
+    """Staff ask VIES again about the current VAT ID (e.g. after it stayed unavailable)."""
+    reseller = _lock(reseller_id)
+    if not _vies_applies(reseller):
+        raise ResellerStateError("no-vat-id")
+    check = _vat_check_start(reseller)
+    audit_record(actor=actor, action="vat_check.requested", reseller=reseller, obj=check)
+    return check
+
+
+def vat_check_vat_id(*, check_id: int) -> str | None:
+    """The VAT ID a check should ask VIES about, or None when it needs no (more) asking."""
+    check = VatCheck.objects.filter(pk=check_id).select_related("reseller").first()
+    if check is None or check.status in (VatCheck.Status.VALID, VatCheck.Status.INVALID):
+        return None
+    if check.reseller.vat_check_id != check.pk:
+        return None  # the VAT ID changed since: a newer check is under way
+    return check.vat_id
+
+
+@transaction.atomic(durable=True)
+def vat_check_record(
+    *, check_id: int, answer: ViesAnswer | None, unavailable_reason: str = ""
+) -> VatCheck:
+    """Store what VIES said: valid / invalid, or unavailable (answer None; asked again)."""
+    check = VatCheck.objects.select_for_update().get(pk=check_id)
+    if check.status in (VatCheck.Status.VALID, VatCheck.Status.INVALID):
+        return check  # a duplicate delivery of the task: the answer is already stored
+    check.attempts += 1
+    check.checked_at = timezone.now()
+    if answer is None:
+        check.status = VatCheck.Status.UNAVAILABLE
+        check.error = unavailable_reason[:200]
+    else:
+        check.status = VatCheck.Status.VALID if answer.valid else VatCheck.Status.INVALID
+        check.name = answer.name[:300]
+        check.address = answer.address
+        check.consultation_number = answer.consultation_number[:64]
+        check.error = answer.error[:200]
+    check.save()
+    audit_record(
+        actor=None,
+        action=f"vat_check.{check.status}",
+        reseller_id=check.reseller_id,
+        obj=check,
+        data={"vat_id": check.vat_id, "attempt": check.attempts, "error": check.error},
+    )
+    return check
+
+
+def _mail_applicant(reseller: Reseller, template_prefix: str, context: dict) -> None:
+    """Render in the applicant's language now; sent by a task after commit."""
+    from allauth.account.adapter import get_adapter
+
+    with translation.override(reseller.language or settings.LANGUAGE_CODE):
+        get_adapter().send_mail(
+            template_prefix, reseller.contact_email, {"reseller": reseller, **context}
+        )
+
+
+@transaction.atomic(durable=True)
+def reseller_approve(*, reseller_id: int, actor: User) -> Reseller:
+    """Approve an application: the reseller may sell; money it paid before approval moves
+    from `pending` to sales credit in full, in this transaction; the applicant is told."""
+    reseller = _lock(reseller_id)
+    if reseller.status != Reseller.Status.APPLIED:
+        raise ResellerStateError("not-applied")
+    reseller.status = Reseller.Status.APPROVED
+    reseller.status_reason = ""
+    reseller.approved_at = timezone.now()
+    reseller.save(update_fields=["status", "status_reason", "approved_at"])
+    released = {}
+    pending_accounts = (
+        LedgerAccount.objects.select_for_update()
+        .filter(
+            owner_type=LedgerAccount.OwnerType.RESELLER,
+            reseller=reseller,
+            kind=LedgerAccount.Kind.PENDING,
+        )
+        .order_by("id")
+    )
+    for account in pending_accounts:
+        if account.balance <= 0:
+            continue
+        sales = reseller_account(
+            reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT, currency=account.currency
+        )
+        ledger_post(
+            kind=LedgerTransaction.Kind.APPROVAL_RELEASE,
+            currency=account.currency,
+            legs=[(account, -account.balance), (sales, account.balance)],
+            idempotency_key=f"approval-release:{reseller.pk}:{account.currency}",
+            scope=f"reseller:{reseller.pk}",
+            actor=actor,
+            reseller=reseller,
+            memo=str(_("Funds paid before approval released to sales credit")),
+        )
+        released[account.currency] = str(account.balance)
+    audit_record(
+        actor=actor,
+        action="reseller.approved",
+        reseller=reseller,
+        obj=reseller,
+        data={"released": released},
+    )
+    _mail_applicant(reseller, "resellers/email/application_approved", {})
+    return reseller
+
+
+@transaction.atomic(durable=True)
+def reseller_reject(*, reseller_id: int, actor: User, reason: str) -> Reseller:
+    """Reject an application with a reason the applicant is told by e-mail."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ResellerStateError("reason-required")
+    reseller = _lock(reseller_id)
+    if reseller.status != Reseller.Status.APPLIED:
+        raise ResellerStateError("not-applied")
+    reseller.status = Reseller.Status.REJECTED
+    reseller.status_reason = reason[:300]
+    reseller.save(update_fields=["status", "status_reason"])
+    audit_record(
+        actor=actor,
+        action="reseller.rejected",
+        reseller=reseller,
+        obj=reseller,
+        data={"reason": reason},
+    )
+    _mail_applicant(reseller, "resellers/email/application_rejected", {"reason": reason})
+    return reseller
+
+
+@transaction.atomic(durable=True)
+def terms_publish(*, actor: User, title: str, body: str) -> TermsDocument:
+    """Publish a new version of the reseller terms; earlier versions stay as they were."""
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or not body:
+        raise ValidationError(_("The terms need a title and a text."))
+    latest = TermsDocument.objects.select_for_update().order_by("-version").first()
+    terms = TermsDocument.objects.create(
+        version=(latest.version + 1) if latest else 1,
+        title=title,
+        body=body,
+        published_by=actor,
+    )
+    audit_record(actor=actor, action="terms.published", obj=terms, data={"version": terms.version})
+    return terms
+
+
+def application_reminders_send(*, now=None) -> int:
+    """E-mail operator staff about applications waiting longer than 7 days; returns how many.
+
+    Only reads and sends (after commit of nothing): safe to run again."""
+    from allauth.account.adapter import get_adapter
+
+    from resellers.selectors import staff_application_overdue_list
+
+    now = now or timezone.now()
+    waiting = list(staff_application_overdue_list(now=now, days=REMINDER_AFTER_DAYS))
+    if not waiting:
+        return 0
+    recipients = list(
+        User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
+    )
+    adapter = get_adapter()
+    for email in recipients:
+        adapter.send_mail(
+            "resellers/email/application_reminder",
+            email,
+            {"applications": waiting, "now": now, "days": REMINDER_AFTER_DAYS},
+        )
+    return len(waiting)

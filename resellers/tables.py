@@ -1,8 +1,11 @@
 import django_tables2 as tables
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config.ui import DateTimeText
-from resellers.models import AuditEvent, Reseller
+from resellers.models import AuditEvent, Reseller, TermsDocument
+from resellers.services import OVERDUE_AFTER_DAYS, REMINDER_AFTER_DAYS
 
 
 class StaffResellerTable(tables.Table):
@@ -55,3 +58,93 @@ class AuditEventTable(tables.Table):
         model = AuditEvent
         fields = ("at", "actor", "reseller", "action", "object_type", "object_id", "data")
         order_by = ("-at",)
+
+
+def _age_days(record, now) -> int:
+    return (now - record.created_at).days
+
+
+class StaffApplicationTable(tables.Table):
+    legal_name = tables.LinkColumn(
+        "resellers:staff-application-detail", args=[tables.A("pk")], verbose_name=_("Company")
+    )
+    country = tables.Column(
+        accessor="country__name", order_by=("country",), verbose_name=_("Country")
+    )
+    created_at = DateTimeText(format="Y-m-d", verbose_name=_("Applied"))
+    age = tables.Column(
+        verbose_name=_("Age (days)"), empty_values=(), order_by=("-created_at",), accessor="pk"
+    )
+    vies = tables.Column(verbose_name=_("VIES"), empty_values=(), orderable=False)
+    treatment = tables.Column(verbose_name=_("VAT treatment"), empty_values=(), orderable=False)
+    documents = tables.Column(verbose_name=_("Documents"), empty_values=(), orderable=False)
+
+    class Meta:
+        model = Reseller
+        fields = ("legal_name", "country", "vat_id", "status", "created_at")
+        sequence = (
+            "legal_name",
+            "country",
+            "vat_id",
+            "vies",
+            "treatment",
+            "documents",
+            "status",
+            "created_at",
+            "age",
+        )
+        order_by = ("created_at",)
+        row_attrs = {"data-testid": lambda record: f"application-{record.pk}"}
+
+    def __init__(self, *args, now=None, **kwargs):
+        self.now = now or timezone.now()
+        super().__init__(*args, **kwargs)
+
+    def render_age(self, record):
+        days = _age_days(record, self.now)
+        if record.status != Reseller.Status.APPLIED:
+            return str(days)
+        if days > OVERDUE_AFTER_DAYS:
+            return format_html(
+                '<span class="badge text-bg-danger" data-testid="age">{} · {}</span>',
+                days,
+                _("overdue"),
+            )
+        if days > REMINDER_AFTER_DAYS:
+            return format_html(
+                '<span class="badge text-bg-warning" data-testid="age">{}</span>', days
+            )
+        return format_html('<span data-testid="age">{}</span>', days)
+
+    def render_vies(self, record):
+        return vies_badge(record)
+
+    def render_treatment(self, record):
+        return record.vat_treatment.label
+
+    def render_documents(self, record):
+        return _("none")
+
+
+def vies_badge(reseller):
+    """The VIES result of a reseller's current VAT ID as a coloured badge."""
+    check = reseller.vat_check
+    if check is None or check.vat_id != reseller.vat_id:
+        return format_html('<span class="text-body-secondary">{}</span>', _("not checked"))
+    css = {"valid": "success", "invalid": "danger", "pending": "secondary"}[check.shown_status]
+    return format_html(
+        '<span class="badge text-bg-{}" data-testid="vies-status">{}</span>',
+        css,
+        check.get_shown_status_display(),
+    )
+
+
+class TermsTable(tables.Table):
+    published_at = DateTimeText(format="Y-m-d H:i")
+    published_by = tables.Column(order_by=("published_by__email",))
+    acceptance_count = tables.Column(verbose_name=_("Accepted by"))
+
+    class Meta:
+        model = TermsDocument
+        fields = ("version", "title", "published_at", "published_by", "acceptance_count")
+        order_by = ("-version",)

@@ -8,7 +8,8 @@
 
 The reseller in use is kept in the session and switched with `tenant_switch`. Users of a
 suspended or rejected reseller see a page saying so, and nothing else but sign-out and the
-tenant switch.
+tenant switch. Users of a reseller that applied and is not approved yet see their application
+page; every other Sales Panel page is refused with a page that says why.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from accounts.selectors import membership_list_for_user
 from customers.selectors import customer_for_user
 
 SESSION_KEY = "tessera.reseller_id"
+
+# Sales Panel views the users of a reseller that applied and is not approved yet may reach.
+_APPLICANT_VIEW_NAMES = frozenset({"resellers:application", "resellers:application-vat-id"})
 
 # Views a blocked reseller's users may still reach.
 _UNBLOCKED_URL_NAMES = frozenset(
@@ -62,6 +66,8 @@ class TenantMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         reseller = request.reseller
+        if reseller is not None and reseller.is_pending_approval:
+            return self._pending(request, view_func)
         if reseller is None or not reseller.is_blocked:
             return None
         match = request.resolver_match
@@ -72,3 +78,15 @@ class TenantMiddleware:
             "operator_support_email": settings.OPERATOR["support_email"],
         }
         return render(request, "resellers/reseller_blocked.html", context, status=403)
+
+    def _pending(self, request, view_func):
+        """An applicant sees its application; every other Sales Panel page is refused."""
+        access = getattr(view_func, "access", None)
+        match = request.resolver_match
+        if access is None or access.kind != "tenant":
+            return None
+        if match and match.view_name in _APPLICANT_VIEW_NAMES:
+            return None
+        return render(
+            request, "resellers/reseller_pending.html", {"pending": request.reseller}, status=403
+        )

@@ -22,4 +22,30 @@ urlpatterns = [
         name="staff-reseller-reactivate",
     ),
     path("staff/audit/", views.staff_audit_list, name="staff-audit-list"),
+    path("apply/", views.apply, name="apply"),
+    path("terms/", views.terms, name="terms"),
+    path("r/application/", views.application, name="application"),
+    path("r/application/vat-id/", views.application_vat_id, name="application-vat-id"),
+    path("staff/applications/", views.staff_application_list, name="staff-application-list"),
+    path(
+        "staff/applications/<int:pk>/",
+        views.staff_application_detail,
+        name="staff-application-detail",
+    ),
+    path(
+        "staff/applications/<int:pk>/approve/",
+        views.staff_application_approve,
+        name="staff-application-approve",
+    ),
+    path(
+        "staff/applications/<int:pk>/reject/",
+        views.staff_application_reject,
+        name="staff-application-reject",
+    ),
+    path(
+        "staff/applications/<int:pk>/vies/",
+        views.staff_application_vies_recheck,
+        name="staff-application-vies-recheck",
+    ),
+    path("staff/terms/", views.staff_terms_list, name="staff-terms-list"),
 ]

@@ -76,3 +76,15 @@ def world(db) -> World:
     """Two approved tenants, A and B, each with an Admin, a User, an Accountant, a customer
     who can sign in and a sub-reseller; operator staff with and without MFA."""
     return build_world()
+
+
+@pytest.fixture
+def fake_vies(settings):
+    """The fake VIES server on loopback; settings.VIES_URL points at it."""
+    from tests.fakes.vies import FakeVies
+
+    fake = FakeVies().start()
+    settings.VIES_URL = fake.url
+    settings.VIES_TIMEOUT = 1.0
+    yield fake
+    fake.stop()

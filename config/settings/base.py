@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -247,4 +248,16 @@ SMS_STUCK_BATCH = 500
 CELERY_BEAT_SCHEDULE["sms-resend-stuck"] = {
     "task": "sms.tasks.messages_resend_stuck",
     "schedule": env.float("SMS_STUCK_CHECK_SECONDS", default=60.0),
+}
+# --- VIES (EU VAT number check) ----------------------------------------------------------------
+VIES_URL = env(
+    "VIES_URL", default="https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number"
+)
+VIES_TIMEOUT = env.float("VIES_TIMEOUT", default=10.0)
+# Retries of an unavailable VIES: countdown doubles from VIES_RETRY_BASE seconds, at most 8.
+VIES_RETRY_BASE = env.int("VIES_RETRY_BASE", default=60)
+VIES_MAX_RETRIES = env.int("VIES_MAX_RETRIES", default=8)
+CELERY_BEAT_SCHEDULE["resellers-application-reminders"] = {
+    "task": "resellers.tasks.application_reminders_send",
+    "schedule": crontab(hour=8, minute=0),
 }

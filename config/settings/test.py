@@ -55,3 +55,7 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 LANGUAGE_CODE = "en"
 SMS_BACKEND = "database"
+# Tests never ask the real VIES: nothing listens here (refused), tests that need answers start
+# the fake (tests/fakes/vies.py, fixture `fake_vies`).
+VIES_URL = "http://127.0.0.1:9/vies-is-not-reachable-in-tests"
+VIES_TIMEOUT = 1.0

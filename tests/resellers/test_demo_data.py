@@ -1,13 +1,15 @@
 import io
+from decimal import Decimal
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from customers.models import Customer
 from ledger.models import LedgerTransaction
-from resellers.models import AuditEvent, Reseller
+from resellers.models import AuditEvent, Reseller, TermsDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +41,25 @@ def test_demo_data_creates_the_documented_world_and_is_idempotent():
     direct = Reseller.objects.filter(parent=None, status=Reseller.Status.APPROVED)
     assert set(direct.values_list("slug", flat=True)) == {"alpha", "baltic"}
     assert Reseller.objects.get(slug="alpha-kiosk").parent.slug == "alpha"
-    for reseller in Reseller.objects.all():
+    for reseller in Reseller.objects.filter(status=Reseller.Status.APPROVED):
         roles = set(reseller.memberships.values_list("role", flat=True))
         assert roles == {Role.ADMIN, Role.USER, Role.ACCOUNTANT}
         assert reseller.customers.exists()
     assert User.objects.get(email="admin@alpha.test").memberships.count() == 2
     assert Customer.objects.get(user__email="customer@alpha.test").reseller.slug == "alpha"
-    assert LedgerTransaction.objects.filter(kind="topup").count() == 3
+    # Three approved resellers' top-ups and the applicant's payment before approval.
+    assert LedgerTransaction.objects.filter(kind="topup").count() == 4
     assert LedgerTransaction.objects.filter(kind="recharge").count() == Customer.objects.count()
     text = out.getvalue()
     assert "tessera-demo-2026" in text and "admin@baltic.test" in text
+
+
+def test_demo_data_has_published_terms_and_an_application_waiting_over_a_week():
+    call_command("demo_data", stdout=io.StringIO())
+    assert TermsDocument.objects.count() == 1
+    applicant = Reseller.objects.get(status=Reseller.Status.APPLIED)
+    assert applicant.legal_name == "Donau Mobil GmbH"
+    assert (timezone.now() - applicant.created_at).days > 7
+    assert applicant.terms_acceptances.count() == 1
+    pending = applicant.ledger_accounts.get(kind="pending")
+    assert pending.balance == Decimal("50.0000")

@@ -38,4 +38,19 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "sms:message-resend": ObjectUrl(
         lambda w, t: {"pk": FailedMessageFactory(customer=t.customer).pk}, method="post"
     ),
+    "resellers:staff-application-detail": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk}, audience="staff"
+    ),
+    "resellers:staff-application-approve": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk}, method="post", audience="staff"
+    ),
+    "resellers:staff-application-reject": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk},
+        method="post",
+        data={"reason": "isolation test"},
+        audience="staff",
+    ),
+    "resellers:staff-application-vies-recheck": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk}, method="post", audience="staff"
+    ),
 }

@@ -45,12 +45,23 @@ MATRIX: dict[str, frozenset[str]] = {
     "sms:inbox": STAFF,  # and anyone signed in while DEBUG (tests/sms/test_views.py)
     "sms:message-detail": STAFF,
     "sms:message-resend": SALES,
+    "resellers:apply": EVERYONE,
+    "resellers:terms": EVERYONE,
+    "resellers:application": MEMBERS,
+    "resellers:application-vat-id": ADMIN,
+    "resellers:staff-application-list": STAFF,
+    "resellers:staff-application-detail": STAFF,
+    "resellers:staff-application-approve": STAFF,
+    "resellers:staff-application-reject": STAFF,
+    "resellers:staff-application-vies-recheck": STAFF,
+    "resellers:staff-terms-list": STAFF,
 }
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).
 ACTIONS = {
     # Switching to a reseller one is not a member of is a 404, tested in test_isolation.
     "accounts:tenant-switch": ("post", lambda w: {"reseller": w.a.reseller.pk}),
+    "resellers:application-vat-id": ("post", lambda w: {"vat_id": w.a.reseller.vat_id}),
 }
 
 # tenant-switch as staff / customer: not members of tenant A, so the switch is a 404 — their

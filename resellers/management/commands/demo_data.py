@@ -3,11 +3,14 @@ User and an Accountant for each, and a few customers. Running it again changes n
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import membership_add, user_create
@@ -15,8 +18,8 @@ from customers.models import Customer
 from customers.services import customer_create
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, customer_account, ledger_post, reseller_account
-from resellers.models import Reseller
-from resellers.services import reseller_create
+from resellers.models import Reseller, TermsDocument
+from resellers.services import reseller_apply, reseller_create, terms_publish
 
 Kind = LedgerAccount.Kind
 
@@ -139,6 +142,63 @@ def _demo_money(reseller: Reseller) -> None:
         )
 
 
+DEMO_TERMS = """1. The reseller sells the operator's credit and services in its own name.
+2. Prices, commission and payment terms are those shown in the portal.
+3. The reseller keeps its customers' data safe and uses it only to serve them.
+4. Either side may end the agreement with 30 days' notice."""
+
+APPLICANT = {
+    "legal_name": "Donau Mobil GmbH",
+    "country": "AT",
+    "address_line": "Praterstraße 20",
+    "postal_code": "1020",
+    "city": "Wien",
+    "vat_id": "ATU13585627",
+    "tax_id": "",
+    "phone": "+43 1 2345678",
+    "email": "applicant@donau.test",
+    "website": "https://donau.test",
+    "contact_person": "Lukas Huber",
+    "currency": "EUR",
+    "language": "de",
+}
+
+
+def _demo_application(operator: User) -> None:
+    """Published reseller terms and one application waiting for 9 days, with money paid
+    before approval in its pending account."""
+    terms = TermsDocument.objects.order_by("-version").first() or terms_publish(
+        actor=operator, title="Reseller terms", body=DEMO_TERMS
+    )
+    applicant = Reseller.objects.filter(contact_email=APPLICANT["email"]).first()
+    if applicant is None:
+        applicant = reseller_apply(
+            **APPLICANT,
+            password=DEMO_PASSWORD,
+            terms_version=terms.version,
+            accepted_terms=True,
+            ip_address="192.0.2.10",
+        )
+        # Demo only: the application arrived 9 days ago, so it is highlighted in the queue.
+        Reseller.objects.filter(pk=applicant.pk).update(
+            created_at=timezone.now() - timedelta(days=9)
+        )
+        EmailAddress.objects.filter(email=APPLICANT["email"]).update(verified=True)
+    ledger_post(
+        kind=LedgerTransaction.Kind.TOPUP,
+        currency="EUR",
+        legs=[
+            (OperatorAccount(Kind.CLEARING_PAYPAL), Decimal("-59.50")),
+            (reseller_account(reseller=applicant, kind=Kind.PENDING), Decimal("50.00")),
+            (OperatorAccount(Kind.VAT_PAYABLE), Decimal("9.50")),
+        ],
+        idempotency_key="demo-pending-topup",
+        scope=f"reseller:{applicant.pk}",
+        reseller=applicant,
+        memo="PayPal top-up before approval (demo)",
+    )
+
+
 class Command(BaseCommand):
     help = "Create the demo operator, resellers, users and customers (idempotent)."
 
@@ -191,6 +251,8 @@ class Command(BaseCommand):
         logins.append(("end customer (Alpha Telecom)", "customer@alpha.test", ""))
         for reseller in resellers.values():
             _demo_money(reseller)
+        _demo_application(operator)
+        logins.append(("applicant (pending approval)", APPLICANT["email"], ""))
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Every login uses the password:"))
         self.stdout.write(f"    {DEMO_PASSWORD}")
