@@ -137,7 +137,7 @@ def _send_invitation(*, invitation: Invitation, token: str, site_url: str) -> No
 def _lock_team(reseller_id: int) -> list[Membership]:
     """Lock every membership of a reseller, in id order (role and activity checks read all)."""
     return list(
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .filter(reseller_id=reseller_id)
         .select_related("user")
         .order_by("pk")
@@ -188,7 +188,7 @@ def invitation_create(
 
 def _lock_open_invitation(*, reseller: Reseller, invitation_id: int) -> Invitation:
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("reseller", "invited_by")
         .get(pk=invitation_id, reseller=reseller)
     )
@@ -240,7 +240,7 @@ def invitation_revoke(*, reseller: Reseller, actor: User, invitation_id: int) ->
 def _lock_token(token: str) -> Invitation:
     try:
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("reseller")
             .get(token_hash=_token_hash(token))
         )

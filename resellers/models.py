@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from djmoney.models.fields import CurrencyField
 
-
 MAX_SUBRESELLER_DEPTH = 5
 
 

@@ -34,6 +34,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("customers:customer-list", _("Customers"), "people"),
             NavItem("resellers:subreseller-list", _("Sub-resellers"), "diagram-3"),
             NavItem("accounts:member-list", _("Users"), "person-gear"),
+            NavItem("resellers:account-list", _("Manage accounts"), "wallet2"),
         ],
     ),
     (
