@@ -47,6 +47,12 @@ class _AmountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": currency}
 
+    def clean(self):
+        data = super().clean()
+        if self.errors.pop("idempotency_key", None):
+            self.add_error(None, _("This form is out of date: reload the page and enter it again."))
+        return data
+
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         try:

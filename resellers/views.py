@@ -11,6 +11,7 @@ from accounts.access import operator_staff_required, tenant_role_required
 from accounts.models import Role
 from config.ui import filtered, paginated
 from ledger.models import LedgerAccount, LedgerTransaction
+from ledger.money import to_minor_unit
 from ledger.selectors import reseller_balance, reseller_recent_entries
 from ledger.services import IdempotencyConflict, InsufficientFunds
 from resellers import selectors, services
@@ -201,7 +202,11 @@ def subreseller_credit(request, pk: int):
         form.data["idempotency_key"] = str(uuid.uuid4())
         return _subreseller_page(request, child, form)
     amount = form.cleaned_data["amount"]
-    values = {"amount": abs(amount), "currency": parent.currency, "name": child.name}
+    values = {
+        "amount": to_minor_unit(abs(amount), str(parent.currency)),
+        "currency": parent.currency,
+        "name": child.name,
+    }
     if amount > 0:
         message = _("%(amount)s %(currency)s moved to %(name)s.") % values
     else:
@@ -326,7 +331,7 @@ def staff_reseller_credit(request, pk: int):
         % {
             "name": reseller.name,
             "verb": verb,
-            "amount": form.cleaned_data["amount"],
+            "amount": to_minor_unit(form.cleaned_data["amount"], str(reseller.currency)),
             "currency": reseller.currency,
         },
     )
