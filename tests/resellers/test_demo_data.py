@@ -4,7 +4,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 
-from accounts.models import Membership, Role, User
+from accounts.models import Invitation, Membership, Role, User
 from customers.models import Customer
 from ledger.models import LedgerTransaction
 from resellers.models import AuditEvent, Reseller
@@ -47,5 +47,10 @@ def test_demo_data_creates_the_documented_world_and_is_idempotent():
     assert Customer.objects.get(user__email="customer@alpha.test").reseller.slug == "alpha"
     assert LedgerTransaction.objects.filter(kind="topup").count() == 3
     assert LedgerTransaction.objects.filter(kind="recharge").count() == Customer.objects.count()
+    alpha = Reseller.objects.get(slug="alpha")
+    assert (alpha.may_create_subresellers, alpha.subreseller_depth_limit) == (True, 2)
+    assert LedgerTransaction.objects.filter(kind="transfer").count() == 1
+    pending = Invitation.objects.get(reseller=alpha)
+    assert pending.email == "new.colleague@alpha.test" and pending.accepted_at is None
     text = out.getvalue()
     assert "tessera-demo-2026" in text and "admin@baltic.test" in text

@@ -9,14 +9,18 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand
 
-from accounts.models import Role, User
-from accounts.services import membership_add, user_create
+from accounts.models import Invitation, Role, User
+from accounts.services import invitation_create, membership_add, user_create
 from customers.models import Customer
 from customers.services import customer_create
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, customer_account, ledger_post, reseller_account
 from resellers.models import Reseller
-from resellers.services import reseller_create
+from resellers.services import (
+    reseller_create,
+    reseller_subreseller_policy_set,
+    subreseller_credit_transfer,
+)
 
 Kind = LedgerAccount.Kind
 
@@ -139,6 +143,37 @@ def _demo_money(reseller: Reseller) -> None:
         )
 
 
+DEMO_INVITEE = "new.colleague@alpha.test"
+DEMO_SITE_URL = "http://localhost:8000/"
+
+
+def _demo_team_and_tree(operator: User, resellers: dict[str, Reseller]) -> None:
+    """Alpha Telecom may build sub-resellers two levels deep, has funded Alpha Kiosk Nord and
+    has one invitation waiting to be accepted (idempotent)."""
+    alpha = resellers["alpha"]
+    if not alpha.may_create_subresellers:
+        reseller_subreseller_policy_set(
+            reseller_id=alpha.pk, actor=operator, may_create=True, depth_limit=2
+        )
+    admin = User.objects.get(email="admin@alpha.test")
+    subreseller_credit_transfer(
+        parent=alpha,
+        actor=admin,
+        child_id=resellers["alpha-kiosk"].pk,
+        amount=Decimal("50.00"),
+        note="Starting budget (demo)",
+        idempotency_key="demo-kiosk-budget",
+    )
+    if not Invitation.objects.filter(reseller=alpha, email=DEMO_INVITEE).exists():
+        invitation_create(
+            reseller=alpha,
+            actor=admin,
+            email=DEMO_INVITEE,
+            role=Role.USER,
+            site_url=DEMO_SITE_URL,
+        )
+
+
 class Command(BaseCommand):
     help = "Create the demo operator, resellers, users and customers (idempotent)."
 
@@ -191,6 +226,8 @@ class Command(BaseCommand):
         logins.append(("end customer (Alpha Telecom)", "customer@alpha.test", ""))
         for reseller in resellers.values():
             _demo_money(reseller)
+        _demo_team_and_tree(operator, resellers)
+        logins.append(("pending invitation (Alpha Telecom)", DEMO_INVITEE, ""))
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Every login uses the password:"))
         self.stdout.write(f"    {DEMO_PASSWORD}")
