@@ -69,7 +69,8 @@ HISTORY_ROWS = 50
 
 
 def _insufficient_message(exc: InsufficientFunds, parent) -> str:
-    values = {"available": exc.available, "currency": exc.account.currency}
+    currency = exc.account.currency
+    values = {"available": to_minor_unit(exc.available, currency), "currency": currency}
     if exc.account.reseller_id == parent.pk:
         return _("Your sales credit is too low: %(available)s %(currency)s available.") % values
     return (
@@ -316,7 +317,10 @@ def staff_reseller_credit(request, pk: int):
         form.add_error(
             "amount",
             _("The sales credit is only %(available)s %(currency)s; it cannot go below zero.")
-            % {"available": exc.available, "currency": exc.account.currency},
+            % {
+                "available": to_minor_unit(exc.available, exc.account.currency),
+                "currency": exc.account.currency,
+            },
         )
         return _staff_reseller_page(request, pk, credit_form=form)
     except IdempotencyConflict:

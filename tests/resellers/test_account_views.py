@@ -128,8 +128,8 @@ def test_add_credits_then_revoke_part_of_them(world, django_assert_max_num_queri
         ("1.234", "EUR amounts have at most 2 decimal places."),
         ("2000000", "at most 1000000"),
         ("ten", "Enter a number."),
-        ("-5", "The sub-reseller has only 0.0000 EUR of sales credit"),
-        ("100.01", "Your sales credit is too low: 100.0000 EUR available."),
+        ("-5", "The sub-reseller has only 0.00 EUR of sales credit"),
+        ("100.01", "Your sales credit is too low: 100.00 EUR available."),
     ],
 )
 def test_bad_amounts_show_a_form_error_and_change_nothing(world, amount, error):
