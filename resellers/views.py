@@ -254,13 +254,15 @@ def _staff_reseller_page(request, pk: int, *, credit_form=None, policy_form=None
             "events": events,
             "suspend_form": SuspendForm(),
             "children": selectors.sub_reseller_list(reseller=reseller),
-            "credit_form": credit_form or StaffCreditForm(currency=str(reseller.currency)),
+            "credit_form": credit_form
+            or StaffCreditForm(currency=str(reseller.currency), prefix="credit"),
             "policy_form": policy_form
             or SubresellerPolicyForm(
+                prefix="policy",
                 initial={
                     "may_create_subresellers": reseller.may_create_subresellers,
                     "subreseller_depth_limit": reseller.subreseller_depth_limit,
-                }
+                },
             ),
             "history": reseller_recent_entries(
                 reseller=reseller, kind=Kind.SALES_CREDIT, limit=HISTORY_ROWS
@@ -279,7 +281,7 @@ def staff_reseller_detail(request, pk: int):
 def staff_reseller_policy(request, pk: int):
     """Allow or stop sub-resellers for a reseller, with the depth limit of its tree."""
     reseller = get_object_or_404(selectors.staff_reseller_list(), pk=pk)
-    form = SubresellerPolicyForm(request.POST)
+    form = SubresellerPolicyForm(request.POST, prefix="policy")
     if not form.is_valid():
         return _staff_reseller_page(request, pk, policy_form=form)
     try:
@@ -301,7 +303,7 @@ def staff_reseller_policy(request, pk: int):
 def staff_reseller_credit(request, pk: int):
     """Credit or debit a reseller's sales credit against the operator's bank, with a reason."""
     reseller = get_object_or_404(selectors.staff_reseller_list(), pk=pk)
-    form = StaffCreditForm(request.POST, currency=str(reseller.currency))
+    form = StaffCreditForm(request.POST, currency=str(reseller.currency), prefix="credit")
     if not form.is_valid():
         return _staff_reseller_page(request, pk, credit_form=form)
     try:
@@ -326,7 +328,7 @@ def staff_reseller_credit(request, pk: int):
     except IdempotencyConflict:
         form.add_error(None, _("This form was already sent with other values. Enter it again."))
         form.data = form.data.copy()
-        form.data["idempotency_key"] = str(uuid.uuid4())
+        form.data[form.add_prefix("idempotency_key")] = str(uuid.uuid4())
         return _staff_reseller_page(request, pk, credit_form=form)
     verb = _("credited") if form.cleaned_data["direction"] == "credit" else _("debited")
     messages.success(

@@ -153,9 +153,9 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
     staff.get_by_role("button", name="Sign In").click()
     staff.goto(f"{base}/staff/resellers/{kiosk.pk}/")
     form = staff.get_by_test_id("staff-credit-form")
-    form.locator('select[name="direction"]').select_option("credit")
-    form.locator('input[name="amount"]').fill("100")
-    form.locator('input[name="reason"]').fill("Bank transfer received 2026-11-21")
+    form.locator('select[name="credit-direction"]').select_option("credit")
+    form.locator('input[name="credit-amount"]').fill("100")
+    form.locator('input[name="credit-reason"]').fill("Bank transfer received 2026-11-21")
     form.get_by_role("button", name="Post").click()
     expect(staff.locator(".alert-success")).to_contain_text(
         "Alpha Kiosk Nord is credited 100.00 EUR"

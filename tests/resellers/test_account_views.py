@@ -174,7 +174,8 @@ def _staff_credit(world, **data):
     url = reverse("resellers:staff-reseller-credit", kwargs={"pk": world.a.reseller.pk})
     values = {"direction": "credit", "amount": "50", "reason": "Bank transfer"}
     values.update(idempotency_key=str(uuid4()), **data)
-    return world.client_for("staff").post(url, values, follow=True)
+    prefixed = {f"credit-{name}": value for name, value in values.items()}
+    return world.client_for("staff").post(url, prefixed, follow=True)
 
 
 def test_staff_credit_and_debit_with_a_reason(world, django_assert_max_num_queries):
@@ -200,10 +201,12 @@ def test_staff_credit_and_debit_with_a_reason(world, django_assert_max_num_queri
 def test_staff_set_the_subreseller_policy(world):
     url = reverse("resellers:staff-reseller-policy", kwargs={"pk": world.a.reseller.pk})
     client = world.client_for("staff")
-    page = client.post(url, {"subreseller_depth_limit": "9"}, follow=True).content.decode()
+    page = client.post(url, {"policy-subreseller_depth_limit": "9"}, follow=True).content.decode()
     assert "less than or equal to 5" in page
     answer = client.post(
-        url, {"may_create_subresellers": "on", "subreseller_depth_limit": "2"}, follow=True
+        url,
+        {"policy-may_create_subresellers": "on", "policy-subreseller_depth_limit": "2"},
+        follow=True,
     )
     assert "The sub-reseller settings are saved." in answer.content.decode()
     world.a.reseller.refresh_from_db()

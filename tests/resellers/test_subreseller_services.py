@@ -256,3 +256,28 @@ def test_staff_adjustment_bad_input(world, direction, amount, reason, code):
         )
     assert err.value.code == code
     assert not LedgerTransaction.objects.filter(kind="adjustment").exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "allow_negative", "result"),
+    [
+        ("12.5", "EUR", True, Decimal("12.5000")),
+        ("-12.50", "PLN", True, Decimal("-12.5000")),
+        ("-1", "EUR", False, "negative"),
+        ("1.5", "JPY", True, "decimals"),
+        ("1500", "JPY", True, Decimal("1500.0000")),
+        ("-1000000.01", "EUR", True, "too-large"),
+    ],
+)
+def test_credit_amount_check_follows_the_currency(amount, currency, allow_negative, result):
+    if isinstance(result, Decimal):
+        got = services.credit_amount_check(
+            amount=Decimal(amount), currency=currency, allow_negative=allow_negative
+        )
+        assert got == result
+        return
+    with pytest.raises(CreditAmountError) as err:
+        services.credit_amount_check(
+            amount=Decimal(amount), currency=currency, allow_negative=allow_negative
+        )
+    assert err.value.code == result

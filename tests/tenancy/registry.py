@@ -67,17 +67,17 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "resellers:staff-reseller-policy": ObjectUrl(
         lambda w, t: {"pk": t.reseller.pk},
         method="post",
-        data={"may_create_subresellers": "on", "subreseller_depth_limit": "2"},
+        data={"policy-may_create_subresellers": "on", "policy-subreseller_depth_limit": "2"},
         audience="staff",
     ),
     "resellers:staff-reseller-credit": ObjectUrl(
         lambda w, t: {"pk": t.reseller.pk},
         method="post",
         data={
-            "direction": "credit",
-            "amount": "10.00",
-            "reason": "isolation test",
-            "idempotency_key": "0f6f4c1e-2b7a-4f59-8a53-1c9e2d7b6a20",
+            "credit-direction": "credit",
+            "credit-amount": "10.00",
+            "credit-reason": "isolation test",
+            "credit-idempotency_key": "0f6f4c1e-2b7a-4f59-8a53-1c9e2d7b6a20",
         },
         audience="staff",
     ),
