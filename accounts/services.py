@@ -238,13 +238,20 @@ def invitation_revoke(*, reseller: Reseller, actor: User, invitation_id: int) ->
 
 
 def _lock_token(token: str) -> Invitation:
+    """The pending invitation of a token, locked after its reseller's team (the order every
+    team service locks in)."""
+    found = Invitation.objects.filter(token_hash=_token_hash(token)).values("pk", "reseller_id")
+    found = found.first()
+    if found is None:
+        raise TeamError("invitation-unknown")
+    _lock_team(found["reseller_id"])
     try:
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
             .select_related("reseller")
-            .get(token_hash=_token_hash(token))
+            .get(pk=found["pk"], token_hash=_token_hash(token))
         )
-    except Invitation.DoesNotExist:
+    except Invitation.DoesNotExist:  # resent (a new token) meanwhile
         raise TeamError("invitation-unknown") from None
     status = invitation.status_at(timezone.now())
     if status != Invitation.Status.PENDING:
@@ -253,8 +260,8 @@ def _lock_token(token: str) -> Invitation:
 
 
 def _join(*, invitation: Invitation, user: User) -> Membership:
-    """Give the invited role (a deactivated member comes back with it), mark it accepted."""
-    _lock_team(invitation.reseller_id)
+    """Give the invited role (a deactivated member comes back with it), mark it accepted.
+    The team is locked already (`_lock_token`)."""
     membership = Membership.objects.filter(reseller=invitation.reseller, user=user).first()
     if membership is not None and membership.is_active:
         raise TeamError("already-member")

@@ -335,7 +335,10 @@ def reseller_credit_adjust(
     idempotency_key: str,
 ) -> LedgerTransaction:
     """Operator staff credit a reseller's sales credit (e.g. a bank transfer arrived:
-    Dr operator bank / Cr sales credit) or debit it (the reverse, never below zero)."""
+    Dr operator bank / Cr sales credit) or debit it (the reverse, never below zero).
+
+    Money for a reseller not yet approved goes to its pending account instead, as a top-up
+    would; approval later moves pending to sales credit in full."""
     reason = reason.strip()
     if not reason:
         raise CreditAmountError("reason")
@@ -345,7 +348,12 @@ def reseller_credit_adjust(
     currency = str(reseller.currency)
     amount = credit_amount_check(amount=amount, currency=currency, allow_negative=False)
     signed = amount if direction == "credit" else -amount
-    sales = reseller_account(reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT)
+    kind = (
+        LedgerAccount.Kind.PENDING
+        if reseller.status == Reseller.Status.APPLIED
+        else LedgerAccount.Kind.SALES_CREDIT
+    )
+    sales = reseller_account(reseller=reseller, kind=kind)
     txn = ledger_post(
         kind=LedgerTransaction.Kind.ADJUSTMENT,
         currency=currency,
@@ -355,7 +363,7 @@ def reseller_credit_adjust(
         memo=reason,
         actor=actor,
         reseller=reseller,
-        metadata={"direction": direction, "reason": reason},
+        metadata={"direction": direction, "reason": reason, "account": kind},
     )
     if _already_audited(txn, "ledger.staff_adjusted"):
         return txn
@@ -364,6 +372,11 @@ def reseller_credit_adjust(
         action="ledger.staff_adjusted",
         reseller=reseller,
         obj=txn,
-        data={"direction": direction, "amount": str(amount), "currency": currency},
+        data={
+            "direction": direction,
+            "amount": str(amount),
+            "currency": currency,
+            "account": kind,
+        },
     )
     return txn

@@ -330,6 +330,12 @@ def staff_reseller_credit(request, pk: int):
         form.data = form.data.copy()
         form.data[form.add_prefix("idempotency_key")] = str(uuid.uuid4())
         return _staff_reseller_page(request, pk, credit_form=form)
+    if reseller.status == Reseller.Status.APPLIED:
+        messages.info(
+            request,
+            _("%(name)s is not approved yet: the amount is on its pending account.")
+            % {"name": reseller.name},
+        )
     verb = _("credited") if form.cleaned_data["direction"] == "credit" else _("debited")
     messages.success(
         request,

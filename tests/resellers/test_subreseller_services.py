@@ -281,3 +281,17 @@ def test_credit_amount_check_follows_the_currency(amount, currency, allow_negati
             amount=Decimal(amount), currency=currency, allow_negative=allow_negative
         )
     assert err.value.code == result
+
+
+def test_staff_credit_for_a_reseller_not_yet_approved_goes_to_pending(world):
+    applicant = ResellerFactory(status=Reseller.Status.APPLIED)
+    services.reseller_credit_adjust(
+        reseller_id=applicant.pk,
+        actor=world.staff,
+        direction="credit",
+        amount=Decimal("40.00"),
+        reason="Early bank transfer",
+        idempotency_key=str(uuid4()),
+    )
+    assert reseller_balance(reseller=applicant, kind=LedgerAccount.Kind.PENDING) == Decimal("40")
+    assert reseller_balance(reseller=applicant, kind=SALES) == Decimal("0")
