@@ -209,3 +209,9 @@ def test_revoke_and_resend_from_the_users_page(world, django_capture_on_commit_c
     )
     assert "is revoked" in answer.content.decode()
     assert "again@example.test" not in answer.content.decode().split("Open invitations")[1]
+
+
+def test_the_invitation_page_runs_in_bounded_queries(world, client, django_assert_max_num_queries):
+    invitation = InvitationFactory(reseller=world.a.reseller)
+    with django_assert_max_num_queries(15):
+        assert client.get(_accept_url(invitation)).status_code == 200

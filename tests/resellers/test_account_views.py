@@ -213,3 +213,16 @@ def test_staff_set_the_subreseller_policy(world):
     assert world.a.reseller.may_create_subresellers
     assert world.a.reseller.subreseller_depth_limit == 2
     assert AuditEvent.objects.filter(action="reseller.subreseller_policy_changed").exists()
+
+
+def test_subreseller_list_shows_balances_in_bounded_queries(world, django_assert_max_num_queries):
+    reseller_subreseller_policy_set(
+        reseller_id=world.a.reseller.pk, actor=world.staff, may_create=True, depth_limit=2
+    )
+    for n in range(6):
+        SubResellerFactory(parent=world.a.reseller, name=f"Shop {n}")
+    _give(world, "12.34")
+    client = world.client_for("admin")
+    with django_assert_max_num_queries(15):
+        page = client.get(reverse("resellers:subreseller-list")).content.decode()
+    assert "Shop 5" in page and "12.34 EUR" in page and "New sub-reseller" in page
