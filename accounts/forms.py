@@ -6,7 +6,11 @@ from accounts.models import Role
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"placeholder": _("E-mail address")}),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.USER)
 
 

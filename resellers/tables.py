@@ -41,7 +41,9 @@ def _money(value) -> str:
 
 class SubResellerTable(tables.Table):
     name = tables.LinkColumn("resellers:subreseller-detail", args=[tables.A("pk")])
-    country = tables.Column(accessor="country__name", order_by=("country",))
+    country = tables.Column(
+        accessor="country__name", order_by=("country",), verbose_name=_("Country")
+    )
     customer_count = tables.Column(verbose_name=_("Customers"))
     sales_credit = tables.Column(
         verbose_name=_("Sales credit"), attrs={"td": {"class": "text-end font-monospace"}}
@@ -64,19 +66,27 @@ class SubResellerTable(tables.Table):
         return f"{_money(value)} {record.currency}"
 
 
-class SubResellerAccountTable(SubResellerTable):
-    """ "Manage accounts": a sub-reseller per row, its balance and the way to add credits."""
+class SubResellerAccountTable(tables.Table):
+    """Manage accounts: a sub-reseller per row, its balance and the way to add credits."""
 
-    name = tables.Column()
+    customer_count = tables.Column(verbose_name=_("Customers"))
+    sales_credit = tables.Column(
+        verbose_name=_("Sales credit"), attrs={"td": {"class": "text-end font-monospace"}}
+    )
     actions = tables.TemplateColumn(
         template_name="resellers/includes/account_actions.html",
         verbose_name=_("Actions"),
         orderable=False,
     )
 
-    class Meta(SubResellerTable.Meta):
-        fields = ("name", "status", "customer_count", "sales_credit", "actions")
+    class Meta:
+        model = Reseller
+        fields = ("name", "status", "commission_rate", "customer_count", "sales_credit", "actions")
+        order_by = ("name",)
         row_attrs = {"data-testid": lambda record: f"account-{record.slug}"}
+
+    def render_sales_credit(self, record, value):
+        return f"{_money(value)} {record.currency}"
 
 
 class CustomerAccountTable(tables.Table):
