@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from allauth.account.models import EmailAddress
-from django.db import transaction
+import hashlib
+import secrets
+from datetime import timedelta
 
-from accounts.models import Membership, Role, User
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Invitation, Membership, Role, User
 from resellers.models import Reseller
 from resellers.services import audit_record
 
@@ -22,6 +30,27 @@ def user_create(
     email_verified: bool = False,
 ) -> User:
     """Create a user who signs in with `email`; mark the address verified when we know it is."""
+    return _user_insert(
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
+        email_verified=email_verified,
+    )
+
+
+def _user_insert(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    is_staff: bool,
+    is_superuser: bool,
+    email_verified: bool,
+) -> User:
     user = User.objects.create_user(
         email=email,
         password=password,
@@ -51,5 +80,318 @@ def membership_add(*, actor: User | None, reseller: Reseller, user: User, role: 
         reseller=reseller,
         obj=membership,
         data={"user": user.email, "role": str(role)},
+    )
+    return membership
+
+
+# --- Team: invitations, roles, deactivation ---------------------------------------------------
+
+
+class TeamError(Exception):
+    """A team change that is not allowed; `code` picks the message people read."""
+
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(code)
+
+
+INVITATION_VALID_FOR = timedelta(days=7)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_token_hash(token: str) -> str:
+    """What the database keeps of an invitation link's token."""
+    return _token_hash(token)
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _send_invitation(*, invitation: Invitation, token: str, site_url: str) -> None:
+    """Render the e-mail now (in the inviting Admin's language) and send it after commit."""
+    from accounts.tasks import email_send
+
+    context = {
+        "invitation": invitation,
+        "reseller_name": invitation.reseller.name,
+        "inviter": str(invitation.invited_by) if invitation.invited_by else "",
+        "role": invitation.get_role_display(),
+        "accept_url": site_url.rstrip("/")
+        + reverse("accounts:invitation-accept", kwargs={"token": token}),
+        "expires_at": invitation.expires_at,
+    }
+    subject = render_to_string("accounts/email/invitation_subject.txt", context)
+    payload = {
+        "subject": settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        "body": render_to_string("accounts/email/invitation_message.txt", context),
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "to": [invitation.email],
+    }
+    transaction.on_commit(lambda: email_send.delay(payload))
+
+
+def _lock_team(reseller_id: int) -> list[Membership]:
+    """Lock every membership of a reseller, in id order (role and activity checks read all)."""
+    return list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(reseller_id=reseller_id)
+        .select_related("user")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic(durable=True)
+def invitation_create(
+    *, reseller: Reseller, actor: User, email: str, role: Role, site_url: str
+) -> Invitation:
+    """Invite `email` to `role` in `reseller` and e-mail the link (after commit)."""
+    email = User.objects.normalize_email(email).strip().lower()
+    if role not in Role.values:
+        raise TeamError("bad-role")
+    team = _lock_team(reseller.pk)
+    if any(m.user.email == email and m.is_active for m in team):
+        raise TeamError("already-member")
+    now = timezone.now()
+    open_invitations = Invitation.objects.select_for_update().filter(
+        reseller=reseller, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    for stale in open_invitations:
+        if stale.expires_at > now:
+            raise TeamError("already-invited")
+        # An expired invitation makes way for the new one.
+        stale.revoked_at = now
+        stale.save(update_fields=["revoked_at"])
+    token = _new_token()
+    invitation = Invitation.objects.create(
+        reseller=reseller,
+        email=email,
+        role=role,
+        token_hash=_token_hash(token),
+        invited_by=actor,
+        sent_at=now,
+        expires_at=now + INVITATION_VALID_FOR,
+    )
+    audit_record(
+        actor=actor,
+        action="invitation.created",
+        reseller=reseller,
+        obj=invitation,
+        data={"email": email, "role": str(role)},
+    )
+    _send_invitation(invitation=invitation, token=token, site_url=site_url)
+    return invitation
+
+
+def _lock_open_invitation(*, reseller: Reseller, invitation_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("reseller", "invited_by")
+        .get(pk=invitation_id, reseller=reseller)
+    )
+    if invitation.accepted_at is not None:
+        raise TeamError("invitation-used")
+    if invitation.revoked_at is not None:
+        raise TeamError("invitation-revoked")
+    return invitation
+
+
+@transaction.atomic(durable=True)
+def invitation_resend(
+    *, reseller: Reseller, actor: User, invitation_id: int, site_url: str
+) -> Invitation:
+    """Send a fresh link (a new token; the old link stops working) valid for another week."""
+    invitation = _lock_open_invitation(reseller=reseller, invitation_id=invitation_id)
+    token = _new_token()
+    now = timezone.now()
+    invitation.token_hash = _token_hash(token)
+    invitation.sent_at = now
+    invitation.expires_at = now + INVITATION_VALID_FOR
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    audit_record(
+        actor=actor,
+        action="invitation.resent",
+        reseller=reseller,
+        obj=invitation,
+        data={"email": invitation.email},
+    )
+    _send_invitation(invitation=invitation, token=token, site_url=site_url)
+    return invitation
+
+
+@transaction.atomic(durable=True)
+def invitation_revoke(*, reseller: Reseller, actor: User, invitation_id: int) -> Invitation:
+    invitation = _lock_open_invitation(reseller=reseller, invitation_id=invitation_id)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action="invitation.revoked",
+        reseller=reseller,
+        obj=invitation,
+        data={"email": invitation.email},
+    )
+    return invitation
+
+
+def _lock_token(token: str) -> Invitation:
+    """The pending invitation of a token, locked after its reseller's team (the order every
+    team service locks in)."""
+    found = Invitation.objects.filter(token_hash=_token_hash(token)).values("pk", "reseller_id")
+    found = found.first()
+    if found is None:
+        raise TeamError("invitation-unknown")
+    _lock_team(found["reseller_id"])
+    try:
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("reseller")
+            .get(pk=found["pk"], token_hash=_token_hash(token))
+        )
+    except Invitation.DoesNotExist:  # resent (a new token) meanwhile
+        raise TeamError("invitation-unknown") from None
+    status = invitation.status_at(timezone.now())
+    if status != Invitation.Status.PENDING:
+        raise TeamError(f"invitation-{status}")
+    return invitation
+
+
+def _join(*, invitation: Invitation, user: User) -> Membership:
+    """Give the invited role (a deactivated member comes back with it), mark it accepted.
+    The team is locked already (`_lock_token`)."""
+    membership = Membership.objects.filter(reseller=invitation.reseller, user=user).first()
+    if membership is not None and membership.is_active:
+        raise TeamError("already-member")
+    if membership is None:
+        membership = Membership.objects.create(
+            reseller=invitation.reseller, user=user, role=invitation.role
+        )
+    else:
+        membership.role, membership.is_active = invitation.role, True
+        membership.save(update_fields=["role", "is_active"])
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        actor=user,
+        action="invitation.accepted",
+        reseller=invitation.reseller,
+        obj=invitation,
+        data={"email": invitation.email, "role": invitation.role, "membership": membership.pk},
+    )
+    return membership
+
+
+@transaction.atomic(durable=True)
+def invitation_accept_new_user(
+    *, token: str, first_name: str, last_name: str, password: str
+) -> Membership:
+    """A person without an account accepts: the account is created with the invited address
+    (verified: the link reached it) and joins the reseller."""
+    invitation = _lock_token(token)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise TeamError("account-exists")
+    user = _user_insert(
+        email=invitation.email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=False,
+        is_superuser=False,
+        email_verified=True,
+    )
+    return _join(invitation=invitation, user=user)
+
+
+@transaction.atomic(durable=True)
+def invitation_accept_existing_user(*, token: str, user: User) -> Membership:
+    """A signed-in person accepts an invitation sent to their own address."""
+    invitation = _lock_token(token)
+    if user.email.lower() != invitation.email.lower():
+        raise TeamError("wrong-account")
+    return _join(invitation=invitation, user=user)
+
+
+def _other_active_admins(team: list[Membership], membership: Membership) -> int:
+    return sum(1 for m in team if m.pk != membership.pk and m.is_active and m.role == Role.ADMIN)
+
+
+def _team_member(team: list[Membership], membership_id: int) -> Membership:
+    for membership in team:
+        if membership.pk == membership_id:
+            return membership
+    raise Membership.DoesNotExist
+
+
+@transaction.atomic(durable=True)
+def membership_role_change(
+    *, reseller: Reseller, actor: User, membership_id: int, role: Role
+) -> Membership:
+    """Give a member another role; the last active Admin stays an Admin."""
+    if role not in Role.values:
+        raise TeamError("bad-role")
+    team = _lock_team(reseller.pk)
+    membership = _team_member(team, membership_id)
+    if membership.role == role:
+        return membership
+    if (
+        membership.role == Role.ADMIN
+        and membership.is_active
+        and not _other_active_admins(team, membership)
+    ):
+        raise TeamError("last-admin")
+    previous = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        action="membership.role_changed",
+        reseller=reseller,
+        obj=membership,
+        data={"user": membership.user.email, "from": previous, "to": str(role)},
+    )
+    return membership
+
+
+@transaction.atomic(durable=True)
+def membership_deactivate(*, reseller: Reseller, actor: User, membership_id: int) -> Membership:
+    """Take a member's access away (kept for the record; reactivation gives it back)."""
+    team = _lock_team(reseller.pk)
+    membership = _team_member(team, membership_id)
+    if not membership.is_active:
+        raise TeamError("already-inactive")
+    if membership.user_id == actor.pk:
+        raise TeamError("self")
+    if membership.role == Role.ADMIN and not _other_active_admins(team, membership):
+        raise TeamError("last-admin")
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="membership.deactivated",
+        reseller=reseller,
+        obj=membership,
+        data={"user": membership.user.email, "role": membership.role},
+    )
+    return membership
+
+
+@transaction.atomic(durable=True)
+def membership_reactivate(*, reseller: Reseller, actor: User, membership_id: int) -> Membership:
+    team = _lock_team(reseller.pk)
+    membership = _team_member(team, membership_id)
+    if membership.is_active:
+        raise TeamError("already-active")
+    membership.is_active = True
+    membership.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="membership.reactivated",
+        reseller=reseller,
+        obj=membership,
+        data={"user": membership.user.email, "role": membership.role},
     )
     return membership

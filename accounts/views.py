@@ -1,14 +1,24 @@
 from django.contrib import messages
+from django.contrib.auth import login
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.access import signed_in_required, tenant_role_required
-from accounts.models import Role
-from accounts.selectors import membership_list
-from accounts.tables import MembershipTable
+from accounts import services
+from accounts.access import public, signed_in_required, tenant_role_required
+from accounts.forms import AcceptNewUserForm, InviteForm, RoleForm
+from accounts.models import Invitation, Role
+from accounts.selectors import (
+    invitation_for_token,
+    invitation_open_list,
+    membership_list,
+    user_exists,
+)
+from accounts.tables import InvitationTable, MembershipTable
 from config.ui import paginated
 from resellers.tenancy import SESSION_KEY
 
@@ -45,7 +55,212 @@ def tenant_switch(request):
     return redirect(_safe_next(request, "resellers:dashboard"))
 
 
+# --- Team administration (Admins) -------------------------------------------------------------
+
+_TEAM_ERRORS = {
+    "bad-role": gettext_lazy("Choose one of the roles offered."),
+    "already-member": gettext_lazy("This person is already an active member of this reseller."),
+    "already-invited": gettext_lazy(
+        "An invitation to this address is still open: resend it from the list below."
+    ),
+    "invitation-used": gettext_lazy("This invitation was already accepted."),
+    "invitation-accepted": gettext_lazy("This invitation was already accepted."),
+    "invitation-revoked": gettext_lazy("This invitation was revoked."),
+    "invitation-expired": gettext_lazy("This invitation has expired. Ask for a new one."),
+    "invitation-unknown": gettext_lazy("This invitation link is not valid."),
+    "account-exists": gettext_lazy(
+        "An account with this address exists already: sign in to accept the invitation."
+    ),
+    "wrong-account": gettext_lazy("This invitation was sent to another e-mail address."),
+    "last-admin": gettext_lazy(
+        "This is the last active Admin. Make another member an Admin first: a reseller "
+        "always needs one."
+    ),
+    "self": gettext_lazy("You cannot deactivate yourself; ask another Admin."),
+    "already-inactive": gettext_lazy("This member is already deactivated."),
+    "already-active": gettext_lazy("This member is already active."),
+}
+
+INVITATIONS_SHOWN = 50
+
+
+def _site_url(request) -> str:
+    return request.build_absolute_uri("/")
+
+
+def _member_page(request, invite_form=None, status: int = 200):
+    table = paginated(request, MembershipTable(membership_list(reseller=request.reseller)))
+    invitations = InvitationTable(
+        invitation_open_list(reseller=request.reseller)[:INVITATIONS_SHOWN], orderable=False
+    )
+    return render(
+        request,
+        "accounts/member_list.html",
+        {
+            "table": table,
+            "invitations": invitations,
+            "invite_form": invite_form or InviteForm(),
+        },
+        status=status,
+    )
+
+
 @tenant_role_required(Role.ADMIN)
 def member_list(request):
-    table = paginated(request, MembershipTable(membership_list(reseller=request.reseller)))
-    return render(request, "accounts/member_list.html", {"table": table})
+    return _member_page(request)
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def member_invite(request):
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        return _member_page(request, form)
+    try:
+        invitation = services.invitation_create(
+            reseller=request.reseller,
+            actor=request.user,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            site_url=_site_url(request),
+        )
+    except services.TeamError as exc:
+        form.add_error("email", _TEAM_ERRORS[exc.code])
+        return _member_page(request, form)
+    messages.success(
+        request, _("An invitation is on its way to %(email)s.") % {"email": invitation.email}
+    )
+    return redirect("accounts:member-list")
+
+
+def _team_action(request, action, **kwargs):
+    try:
+        action(reseller=request.reseller, actor=request.user, **kwargs)
+    except services.TeamError as exc:
+        messages.error(request, _TEAM_ERRORS[exc.code])
+        return False
+    return True
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def member_role(request, pk: int):
+    membership = get_object_or_404(membership_list(reseller=request.reseller), pk=pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _TEAM_ERRORS["bad-role"])
+    elif _team_action(
+        request,
+        services.membership_role_change,
+        membership_id=membership.pk,
+        role=form.cleaned_data["role"],
+    ):
+        messages.success(
+            request,
+            _("%(user)s is now %(role)s.")
+            % {"user": membership.user, "role": Role(form.cleaned_data["role"]).label},
+        )
+    return redirect("accounts:member-list")
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def member_deactivate(request, pk: int):
+    membership = get_object_or_404(membership_list(reseller=request.reseller), pk=pk)
+    if _team_action(request, services.membership_deactivate, membership_id=membership.pk):
+        messages.success(request, _("%(user)s is deactivated.") % {"user": membership.user})
+    return redirect("accounts:member-list")
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def member_reactivate(request, pk: int):
+    membership = get_object_or_404(membership_list(reseller=request.reseller), pk=pk)
+    if _team_action(request, services.membership_reactivate, membership_id=membership.pk):
+        messages.success(request, _("%(user)s is active again.") % {"user": membership.user})
+    return redirect("accounts:member-list")
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def invitation_revoke(request, pk: int):
+    invitation = get_object_or_404(invitation_open_list(reseller=request.reseller), pk=pk)
+    if _team_action(request, services.invitation_revoke, invitation_id=invitation.pk):
+        messages.success(
+            request, _("The invitation to %(email)s is revoked.") % {"email": invitation.email}
+        )
+    return redirect("accounts:member-list")
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def invitation_resend(request, pk: int):
+    invitation = get_object_or_404(invitation_open_list(reseller=request.reseller), pk=pk)
+    if _team_action(
+        request,
+        services.invitation_resend,
+        invitation_id=invitation.pk,
+        site_url=_site_url(request),
+    ):
+        messages.success(
+            request, _("A new link is on its way to %(email)s.") % {"email": invitation.email}
+        )
+    return redirect("accounts:member-list")
+
+
+# --- Accepting an invitation (the link in the e-mail) -----------------------------------------
+
+
+def _joined(request, membership):
+    request.session[SESSION_KEY] = membership.reseller_id
+    messages.success(
+        request,
+        _("Welcome to %(name)s. You work here as %(role)s.")
+        % {"name": membership.reseller.name, "role": membership.get_role_display()},
+    )
+    return redirect("resellers:dashboard")
+
+
+@public
+def invitation_accept(request, token: str):
+    """Public: the token is the key. A signed-in person must be the one invited."""
+    invitation = invitation_for_token(token=token)
+    if invitation is None:
+        raise Http404(_TEAM_ERRORS["invitation-unknown"])
+    context = {"invitation": invitation}
+    status = invitation.status_at(timezone.now())
+    if status != Invitation.Status.PENDING:
+        context["problem"] = _TEAM_ERRORS[f"invitation-{status}"]
+        return render(request, "accounts/invitation_accept.html", context, status=410)
+    user = request.user
+    if user.is_authenticated:
+        if user.email.lower() != invitation.email.lower():
+            context["problem"] = _TEAM_ERRORS["wrong-account"]
+            return render(request, "accounts/invitation_accept.html", context, status=403)
+        if request.method == "POST":
+            try:
+                membership = services.invitation_accept_existing_user(token=token, user=user)
+            except services.TeamError as exc:
+                messages.error(request, _TEAM_ERRORS[exc.code])
+            else:
+                return _joined(request, membership)
+        return render(request, "accounts/invitation_accept.html", context)
+    if user_exists(email=invitation.email):
+        context["sign_in_first"] = True
+        return render(request, "accounts/invitation_accept.html", context)
+    form = AcceptNewUserForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invitation_accept_new_user(
+                token=token,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except services.TeamError as exc:
+            form.add_error(None, _TEAM_ERRORS[exc.code])
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            return _joined(request, membership)
+    context["form"] = form
+    return render(request, "accounts/invitation_accept.html", context)

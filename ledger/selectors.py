@@ -92,3 +92,58 @@ def staff_transaction_entries(*, transaction: LedgerTransaction) -> QuerySet[Led
 
 def staff_account_get(*, pk: int) -> LedgerAccount:
     return LedgerAccount.objects.select_related("reseller", "customer").get(pk=pk)
+
+
+_BALANCE = DecimalField(max_digits=18, decimal_places=4)
+
+
+def reseller_balance_expression(*, kind: str, reseller_ref: str = "pk") -> Coalesce:
+    """A reseller queryset annotation: the balance of its account of `kind` in its own
+    currency (zero before the account exists). One index look-up per row."""
+    balance = LedgerAccount.objects.filter(
+        owner_type=LedgerAccount.OwnerType.RESELLER,
+        reseller=OuterRef(reseller_ref),
+        kind=kind,
+        currency=OuterRef("currency"),
+    ).values("balance")[:1]
+    return Coalesce(Subquery(balance, output_field=_BALANCE), Decimal(0))
+
+
+def customer_balance_expression() -> Coalesce:
+    """A customer queryset annotation: the customer's balance (zero before any money)."""
+    balance = LedgerAccount.objects.filter(
+        owner_type=LedgerAccount.OwnerType.CUSTOMER,
+        customer=OuterRef("pk"),
+        kind=LedgerAccount.Kind.BALANCE,
+    ).values("balance")[:1]
+    return Coalesce(Subquery(balance, output_field=_BALANCE), Decimal(0))
+
+
+def reseller_balance(*, reseller, kind: str) -> Decimal:
+    """The balance of a reseller's account of `kind` in its currency (zero if none yet)."""
+    balance = (
+        LedgerAccount.objects.filter(
+            owner_type=LedgerAccount.OwnerType.RESELLER,
+            reseller=reseller,
+            kind=kind,
+            currency=str(reseller.currency),
+        )
+        .values_list("balance", flat=True)
+        .first()
+    )
+    return balance if balance is not None else Decimal(0)
+
+
+def reseller_recent_entries(
+    *, reseller, kind: str, transaction_kind: str | None = None, limit: int = 50
+) -> list[LedgerEntry]:
+    """The newest entries of a reseller's account of `kind`, newest first, with their
+    transactions (memo, metadata) — the history shown on the reseller's pages."""
+    entries = LedgerEntry.objects.filter(
+        account__owner_type=LedgerAccount.OwnerType.RESELLER,
+        account__reseller=reseller,
+        account__kind=kind,
+    ).select_related("transaction", "transaction__actor")
+    if transaction_kind is not None:
+        entries = entries.filter(transaction__kind=transaction_kind)
+    return list(entries.order_by("-id")[:limit])

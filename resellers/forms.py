@@ -1,7 +1,14 @@
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from ledger.money import to_minor_unit
+from resellers.models import MAX_SUBRESELLER_DEPTH
+from resellers.services import MAX_CREDIT_MOVE, CreditAmountError, credit_amount_check
 
 
 class SuspendForm(forms.Form):
@@ -94,3 +101,125 @@ class RejectForm(forms.Form):
 class TermsForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 12}))
+
+
+_AMOUNT_ERRORS = {
+    "zero": _("Enter an amount other than zero."),
+    "negative": _("Enter a positive amount; choose credit or debit above."),
+    "decimals": _("%(currency)s amounts have at most %(places)s decimal places."),
+    "too-large": _("That is more than one transfer may move (at most %(max)s)."),
+}
+
+
+def amount_error(code: str, currency: str) -> str:
+    places = len(str(to_minor_unit("1", currency)).partition(".")[2])
+    return _AMOUNT_ERRORS[code] % {"currency": currency, "places": places, "max": MAX_CREDIT_MOVE}
+
+
+class _AmountForm(forms.Form):
+    """An amount checked for the reseller's currency, and the idempotency key of this form
+    (a new one each time the form is shown, so a double submit posts once)."""
+
+    allow_negative = False
+
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, currency: str, **kwargs):
+        self.currency = currency
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": currency}
+
+    def clean(self):
+        data = super().clean()
+        if self.errors.pop("idempotency_key", None):
+            self.add_error(None, _("This form is out of date: reload the page and enter it again."))
+        return data
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        try:
+            return credit_amount_check(
+                amount=amount, currency=self.currency, allow_negative=self.allow_negative
+            )
+        except CreditAmountError as exc:
+            raise forms.ValidationError(amount_error(exc.code, self.currency)) from None
+
+
+class CreditTransferForm(_AmountForm):
+    allow_negative = True
+
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        help_text=_("Shown in your history and the sub-reseller's."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = _(
+            "A negative amount (e.g. -20) takes credits back from the sub-reseller."
+        )
+        self.order_fields(["amount", "note", "idempotency_key"])
+
+
+class StaffCreditForm(_AmountForm):
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=[
+            ("credit", _("Credit (e.g. a bank transfer arrived)")),
+            ("debit", _("Debit (take sales credit back)")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, help_text=_("Kept in the ledger and the audit log.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["direction", "amount", "reason", "idempotency_key"])
+
+
+class SubresellerPolicyForm(forms.Form):
+    may_create_subresellers = forms.BooleanField(
+        label=_("May create sub-resellers"), required=False
+    )
+    subreseller_depth_limit = forms.IntegerField(
+        label=_("Depth limit"),
+        min_value=1,
+        max_value=MAX_SUBRESELLER_DEPTH,
+        help_text=_("Levels of sub-resellers allowed below the top-level reseller."),
+    )
+
+
+class SubresellerCreateForm(forms.Form):
+    name = forms.CharField(label=_("Display name"), max_length=120)
+    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
+    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    contact_email = forms.EmailField(label=_("Contact e-mail"))
+    commission_rate = forms.DecimalField(
+        label=_("Commission rate (%)"), min_value=0, max_digits=5, decimal_places=2
+    )
+    may_create_subresellers = forms.BooleanField(
+        label=_("May create its own sub-resellers"), required=False
+    )
+
+    def __init__(self, *args, parent, allowance, **kwargs):
+        self.parent = parent
+        kwargs.setdefault("initial", {}).setdefault("country", parent.country.code)
+        super().__init__(*args, **kwargs)
+        self.fields["commission_rate"].help_text = _("At most your own rate, %(rate)s %%.") % {
+            "rate": parent.commission_rate
+        }
+        if not allowance.child_may_have_children:
+            del self.fields["may_create_subresellers"]
+
+    def clean_commission_rate(self):
+        rate = self.cleaned_data["commission_rate"]
+        if rate > self.parent.commission_rate:
+            raise forms.ValidationError(
+                _("A sub-reseller earns at most your own rate, %(rate)s %%.")
+                % {"rate": self.parent.commission_rate}
+            )
+        return rate

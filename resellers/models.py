@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from djmoney.models.fields import CurrencyField
 
+MAX_SUBRESELLER_DEPTH = 5
+
 
 class ResellerQuerySet(models.QuerySet):
     def children_of(self, reseller: "Reseller") -> "ResellerQuerySet":
@@ -72,6 +74,15 @@ class Reseller(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    # Set by operator staff: whether this reseller's Admins may create sub-resellers, and (on a
+    # top-level reseller) how many levels deep its tree may grow below it.
+    may_create_subresellers = models.BooleanField(_("may create sub-resellers"), default=False)
+    subreseller_depth_limit = models.PositiveSmallIntegerField(
+        _("sub-reseller depth limit"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SUBRESELLER_DEPTH)],
+        help_text=_("Levels of sub-resellers allowed below the top-level reseller."),
+    )
 
     objects = ResellerQuerySet.as_manager()
 

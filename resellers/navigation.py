@@ -38,6 +38,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("resellers:subreseller-list", _("Sub-resellers"), "diagram-3"),
             NavItem("accounts:member-list", _("Users"), "person-gear"),
             NavItem("resellers:application", _("Company"), "building-check"),
+            NavItem("resellers:account-list", _("Manage accounts"), "wallet2"),
         ],
     ),
     (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
@@ -10,7 +11,16 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Membership
 from customers.models import Customer
-from resellers.models import AuditEvent, Reseller, TermsAcceptance, TermsDocument, VatCheck
+from ledger.models import LedgerAccount
+from ledger.selectors import customer_balance_expression, reseller_balance_expression
+from resellers.models import (
+    MAX_SUBRESELLER_DEPTH,
+    AuditEvent,
+    Reseller,
+    TermsAcceptance,
+    TermsDocument,
+    VatCheck,
+)
 
 
 def _count_of(model, field: str = "reseller") -> Coalesce:
@@ -139,3 +149,69 @@ def staff_application_detail(*, reseller: Reseller) -> dict:
         "applicant": applicant.user if applicant else None,
         "email_verified": verified,
     }
+
+
+@dataclass(frozen=True)
+class SubresellerAllowance:
+    """Whether a reseller's Admins may create a sub-reseller now, and why not.
+
+    depth: the reseller's level (0 for a direct reseller of the operator); limit: the depth
+    limit of its top-level reseller, which bounds the whole tree.
+    """
+
+    allowed: bool
+    reason: str  # "" | "flag-off" | "too-deep" | "not-approved"
+    depth: int
+    limit: int
+
+    @property
+    def child_may_have_children(self) -> bool:
+        """Whether a child created now could itself be allowed sub-resellers."""
+        return self.depth + 2 <= self.limit
+
+
+def reseller_ancestry(*, reseller: Reseller) -> tuple[int, int]:
+    """(depth, the top-level reseller's depth limit): one query per level, at most
+    MAX_SUBRESELLER_DEPTH + 1 levels exist."""
+    depth, parent_id, limit = 0, reseller.parent_id, reseller.subreseller_depth_limit
+    while parent_id is not None and depth <= MAX_SUBRESELLER_DEPTH:
+        depth += 1
+        parent_id, limit = Reseller.objects.values_list("parent_id", "subreseller_depth_limit").get(
+            pk=parent_id
+        )
+    return depth, limit
+
+
+def subreseller_allowance(*, reseller: Reseller) -> SubresellerAllowance:
+    depth, limit = reseller_ancestry(reseller=reseller)
+    reason = ""
+    if not reseller.may_create_subresellers:
+        reason = "flag-off"
+    elif depth + 1 > limit:
+        reason = "too-deep"
+    elif reseller.status != Reseller.Status.APPROVED:
+        reason = "not-approved"
+    return SubresellerAllowance(allowed=not reason, reason=reason, depth=depth, limit=limit)
+
+
+def sub_reseller_accounts(*, reseller: Reseller) -> QuerySet[Reseller]:
+    """The direct sub-resellers with their sales-credit balance, for "Manage accounts"."""
+    return sub_reseller_list(reseller=reseller).annotate(
+        sales_credit=reseller_balance_expression(kind=LedgerAccount.Kind.SALES_CREDIT)
+    )
+
+
+def customer_accounts(*, reseller: Reseller) -> QuerySet[Customer]:
+    """The reseller's own customers with their balances."""
+    return Customer.objects.filter(reseller=reseller).annotate(
+        balance=customer_balance_expression()
+    )
+
+
+def staff_reseller_get(*, pk: int) -> Reseller:
+    """One reseller for staff pages, with its sales-credit balance."""
+    return (
+        staff_reseller_list()
+        .annotate(sales_credit=reseller_balance_expression(kind=LedgerAccount.Kind.SALES_CREDIT))
+        .get(pk=pk)
+    )

@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config.ui import DateTimeText
+from customers.models import Customer
 from resellers.models import AuditEvent, Reseller, TermsDocument
 from resellers.services import OVERDUE_AFTER_DAYS, REMINDER_AFTER_DAYS
 
@@ -37,15 +38,74 @@ class StaffResellerTable(tables.Table):
         return record.parent.name if record.parent_id else _("Operator")
 
 
+def _money(value) -> str:
+    return f"{value:,.2f}"
+
+
 class SubResellerTable(tables.Table):
     name = tables.LinkColumn("resellers:subreseller-detail", args=[tables.A("pk")])
-    country = tables.Column(accessor="country__name", order_by=("country",))
+    country = tables.Column(
+        accessor="country__name", order_by=("country",), verbose_name=_("Country")
+    )
     customer_count = tables.Column(verbose_name=_("Customers"))
+    sales_credit = tables.Column(
+        verbose_name=_("Sales credit"), attrs={"td": {"class": "text-end font-monospace"}}
+    )
 
     class Meta:
         model = Reseller
-        fields = ("name", "legal_name", "country", "status", "commission_rate", "customer_count")
+        fields = (
+            "name",
+            "legal_name",
+            "country",
+            "status",
+            "commission_rate",
+            "customer_count",
+            "sales_credit",
+        )
         order_by = ("name",)
+
+    def render_sales_credit(self, record, value):
+        return f"{_money(value)} {record.currency}"
+
+
+class SubResellerAccountTable(tables.Table):
+    """Manage accounts: a sub-reseller per row, its balance and the way to add credits."""
+
+    customer_count = tables.Column(verbose_name=_("Customers"))
+    sales_credit = tables.Column(
+        verbose_name=_("Sales credit"), attrs={"td": {"class": "text-end font-monospace"}}
+    )
+    actions = tables.TemplateColumn(
+        template_name="resellers/includes/account_actions.html",
+        verbose_name=_("Actions"),
+        orderable=False,
+    )
+
+    class Meta:
+        model = Reseller
+        fields = ("name", "status", "commission_rate", "customer_count", "sales_credit", "actions")
+        order_by = ("name",)
+        row_attrs = {"data-testid": lambda record: f"account-{record.slug}"}
+
+    def render_sales_credit(self, record, value):
+        return f"{_money(value)} {record.currency}"
+
+
+class CustomerAccountTable(tables.Table):
+    name = tables.Column(verbose_name=_("Name"))
+    phone = tables.Column(verbose_name=_("Mobile number"))
+    balance = tables.Column(
+        verbose_name=_("Balance"), attrs={"td": {"class": "text-end font-monospace"}}
+    )
+
+    class Meta:
+        model = Customer
+        fields = ("name", "phone", "status", "balance")
+        order_by = ("name",)
+
+    def render_balance(self, record, value):
+        return _money(value)
 
 
 class AuditEventTable(tables.Table):

@@ -6,8 +6,11 @@ app_name = "resellers"
 
 urlpatterns = [
     path("r/", views.dashboard, name="dashboard"),
+    path("r/accounts/", views.account_list, name="account-list"),
     path("r/sub-resellers/", views.subreseller_list, name="subreseller-list"),
+    path("r/sub-resellers/new/", views.subreseller_create, name="subreseller-create"),
     path("r/sub-resellers/<int:pk>/", views.subreseller_detail, name="subreseller-detail"),
+    path("r/sub-resellers/<int:pk>/credits/", views.subreseller_credit, name="subreseller-credit"),
     path("staff/", views.staff_dashboard, name="staff-dashboard"),
     path("staff/resellers/", views.staff_reseller_list, name="staff-reseller-list"),
     path("staff/resellers/<int:pk>/", views.staff_reseller_detail, name="staff-reseller-detail"),
@@ -20,6 +23,16 @@ urlpatterns = [
         "staff/resellers/<int:pk>/reactivate/",
         views.staff_reseller_reactivate,
         name="staff-reseller-reactivate",
+    ),
+    path(
+        "staff/resellers/<int:pk>/sub-resellers/",
+        views.staff_reseller_policy,
+        name="staff-reseller-policy",
+    ),
+    path(
+        "staff/resellers/<int:pk>/credit/",
+        views.staff_reseller_credit,
+        name="staff-reseller-credit",
     ),
     path("staff/audit/", views.staff_audit_list, name="staff-audit-list"),
     path("apply/", views.apply, name="apply"),

@@ -1,7 +1,10 @@
+import uuid
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -11,17 +14,36 @@ from django.views.decorators.http import require_POST
 from accounts.access import operator_staff_required, public, tenant_role_required
 from accounts.models import Role
 from config.ui import filtered, paginated
+from ledger.models import LedgerAccount, LedgerTransaction
+from ledger.money import to_minor_unit
+from ledger.selectors import reseller_balance, reseller_recent_entries
+from ledger.services import IdempotencyConflict, InsufficientFunds
 from resellers import selectors, services
 from resellers.filters import AuditEventFilter, StaffApplicationFilter, StaffResellerFilter
-from resellers.forms import ApplicationForm, RejectForm, SuspendForm, TermsForm, VatIdForm
+from resellers.forms import (
+    ApplicationForm,
+    CreditTransferForm,
+    RejectForm,
+    StaffCreditForm,
+    SubresellerCreateForm,
+    SubresellerPolicyForm,
+    SuspendForm,
+    TermsForm,
+    VatIdForm,
+)
+from resellers.models import Reseller
 from resellers.tables import (
     AuditEventTable,
+    CustomerAccountTable,
     StaffApplicationTable,
     StaffResellerTable,
+    SubResellerAccountTable,
     SubResellerTable,
     TermsTable,
 )
 from resellers.tenancy import SESSION_KEY
+
+Kind = LedgerAccount.Kind
 
 # --- Sales Panel (the tenant) -----------------------------------------------------------------
 
@@ -36,22 +58,173 @@ def dashboard(request):
     )
 
 
+# --- Sub-resellers and credit transfers (the tenant) ------------------------------------------
+
+_SUBRESELLER_ERRORS = {
+    "flag-off": gettext_lazy(
+        "The operator has not enabled sub-resellers for your company. Ask the operator's "
+        "support to enable them."
+    ),
+    "too-deep": gettext_lazy(
+        "Your company is already at the deepest level of sub-resellers the operator allows."
+    ),
+    "not-approved": gettext_lazy("Only an approved reseller can create sub-resellers."),
+    "commission-too-high": gettext_lazy("A sub-reseller earns at most your own commission rate."),
+    "child-too-deep": gettext_lazy(
+        "The operator's depth limit does not allow this sub-reseller its own sub-resellers."
+    ),
+    "not-child": gettext_lazy("This is not one of your sub-resellers."),
+    "bad-depth": gettext_lazy("Choose a depth limit the form offers."),
+}
+HISTORY_ROWS = 50
+
+
+def _insufficient_message(exc: InsufficientFunds, parent) -> str:
+    currency = exc.account.currency
+    values = {"available": to_minor_unit(exc.available, currency), "currency": currency}
+    if exc.account.reseller_id == parent.pk:
+        return _("Your sales credit is too low: %(available)s %(currency)s available.") % values
+    return (
+        _(
+            "The sub-reseller has only %(available)s %(currency)s of sales credit; you cannot "
+            "take back more than that."
+        )
+        % values
+    )
+
+
+@tenant_role_required(Role.ADMIN, Role.ACCOUNTANT)
+def account_list(request):
+    """Manage accounts: direct sub-resellers and customers, each with its balance."""
+    reseller = request.reseller
+    children = paginated(
+        request,
+        SubResellerAccountTable(selectors.sub_reseller_accounts(reseller=reseller), prefix="sub-"),
+    )
+    customers = paginated(
+        request,
+        CustomerAccountTable(selectors.customer_accounts(reseller=reseller), prefix="cust-"),
+    )
+    if request.membership.role != Role.ADMIN:
+        children.exclude = ("actions",)
+    return render(
+        request,
+        "resellers/account_list.html",
+        {
+            "children": children,
+            "customers": customers,
+            "sales_credit": reseller_balance(reseller=reseller, kind=Kind.SALES_CREDIT),
+            "history": reseller_recent_entries(
+                reseller=reseller,
+                kind=Kind.SALES_CREDIT,
+                transaction_kind=LedgerTransaction.Kind.TRANSFER,
+                limit=HISTORY_ROWS,
+            ),
+        },
+    )
+
+
 @tenant_role_required(Role.ADMIN)
 def subreseller_list(request):
-    table = paginated(
-        request, SubResellerTable(selectors.sub_reseller_list(reseller=request.reseller))
+    reseller = request.reseller
+    table = paginated(request, SubResellerTable(selectors.sub_reseller_accounts(reseller=reseller)))
+    allowance = selectors.subreseller_allowance(reseller=reseller)
+    return render(
+        request,
+        "resellers/subreseller_list.html",
+        {
+            "table": table,
+            "allowance": allowance,
+            "refusal": _SUBRESELLER_ERRORS.get(allowance.reason, ""),
+        },
     )
-    return render(request, "resellers/subreseller_list.html", {"table": table})
+
+
+@tenant_role_required(Role.ADMIN)
+def subreseller_create(request):
+    parent = request.reseller
+    allowance = selectors.subreseller_allowance(reseller=parent)
+    if not allowance.allowed:
+        messages.error(request, _SUBRESELLER_ERRORS[allowance.reason])
+        return redirect("resellers:subreseller-list")
+    form = SubresellerCreateForm(request.POST or None, parent=parent, allowance=allowance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = services.subreseller_create(
+                parent=parent, actor=request.user, **form.cleaned_data
+            )
+        except services.SubresellerError as exc:
+            form.add_error(None, _SUBRESELLER_ERRORS[exc.code])
+        else:
+            messages.success(
+                request,
+                _("%(name)s is created and approved. You are its Admin.") % {"name": child.name},
+            )
+            return redirect("resellers:subreseller-detail", pk=child.pk)
+    return render(request, "resellers/subreseller_create.html", {"form": form})
+
+
+def _subreseller_page(request, child, form=None, status: int = 200):
+    return render(
+        request,
+        "resellers/subreseller_detail.html",
+        {
+            "child": child,
+            "counts": selectors.reseller_dashboard_counts(reseller=child),
+            "form": form or CreditTransferForm(currency=str(request.reseller.currency)),
+            "history": reseller_recent_entries(
+                reseller=child, kind=Kind.SALES_CREDIT, limit=HISTORY_ROWS
+            ),
+            "parent_credit": reseller_balance(reseller=request.reseller, kind=Kind.SALES_CREDIT),
+        },
+        status=status,
+    )
 
 
 @tenant_role_required(Role.ADMIN)
 def subreseller_detail(request, pk: int):
-    child = get_object_or_404(selectors.sub_reseller_list(reseller=request.reseller), pk=pk)
-    return render(
-        request,
-        "resellers/subreseller_detail.html",
-        {"child": child, "counts": selectors.reseller_dashboard_counts(reseller=child)},
-    )
+    child = get_object_or_404(selectors.sub_reseller_accounts(reseller=request.reseller), pk=pk)
+    return _subreseller_page(request, child)
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def subreseller_credit(request, pk: int):
+    """Add credits to (or, with a negative amount, take them back from) a sub-reseller."""
+    parent = request.reseller
+    child = get_object_or_404(selectors.sub_reseller_accounts(reseller=parent), pk=pk)
+    form = CreditTransferForm(request.POST, currency=str(parent.currency))
+    if not form.is_valid():
+        return _subreseller_page(request, child, form)
+    try:
+        services.subreseller_credit_transfer(
+            parent=parent,
+            actor=request.user,
+            child_id=child.pk,
+            amount=form.cleaned_data["amount"],
+            note=form.cleaned_data["note"],
+            idempotency_key=str(form.cleaned_data["idempotency_key"]),
+        )
+    except InsufficientFunds as exc:
+        form.add_error("amount", _insufficient_message(exc, parent))
+        return _subreseller_page(request, child, form)
+    except IdempotencyConflict:
+        form.add_error(None, _("This form was already sent with other values. Enter it again."))
+        form.data = form.data.copy()
+        form.data["idempotency_key"] = str(uuid.uuid4())
+        return _subreseller_page(request, child, form)
+    amount = form.cleaned_data["amount"]
+    values = {
+        "amount": to_minor_unit(abs(amount), str(parent.currency)),
+        "currency": parent.currency,
+        "name": child.name,
+    }
+    if amount > 0:
+        message = _("%(amount)s %(currency)s moved to %(name)s.") % values
+    else:
+        message = _("%(amount)s %(currency)s taken back from %(name)s.") % values
+    messages.success(request, message)
+    return redirect("resellers:subreseller-detail", pk=child.pk)
 
 
 # --- Operator staff ---------------------------------------------------------------------------
@@ -78,9 +251,11 @@ def staff_reseller_list(request):
     )
 
 
-@operator_staff_required
-def staff_reseller_detail(request, pk: int):
-    reseller = get_object_or_404(selectors.staff_reseller_list(), pk=pk)
+def _staff_reseller_page(request, pk: int, *, credit_form=None, policy_form=None):
+    try:
+        reseller = selectors.staff_reseller_get(pk=pk)
+    except Reseller.DoesNotExist:
+        raise Http404 from None
     events = AuditEventTable(selectors.audit_event_list(reseller=reseller)[:20], orderable=False)
     return render(
         request,
@@ -90,8 +265,100 @@ def staff_reseller_detail(request, pk: int):
             "events": events,
             "suspend_form": SuspendForm(),
             "children": selectors.sub_reseller_list(reseller=reseller),
+            "credit_form": credit_form
+            or StaffCreditForm(currency=str(reseller.currency), prefix="credit"),
+            "policy_form": policy_form
+            or SubresellerPolicyForm(
+                prefix="policy",
+                initial={
+                    "may_create_subresellers": reseller.may_create_subresellers,
+                    "subreseller_depth_limit": reseller.subreseller_depth_limit,
+                },
+            ),
+            "history": reseller_recent_entries(
+                reseller=reseller, kind=Kind.SALES_CREDIT, limit=HISTORY_ROWS
+            ),
         },
     )
+
+
+@operator_staff_required
+def staff_reseller_detail(request, pk: int):
+    return _staff_reseller_page(request, pk)
+
+
+@require_POST
+@operator_staff_required
+def staff_reseller_policy(request, pk: int):
+    """Allow or stop sub-resellers for a reseller, with the depth limit of its tree."""
+    reseller = get_object_or_404(selectors.staff_reseller_list(), pk=pk)
+    form = SubresellerPolicyForm(request.POST, prefix="policy")
+    if not form.is_valid():
+        return _staff_reseller_page(request, pk, policy_form=form)
+    try:
+        services.reseller_subreseller_policy_set(
+            reseller_id=reseller.pk,
+            actor=request.user,
+            may_create=form.cleaned_data["may_create_subresellers"],
+            depth_limit=form.cleaned_data["subreseller_depth_limit"],
+        )
+    except services.SubresellerError as exc:
+        messages.error(request, _SUBRESELLER_ERRORS[exc.code])
+    else:
+        messages.success(request, _("The sub-reseller settings are saved."))
+    return redirect("resellers:staff-reseller-detail", pk=reseller.pk)
+
+
+@require_POST
+@operator_staff_required
+def staff_reseller_credit(request, pk: int):
+    """Credit or debit a reseller's sales credit against the operator's bank, with a reason."""
+    reseller = get_object_or_404(selectors.staff_reseller_list(), pk=pk)
+    form = StaffCreditForm(request.POST, currency=str(reseller.currency), prefix="credit")
+    if not form.is_valid():
+        return _staff_reseller_page(request, pk, credit_form=form)
+    try:
+        services.reseller_credit_adjust(
+            reseller_id=reseller.pk,
+            actor=request.user,
+            direction=form.cleaned_data["direction"],
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+            idempotency_key=str(form.cleaned_data["idempotency_key"]),
+        )
+    except InsufficientFunds as exc:
+        form.add_error(
+            "amount",
+            _("The sales credit is only %(available)s %(currency)s; it cannot go below zero.")
+            % {
+                "available": to_minor_unit(exc.available, exc.account.currency),
+                "currency": exc.account.currency,
+            },
+        )
+        return _staff_reseller_page(request, pk, credit_form=form)
+    except IdempotencyConflict:
+        form.add_error(None, _("This form was already sent with other values. Enter it again."))
+        form.data = form.data.copy()
+        form.data[form.add_prefix("idempotency_key")] = str(uuid.uuid4())
+        return _staff_reseller_page(request, pk, credit_form=form)
+    if reseller.status == Reseller.Status.APPLIED:
+        messages.info(
+            request,
+            _("%(name)s is not approved yet: the amount is on its pending account.")
+            % {"name": reseller.name},
+        )
+    verb = _("credited") if form.cleaned_data["direction"] == "credit" else _("debited")
+    messages.success(
+        request,
+        _("%(name)s is %(verb)s %(amount)s %(currency)s.")
+        % {
+            "name": reseller.name,
+            "verb": verb,
+            "amount": to_minor_unit(form.cleaned_data["amount"], str(reseller.currency)),
+            "currency": reseller.currency,
+        },
+    )
+    return redirect("resellers:staff-reseller-detail", pk=reseller.pk)
 
 
 _STATE_ERRORS = {

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import Invitation, Membership, Role, User
+from accounts.services import invitation_token_hash
 from customers.models import Customer
 from resellers.models import AuditEvent, Reseller
 
@@ -102,3 +105,24 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     action = "test.event"
     object_type = "resellers.reseller"
     object_id = factory.LazyAttribute(lambda o: str(o.reseller.pk))
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An open invitation; the raw token of its link is on `.token` (only its hash is saved)."""
+
+    class Meta:
+        model = Invitation
+
+    reseller = factory.SubFactory(ResellerFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.test")
+    role = Role.USER
+    token = factory.Sequence(lambda n: f"test-invitation-token-{n}")
+    token_hash = factory.LazyAttribute(lambda o: invitation_token_hash(o.token))
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+    @classmethod
+    def _create(cls, model_class, *args, token, **kwargs):
+        invitation = super()._create(model_class, *args, **kwargs)
+        invitation.token = token
+        return invitation

@@ -6,7 +6,7 @@ from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import Invitation, Membership, Role, User
 from customers.models import Customer
 from ledger.models import LedgerTransaction
 from resellers.models import AuditEvent, Reseller, TermsDocument
@@ -50,6 +50,11 @@ def test_demo_data_creates_the_documented_world_and_is_idempotent():
     # Three approved resellers' top-ups and the applicant's payment before approval.
     assert LedgerTransaction.objects.filter(kind="topup").count() == 4
     assert LedgerTransaction.objects.filter(kind="recharge").count() == Customer.objects.count()
+    alpha = Reseller.objects.get(slug="alpha")
+    assert (alpha.may_create_subresellers, alpha.subreseller_depth_limit) == (True, 2)
+    assert LedgerTransaction.objects.filter(kind="transfer").count() == 1
+    pending = Invitation.objects.get(reseller=alpha)
+    assert pending.email == "new.colleague@alpha.test" and pending.accepted_at is None
     text = out.getvalue()
     assert "tessera-demo-2026" in text and "admin@baltic.test" in text
 

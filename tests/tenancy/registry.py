@@ -4,6 +4,8 @@ A route that takes a parameter and is missing here fails tests/tenancy/test_isol
 Later issues add their URLs here (and their pages to the role matrix).
 """
 
+from accounts.models import Membership
+from tests.factories import InvitationFactory
 from tests.sms.factories import FailedMessageFactory
 from tests.tenancy.harness import ObjectUrl
 
@@ -53,4 +55,56 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "resellers:staff-application-vies-recheck": ObjectUrl(
         lambda w, t: {"pk": t.reseller.pk}, method="post", audience="staff"
     ),
+    # Sub-users (issue 4, point 5): team actions name a membership or invitation of the tenant.
+    "accounts:member-role": ObjectUrl(
+        lambda w, t: {"pk": _membership(t, t.user)}, method="post", data={"role": "accountant"}
+    ),
+    "accounts:member-deactivate": ObjectUrl(
+        lambda w, t: {"pk": _membership(t, t.user)}, method="post"
+    ),
+    "accounts:member-reactivate": ObjectUrl(
+        lambda w, t: {"pk": _membership(t, t.accountant)}, method="post"
+    ),
+    "accounts:invitation-revoke": ObjectUrl(
+        lambda w, t: {"pk": InvitationFactory(reseller=t.reseller).pk}, method="post"
+    ),
+    "accounts:invitation-resend": ObjectUrl(
+        lambda w, t: {"pk": InvitationFactory(reseller=t.reseller).pk}, method="post"
+    ),
+    # The link's token is the key; a signed-in person must be the one invited (here the
+    # tenant's Admin), anybody else signed in gets 403.
+    "accounts:invitation-accept": ObjectUrl(
+        lambda w, t: {"token": InvitationFactory(reseller=t.reseller, email=t.admin.email).token}
+    ),
+    # Sub-resellers and credit transfers (issue 4, point 6).
+    "resellers:subreseller-credit": ObjectUrl(
+        lambda w, t: {"pk": t.child.pk},
+        method="post",
+        data={
+            "amount": "5.00",
+            "note": "isolation test",
+            "idempotency_key": "8d5c2a36-56a4-4b8e-9d0f-7f3a3f0b9a11",
+        },
+    ),
+    "resellers:staff-reseller-policy": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk},
+        method="post",
+        data={"policy-may_create_subresellers": "on", "policy-subreseller_depth_limit": "2"},
+        audience="staff",
+    ),
+    "resellers:staff-reseller-credit": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk},
+        method="post",
+        data={
+            "credit-direction": "credit",
+            "credit-amount": "10.00",
+            "credit-reason": "isolation test",
+            "credit-idempotency_key": "0f6f4c1e-2b7a-4f59-8a53-1c9e2d7b6a20",
+        },
+        audience="staff",
+    ),
 }
+
+
+def _membership(tenant, user) -> int:
+    return Membership.objects.get(reseller=tenant.reseller, user=user).pk

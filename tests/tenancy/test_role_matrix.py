@@ -18,6 +18,7 @@ SALES = frozenset({"user", "admin"})
 ADMIN = frozenset({"admin"})
 STAFF = frozenset({"staff"})
 CUSTOMER = frozenset({"customer"})
+FINANCE = frozenset({"admin", "accountant"})
 
 MATRIX: dict[str, frozenset[str]] = {
     "home": SIGNED_IN,  # anonymous visitors are sent to sign in
@@ -55,6 +56,22 @@ MATRIX: dict[str, frozenset[str]] = {
     "resellers:staff-application-reject": STAFF,
     "resellers:staff-application-vies-recheck": STAFF,
     "resellers:staff-terms-list": STAFF,
+    # Sub-users (issue 4, point 5).
+    "accounts:member-invite": ADMIN,
+    "accounts:member-role": ADMIN,
+    "accounts:member-deactivate": ADMIN,
+    "accounts:member-reactivate": ADMIN,
+    "accounts:invitation-revoke": ADMIN,
+    "accounts:invitation-resend": ADMIN,
+    # Public link; the registry's invitation is addressed to tenant A's Admin, so any other
+    # signed-in person is refused (403) and an anonymous visitor is asked to sign in first.
+    "accounts:invitation-accept": frozenset({"anonymous", "admin"}),
+    # Sub-resellers and credit transfers (issue 4, point 6).
+    "resellers:account-list": FINANCE,
+    "resellers:subreseller-create": ADMIN,
+    "resellers:subreseller-credit": ADMIN,
+    "resellers:staff-reseller-policy": STAFF,
+    "resellers:staff-reseller-credit": STAFF,
 }
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).
@@ -62,6 +79,7 @@ ACTIONS = {
     # Switching to a reseller one is not a member of is a 404, tested in test_isolation.
     "accounts:tenant-switch": ("post", lambda w: {"reseller": w.a.reseller.pk}),
     "resellers:application-vat-id": ("post", lambda w: {"vat_id": w.a.reseller.vat_id}),
+    "accounts:member-invite": ("post", lambda w: {"email": "new@example.test", "role": "user"}),
 }
 
 # tenant-switch as staff / customer: not members of tenant A, so the switch is a 404 — their

@@ -12,14 +12,20 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts.models import Role, User
-from accounts.services import membership_add, user_create
+from accounts.models import Invitation, Role, User
+from accounts.services import invitation_create, membership_add, user_create
 from customers.models import Customer
 from customers.services import customer_create
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, customer_account, ledger_post, reseller_account
 from resellers.models import Reseller, TermsDocument
-from resellers.services import reseller_apply, reseller_create, terms_publish
+from resellers.services import (
+    reseller_apply,
+    reseller_create,
+    reseller_subreseller_policy_set,
+    subreseller_credit_transfer,
+    terms_publish,
+)
 
 Kind = LedgerAccount.Kind
 
@@ -199,6 +205,37 @@ def _demo_application(operator: User) -> None:
     )
 
 
+DEMO_INVITEE = "new.colleague@alpha.test"
+DEMO_SITE_URL = "http://localhost:8000/"
+
+
+def _demo_team_and_tree(operator: User, resellers: dict[str, Reseller]) -> None:
+    """Alpha Telecom may build sub-resellers two levels deep, has funded Alpha Kiosk Nord and
+    has one invitation waiting to be accepted (idempotent)."""
+    alpha = resellers["alpha"]
+    if not alpha.may_create_subresellers:
+        reseller_subreseller_policy_set(
+            reseller_id=alpha.pk, actor=operator, may_create=True, depth_limit=2
+        )
+    admin = User.objects.get(email="admin@alpha.test")
+    subreseller_credit_transfer(
+        parent=alpha,
+        actor=admin,
+        child_id=resellers["alpha-kiosk"].pk,
+        amount=Decimal("50.00"),
+        note="Starting budget (demo)",
+        idempotency_key="demo-kiosk-budget",
+    )
+    if not Invitation.objects.filter(reseller=alpha, email=DEMO_INVITEE).exists():
+        invitation_create(
+            reseller=alpha,
+            actor=admin,
+            email=DEMO_INVITEE,
+            role=Role.USER,
+            site_url=DEMO_SITE_URL,
+        )
+
+
 class Command(BaseCommand):
     help = "Create the demo operator, resellers, users and customers (idempotent)."
 
@@ -253,6 +290,8 @@ class Command(BaseCommand):
             _demo_money(reseller)
         _demo_application(operator)
         logins.append(("applicant (pending approval)", APPLICANT["email"], ""))
+        _demo_team_and_tree(operator, resellers)
+        logins.append(("pending invitation (Alpha Telecom)", DEMO_INVITEE, ""))
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Every login uses the password:"))
         self.stdout.write(f"    {DEMO_PASSWORD}")
