@@ -25,6 +25,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("resellers:staff-reseller-list", _("Resellers"), "buildings"),
             NavItem("ledger:staff-transaction-list", _("Ledger"), "journal-check"),
             NavItem("resellers:staff-audit-list", _("Audit log"), "journal-text"),
+            NavItem("resellers:staff-advertising-list", _("Advertising material"), "megaphone"),
         ],
     ),
     (
@@ -34,6 +35,8 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("customers:customer-list", _("Customers"), "people"),
             NavItem("resellers:subreseller-list", _("Sub-resellers"), "diagram-3"),
             NavItem("accounts:member-list", _("Users"), "person-gear"),
+            NavItem("resellers:branding", _("Branding"), "palette"),
+            NavItem("resellers:advertising-list", _("Advertising material"), "megaphone"),
         ],
     ),
     (

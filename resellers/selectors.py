@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Membership
 from customers.models import Customer
-from resellers.models import AuditEvent, Reseller
+from resellers.models import AdvertisingRequest, AuditEvent, Branding, Reseller, ResellerHostname
 
 
 def _count_of(model, field: str = "reseller") -> Coalesce:
@@ -67,3 +67,63 @@ def staff_audit_event_list() -> QuerySet[AuditEvent]:
 def audit_event_list(*, reseller: Reseller) -> QuerySet[AuditEvent]:
     """The audit events of one reseller."""
     return AuditEvent.objects.filter(reseller=reseller).select_related("actor", "reseller")
+
+
+# --- Branding and hostnames -------------------------------------------------------------------
+
+
+def branding_for(*, reseller: Reseller) -> Branding | None:
+    """The reseller's branding, or None before it saved any."""
+    return Branding.objects.filter(reseller=reseller).first()
+
+
+def reseller_display_name(*, reseller: Reseller) -> str:
+    """The name a reseller shows to its customers (page headers, SMS sender): the branding's
+    display name, else the reseller's name."""
+    name = Branding.objects.filter(reseller=reseller).values_list("display_name", flat=True)
+    return next(iter(name), "") or reseller.name
+
+
+def hostname_for(*, reseller: Reseller) -> ResellerHostname | None:
+    """The reseller's own hostname in any state, or None."""
+    return (
+        ResellerHostname.objects.filter(reseller=reseller).select_related("fee_transaction").first()
+    )
+
+
+def active_hostname_for_host(*, host: str) -> ResellerHostname | None:
+    """The active reseller hostname a request's host names, with its reseller and branding
+    (one query; used by resellers.hosts.ResellerHostMiddleware before any tenant is known)."""
+    return (
+        ResellerHostname.objects.filter(hostname=host, status=ResellerHostname.Status.ACTIVE)
+        .select_related("reseller", "reseller__branding")
+        .first()
+    )
+
+
+# --- Advertising material ---------------------------------------------------------------------
+
+
+def advertising_request_list(*, reseller: Reseller) -> QuerySet[AdvertisingRequest]:
+    """The reseller's own requests for advertising material, newest first."""
+    return AdvertisingRequest.objects.filter(reseller=reseller).select_related("requested_by")
+
+
+def advertising_request_history(
+    *, reseller: Reseller, advertising_request: AdvertisingRequest
+) -> QuerySet[AuditEvent]:
+    """What happened to one request, oldest first (its audit rows)."""
+    return (
+        AuditEvent.objects.filter(
+            reseller=reseller,
+            object_type=AdvertisingRequest._meta.label_lower,
+            object_id=str(advertising_request.pk),
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
+def staff_advertising_request_list() -> QuerySet[AdvertisingRequest]:
+    """Every reseller's requests for advertising material, for operator staff."""
+    return AdvertisingRequest.objects.select_related("reseller", "requested_by")

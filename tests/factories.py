@@ -10,7 +10,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from accounts.models import Membership, Role, User
 from customers.models import Customer
-from resellers.models import AuditEvent, Reseller
+from resellers.models import AdvertisingRequest, AuditEvent, Reseller
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -102,3 +102,19 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     action = "test.event"
     object_type = "resellers.reseller"
     object_id = factory.LazyAttribute(lambda o: str(o.reseller.pk))
+
+
+class AdvertisingRequestFactory(factory.django.DjangoModelFactory):
+    """A request for leaflets, delivered to its reseller's address."""
+
+    class Meta:
+        model = AdvertisingRequest
+
+    reseller = factory.SubFactory(ResellerFactory)
+    kind = AdvertisingRequest.Kind.LEAFLET
+    quantity = 500
+    recipient = factory.LazyAttribute(lambda o: o.reseller.legal_name)
+    address_line = "Hauptstraße 5"
+    postal_code = "10115"
+    city = "Berlin"
+    country = factory.LazyAttribute(lambda o: o.reseller.country)

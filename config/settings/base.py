@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "resellers.hosts.ResellerHostMiddleware",  # first: ALLOWED_HOSTS + active reseller hosts
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "resellers.navigation.navigation",
+                "resellers.branding.branding",
             ],
         },
     },
@@ -231,3 +233,12 @@ LOGGING = {
 LEDGER_OPERATOR_SHARDS = env.int("LEDGER_OPERATOR_SHARDS", default=16)
 # Key of the entries' digests, which ledger_verify recomputes. Never change it once money moved.
 LEDGER_DIGEST_KEY = env("LEDGER_DIGEST_KEY", default="tessera-ledger")
+# --- Reseller branding and own hostnames (resellers/hosts.py) ---------------------------------
+# The portal's public IPv4 addresses: the A record a reseller's own hostname must point to.
+PORTAL_PUBLIC_IPS = env.list("PORTAL_PUBLIC_IPS", default=["203.0.113.10"])
+# One-time fee for activating an own hostname, in the reseller's currency, from sales credit.
+HOSTNAME_FEE = Decimal(env("HOSTNAME_FEE", default="10.00"))
+# Dotted path of `resolve(hostname) -> list[str]` (IPv4 addresses); tests point it at a fake.
+HOSTNAME_RESOLVER = env("HOSTNAME_RESOLVER", default="resellers.hosts.resolve_ipv4")
+BRANDING_LOGO_MAX_BYTES = env.int("BRANDING_LOGO_MAX_BYTES", default=512 * 1024)
+BRANDING_LOGO_MAX_SIDE = env.int("BRANDING_LOGO_MAX_SIDE", default=1024)

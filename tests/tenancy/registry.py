@@ -31,4 +31,14 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "ledger:staff-account-statement": ObjectUrl(
         lambda w, t: {"pk": t.sales_credit.pk}, audience="staff"
     ),
+    "resellers:advertising-detail": ObjectUrl(lambda w, t: {"pk": t.advertising_request.pk}),
+    "resellers:staff-advertising-detail": ObjectUrl(
+        lambda w, t: {"pk": t.advertising_request.pk}, audience="staff"
+    ),
+    "resellers:staff-advertising-status": ObjectUrl(
+        lambda w, t: {"pk": t.advertising_request.pk},
+        method="post",
+        data={"status": "in_production"},
+        audience="staff",
+    ),
 }

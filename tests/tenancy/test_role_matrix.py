@@ -42,12 +42,28 @@ MATRIX: dict[str, frozenset[str]] = {
     "ledger:staff-transaction-detail": STAFF,
     "ledger:staff-transaction-reverse": STAFF,
     "ledger:staff-account-statement": STAFF,
+    "resellers:branding": ADMIN,
+    "resellers:hostname-request": ADMIN,
+    "resellers:hostname-check": ADMIN,
+    "resellers:hostname-activate": ADMIN,
+    "resellers:hostname-remove": ADMIN,
+    "resellers:advertising-list": SALES,
+    "resellers:advertising-create": SALES,
+    "resellers:advertising-detail": SALES,
+    "resellers:staff-advertising-list": STAFF,
+    "resellers:staff-advertising-detail": STAFF,
+    "resellers:staff-advertising-status": STAFF,
 }
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).
 ACTIONS = {
     # Switching to a reseller one is not a member of is a 404, tested in test_isolation.
     "accounts:tenant-switch": ("post", lambda w: {"reseller": w.a.reseller.pk}),
+    # Hostname actions answer with a redirect and a message (none is set up in the world).
+    "resellers:hostname-request": ("post", lambda w: {"hostname": ""}),
+    "resellers:hostname-check": ("post", lambda w: {}),
+    "resellers:hostname-activate": ("post", lambda w: {}),
+    "resellers:hostname-remove": ("post", lambda w: {}),
 }
 
 # tenant-switch as staff / customer: not members of tenant A, so the switch is a 404 — their
