@@ -52,8 +52,8 @@ def contrast_ratio(first: str, second: str) -> float:
 
 
 def readable_text_on(colour: str) -> str:
-    """White or near-black, whichever reads better on `colour` (always at least 4.5:1)."""
-    white, dark = "#ffffff", "#111111"
+    """White or black, whichever reads better on `colour` (always at least 4.5:1)."""
+    white, dark = "#ffffff", "#000000"
     return white if contrast_ratio(colour, white) >= contrast_ratio(colour, dark) else dark
 
 

@@ -60,12 +60,17 @@ def hostname_normalize(value: str) -> str:
             code="not-a-hostname",
         )
     value = value.rstrip(".")
-    try:
-        ascii_name = value.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise ValidationError(
-            _("“%(value)s” is not a valid host name.") % {"value": value}, code="invalid"
-        ) from None
+    if ".." in value or value.startswith("."):
+        raise ValidationError(_("A host name cannot contain empty parts (“..”)."), code="empty")
+    if value.isascii():
+        ascii_name = value.lower()
+    else:  # an internationalised name: stored in its ASCII (punycode) form
+        try:
+            ascii_name = value.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            raise ValidationError(
+                _("“%(value)s” is not a valid host name.") % {"value": value}, code="invalid"
+            ) from None
     try:
         ipaddress.ip_address(ascii_name)
     except ValueError:
