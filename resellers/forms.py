@@ -84,9 +84,8 @@ class AdvertisingRequestForm(forms.Form):
 
 class AdvertisingStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"))
-    note = forms.CharField(
+    note = forms.CharField(  # its length is checked by the service, which says so
         label=_("Note for the reseller"),
-        max_length=300,
         required=False,
         help_text=_("Required when rejecting; e.g. the tracking number when shipping."),
     )

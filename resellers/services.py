@@ -246,6 +246,7 @@ def _lock_hostname(reseller: Reseller) -> ResellerHostname | None:
 def hostname_request(*, reseller: Reseller, actor: User, hostname: str) -> ResellerHostname:
     """Ask for an own hostname (or change one not yet active). It waits for its DNS check."""
     name = hosts.hostname_normalize(hostname)
+    Reseller.objects.select_for_update().get(pk=reseller.pk)  # one request at a time
     current = _lock_hostname(reseller)
     if current is not None and current.status == ResellerHostname.Status.ACTIVE:
         raise HostnameError(

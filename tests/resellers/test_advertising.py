@@ -191,6 +191,8 @@ def test_staff_set_the_status_from_the_detail_page(world, django_assert_max_num_
     assert "cannot become “Shipped”" in page
     page = client.post(url, {"status": "bogus"}, follow=True).content.decode()
     assert "Choose a valid status." in page
+    page = client.post(url, {"status": "in_production", "note": "x" * 301}, follow=True)
+    assert "The note has at most 300 characters." in page.content.decode()
     item.refresh_from_db()
     assert item.status == "requested"
     page = client.post(url, {"status": "in_production"}, follow=True).content.decode()
