@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Membership
 from customers.models import Customer
+from ledger.models import LedgerAccount
 from resellers.models import AdvertisingRequest, AuditEvent, Branding, Reseller, ResellerHostname
 
 
@@ -82,6 +85,17 @@ def reseller_display_name(*, reseller: Reseller) -> str:
     display name, else the reseller's name."""
     name = Branding.objects.filter(reseller=reseller).values_list("display_name", flat=True)
     return next(iter(name), "") or reseller.name
+
+
+def reseller_sales_credit(*, reseller: Reseller) -> Decimal:
+    """The reseller's sales credit in its currency (zero before any money moved)."""
+    balance = LedgerAccount.objects.filter(
+        owner_type=LedgerAccount.OwnerType.RESELLER,
+        reseller=reseller,
+        kind=LedgerAccount.Kind.SALES_CREDIT,
+        currency=str(reseller.currency),
+    ).values_list("balance", flat=True)
+    return next(iter(balance), Decimal(0))
 
 
 def hostname_for(*, reseller: Reseller) -> ResellerHostname | None:

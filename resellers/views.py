@@ -207,6 +207,9 @@ def branding(request):
             "hostname_form": HostnameForm(),
             "portal_ips": settings.PORTAL_PUBLIC_IPS,
             "fee": services.hostname_fee(reseller=reseller),
+            "sales_credit": selectors.reseller_sales_credit(reseller=reseller)
+            if hostname and hostname.status != hostname.Status.ACTIVE
+            else None,
             "currency": reseller.currency,
         },
     )

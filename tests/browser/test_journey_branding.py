@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from ledger.models import LedgerTransaction
 from ledger.verify import ledger_verify
+from resellers.branding import contrast_ratio
 from resellers.models import AdvertisingRequest, ResellerHostname
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT
 from tests.factories import (
@@ -111,6 +112,11 @@ def test_branding_hostname_and_advertising(
 
     # Poor contrast: saved, with a warning.
     page.locator('input[name="text_colour"]').fill("#b2babb")
+    # The preview and the contrast follow the colour before it is saved.
+    expect(page.locator("#contrast-ratio")).to_have_text(
+        f"{contrast_ratio('#f4f6f6', '#b2babb'):.2f}"
+    )
+    expect(page.locator("#preview-body")).to_have_css("color", "rgb(178, 186, 187)")
     page.get_by_role("button", name=re.compile("Save branding")).click()
     expect(page.locator(".alert-warning")).to_contain_text("below the 4.5:1")
     screenshot(page, "branding-02-contrast-warning")

@@ -32,7 +32,7 @@ def test_the_branding_page_shows_defaults_dns_steps_and_the_fee(
     client = _admin(world)
     with django_assert_max_num_queries(15):
         page = client.get(BRANDING).content.decode()
-    assert 'value="#1f3a5f"' in page and "contrast 15.43:1" in page
+    assert 'value="#1f3a5f"' in page and 'id="contrast-ratio">15.43<' in page
     assert "Ask for this host name" in page and "10.00 EUR" in page
 
 
@@ -88,6 +88,7 @@ def test_hostname_journey_on_the_page(world, fake_dns):  # noqa: F811
     page = answer.content.decode()
     assert "Now create the A record for portal.acme.test" in page
     assert "203.0.113.10" in page and "203.0.113.11" in page  # the A records to create
+    assert "Your sales credit: 100.00 EUR." in page
 
     check = reverse("resellers:hostname-check")
     page = client.post(check, follow=True).content.decode()
