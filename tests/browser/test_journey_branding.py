@@ -19,7 +19,7 @@ from ledger.models import LedgerTransaction
 from ledger.verify import ledger_verify
 from resellers.branding import contrast_ratio
 from resellers.models import AdvertisingRequest, ResellerHostname
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT, MOBILE_VIEWPORT
 from tests.factories import (
     PASSWORD,
     CustomerUserFactory,
@@ -177,6 +177,12 @@ def test_branding_hostname_and_advertising(
         answer = branded.goto(f"http://unknown.acme.test:{port}/accounts/login/")
         assert answer.status == 400
         context.close()
+        phone = own.new_context(viewport=MOBILE_VIEWPORT, is_mobile=True, device_scale_factor=2)
+        small = phone.new_page()
+        small.goto(f"http://{HOST}:{port}/accounts/login/")
+        expect(small.locator("nav img.brand-logo")).to_be_visible()
+        screenshot(small, "branding-08-login-on-own-host-phone")
+        phone.close()
     finally:
         own.close()
 
