@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from resellers.models import AuditEvent, Reseller
+from resellers.models import AdvertisingRequest, AuditEvent, Branding, Reseller, ResellerHostname
 
 
 @admin.register(Reseller)
@@ -25,3 +25,34 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Branding)
+class BrandingAdmin(admin.ModelAdmin):
+    list_display = ["reseller", "display_name", "header_colour", "updated_at"]
+    search_fields = ["reseller__name", "display_name"]
+    raw_id_fields = ["reseller"]
+
+
+@admin.register(ResellerHostname)
+class ResellerHostnameAdmin(admin.ModelAdmin):
+    """Read-only: host names change through the Branding page (DNS check, fee, audit)."""
+
+    list_display = ["hostname", "reseller", "status", "verified_at", "activated_at"]
+    list_filter = ["status"]
+    search_fields = ["hostname", "reseller__name"]
+    readonly_fields = [f.name for f in ResellerHostname._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AdvertisingRequest)
+class AdvertisingRequestAdmin(admin.ModelAdmin):
+    list_display = ["id", "reseller", "kind", "quantity", "status", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["reseller__name", "city"]
+    raw_id_fields = ["reseller", "requested_by"]

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config.ui import day_filter
-from resellers.models import AuditEvent, Reseller
+from resellers.models import AdvertisingRequest, AuditEvent, Reseller
 
 
 class StaffResellerFilter(django_filters.FilterSet):
@@ -75,3 +75,19 @@ class StaffApplicationFilter(django_filters.FilterSet):
             | Q(tax_id__icontains=value)
             | Q(contact_email__icontains=value)
         )
+
+
+class StaffAdvertisingRequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=AdvertisingRequest.Status.choices, label=_("Status"), empty_label=_("Any")
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=AdvertisingRequest.Kind.choices, label=_("Material"), empty_label=_("Any")
+    )
+    reseller = django_filters.CharFilter(
+        field_name="reseller__name", lookup_expr="icontains", label=_("Reseller")
+    )
+
+    class Meta:
+        model = AdvertisingRequest
+        fields = ["status", "kind", "reseller"]

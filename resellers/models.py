@@ -274,3 +274,159 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+# --- Branding and own hostname (issue 4, point 7) ---------------------------------------------
+
+
+def branding_logo_path(instance: "Branding", filename: str) -> str:
+    """Where a logo is stored; the name is ours, never the uploader's (see branding_update)."""
+    return f"branding/{instance.reseller_id}/{filename}"
+
+
+class Branding(models.Model):
+    """How a reseller's portal looks on its own hostname: name, logo and colours."""
+
+    reseller = models.OneToOneField(
+        Reseller, on_delete=models.CASCADE, related_name="branding", verbose_name=_("reseller")
+    )
+    display_name = models.CharField(
+        _("display name"),
+        max_length=60,
+        blank=True,
+        help_text=_("Shown in the header and as the sender of messages. Empty: the company name."),
+    )
+    logo = models.ImageField(_("logo"), upload_to=branding_logo_path, blank=True)
+    header_colour = models.CharField(_("header colour"), max_length=7, default="#1f3a5f")
+    background_colour = models.CharField(_("background colour"), max_length=7, default="#ffffff")
+    text_colour = models.CharField(_("text colour"), max_length=7, default="#212529")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("branding")
+        verbose_name_plural = _("brandings")
+
+    def __str__(self) -> str:
+        return self.display_name or str(self.reseller)
+
+
+class ResellerHostname(models.Model):
+    """A reseller's own host name (an A record to the portal), active once the fee is paid."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for DNS")
+        VERIFIED = "verified", _("DNS verified")
+        ACTIVE = "active", _("Active")
+
+    reseller = models.OneToOneField(
+        Reseller, on_delete=models.CASCADE, related_name="hostname", verbose_name=_("reseller")
+    )
+    # Lower-case ASCII (IDNA), no trailing dot; unique across the platform.
+    hostname = models.CharField(_("host name"), max_length=253, unique=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    last_checked_at = models.DateTimeField(_("last DNS check"), null=True, blank=True)
+    last_check_addresses = models.JSONField(_("addresses found"), default=list, blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    fee_transaction = models.ForeignKey(
+        "ledger.LedgerTransaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fee transaction"),
+    )
+
+    class Meta:
+        verbose_name = _("reseller host name")
+        verbose_name_plural = _("reseller host names")
+        indexes = [models.Index(fields=["hostname", "status"])]
+
+    def __str__(self) -> str:
+        return self.hostname
+
+
+# --- Advertising material (issue 4, point 8) ---------------------------------------------------
+
+
+class AdvertisingRequest(models.Model):
+    """A reseller asks the operator for printed leaflets or posters."""
+
+    class Kind(models.TextChoices):
+        LEAFLET = "leaflet", _("Leaflets")
+        POSTER = "poster", _("Posters")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        IN_PRODUCTION = "in_production", _("In production")
+        SHIPPED = "shipped", _("Shipped")
+        REJECTED = "rejected", _("Rejected")
+
+    # Sane amounts per kind: (least, most) pieces in one request.
+    QUANTITY_BOUNDS = {Kind.LEAFLET: (25, 5000), Kind.POSTER: (1, 100)}
+    # Where each status may go next; shipped and rejected are final.
+    TRANSITIONS = {
+        Status.REQUESTED: (Status.IN_PRODUCTION, Status.REJECTED),
+        Status.IN_PRODUCTION: (Status.SHIPPED, Status.REJECTED),
+        Status.SHIPPED: (),
+        Status.REJECTED: (),
+    }
+
+    reseller = models.ForeignKey(
+        Reseller,
+        on_delete=models.CASCADE,
+        related_name="advertising_requests",
+        verbose_name=_("reseller"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    kind = models.CharField(_("material"), max_length=16, choices=Kind.choices)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    recipient = models.CharField(_("recipient"), max_length=120)
+    address_line = models.CharField(_("street and number"), max_length=200)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    city = models.CharField(_("city"), max_length=100)
+    country = CountryField(_("country"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED
+    )
+    status_note = models.CharField(
+        _("operator note"),
+        max_length=300,
+        blank=True,
+        help_text=_("The reason of a rejection, or e.g. the parcel's tracking number."),
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("advertising material request")
+        verbose_name_plural = _("advertising material requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["reseller", "-created_at"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1) & models.Q(quantity__lte=5000),
+                name="advertising_request_quantity_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} × {self.quantity}"
+
+    @property
+    def next_statuses(self) -> tuple:
+        return self.TRANSITIONS[self.Status(self.status)]

@@ -28,6 +28,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("sms:inbox", _("SMS inbox"), "chat-left-text"),
             NavItem("resellers:staff-application-list", _("Applications"), "inbox"),
             NavItem("resellers:staff-terms-list", _("Reseller terms"), "file-earmark-text"),
+            NavItem("resellers:staff-advertising-list", _("Advertising material"), "megaphone"),
         ],
     ),
     (
@@ -39,6 +40,8 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("accounts:member-list", _("Users"), "person-gear"),
             NavItem("resellers:application", _("Company"), "building-check"),
             NavItem("resellers:account-list", _("Manage accounts"), "wallet2"),
+            NavItem("resellers:branding", _("Branding"), "palette"),
+            NavItem("resellers:advertising-list", _("Advertising material"), "megaphone"),
         ],
     ),
     (

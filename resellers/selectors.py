@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
@@ -15,8 +16,11 @@ from ledger.models import LedgerAccount
 from ledger.selectors import customer_balance_expression, reseller_balance_expression
 from resellers.models import (
     MAX_SUBRESELLER_DEPTH,
+    AdvertisingRequest,
     AuditEvent,
+    Branding,
     Reseller,
+    ResellerHostname,
     TermsAcceptance,
     TermsDocument,
     VatCheck,
@@ -215,3 +219,74 @@ def staff_reseller_get(*, pk: int) -> Reseller:
         .annotate(sales_credit=reseller_balance_expression(kind=LedgerAccount.Kind.SALES_CREDIT))
         .get(pk=pk)
     )
+
+
+# --- Branding and hostnames -------------------------------------------------------------------
+
+
+def branding_for(*, reseller: Reseller) -> Branding | None:
+    """The reseller's branding, or None before it saved any."""
+    return Branding.objects.filter(reseller=reseller).first()
+
+
+def reseller_display_name(*, reseller: Reseller) -> str:
+    """The name a reseller shows to its customers (page headers, SMS sender): the branding's
+    display name, else the reseller's name."""
+    name = Branding.objects.filter(reseller=reseller).values_list("display_name", flat=True)
+    return next(iter(name), "") or reseller.name
+
+
+def reseller_sales_credit(*, reseller: Reseller) -> Decimal:
+    """The reseller's sales credit in its currency (zero before any money moved)."""
+    balance = LedgerAccount.objects.filter(
+        owner_type=LedgerAccount.OwnerType.RESELLER,
+        reseller=reseller,
+        kind=LedgerAccount.Kind.SALES_CREDIT,
+        currency=str(reseller.currency),
+    ).values_list("balance", flat=True)
+    return next(iter(balance), Decimal(0))
+
+
+def hostname_for(*, reseller: Reseller) -> ResellerHostname | None:
+    """The reseller's own hostname in any state, or None."""
+    return (
+        ResellerHostname.objects.filter(reseller=reseller).select_related("fee_transaction").first()
+    )
+
+
+def active_hostname_for_host(*, host: str) -> ResellerHostname | None:
+    """The active reseller hostname a request's host names, with its reseller and branding
+    (one query; used by resellers.hosts.ResellerHostMiddleware before any tenant is known)."""
+    return (
+        ResellerHostname.objects.filter(hostname=host, status=ResellerHostname.Status.ACTIVE)
+        .select_related("reseller", "reseller__branding")
+        .first()
+    )
+
+
+# --- Advertising material ---------------------------------------------------------------------
+
+
+def advertising_request_list(*, reseller: Reseller) -> QuerySet[AdvertisingRequest]:
+    """The reseller's own requests for advertising material, newest first."""
+    return AdvertisingRequest.objects.filter(reseller=reseller).select_related("requested_by")
+
+
+def advertising_request_history(
+    *, reseller: Reseller, advertising_request: AdvertisingRequest
+) -> QuerySet[AuditEvent]:
+    """What happened to one request, oldest first (its audit rows)."""
+    return (
+        AuditEvent.objects.filter(
+            reseller=reseller,
+            object_type=AdvertisingRequest._meta.label_lower,
+            object_id=str(advertising_request.pk),
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
+def staff_advertising_request_list() -> QuerySet[AdvertisingRequest]:
+    """Every reseller's requests for advertising material, for operator staff."""
+    return AdvertisingRequest.objects.select_related("reseller", "requested_by")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.ui import DateTimeText
 from customers.models import Customer
-from resellers.models import AuditEvent, Reseller, TermsDocument
+from resellers.models import AdvertisingRequest, AuditEvent, Reseller, TermsDocument
 from resellers.services import OVERDUE_AFTER_DAYS, REMINDER_AFTER_DAYS
 
 
@@ -208,3 +208,63 @@ class TermsTable(tables.Table):
         model = TermsDocument
         fields = ("version", "title", "published_at", "published_by", "acceptance_count")
         order_by = ("-version",)
+
+
+class AdvertisingRequestTable(tables.Table):
+    """A reseller's own requests."""
+
+    id = tables.LinkColumn(
+        "resellers:advertising-detail", args=[tables.A("pk")], verbose_name=_("Request")
+    )
+    created_at = DateTimeText(format="Y-m-d")
+    status_changed_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Updated"))
+
+    class Meta:
+        model = AdvertisingRequest
+        fields = ("id", "created_at", "kind", "quantity", "city", "status", "status_note")
+        sequence = (
+            "id",
+            "created_at",
+            "kind",
+            "quantity",
+            "city",
+            "status",
+            "status_changed_at",
+            "status_note",
+        )
+        order_by = ("-created_at",)
+
+    def render_id(self, value):
+        return f"#{value}"
+
+
+class StaffAdvertisingRequestTable(tables.Table):
+    id = tables.LinkColumn(
+        "resellers:staff-advertising-detail", args=[tables.A("pk")], verbose_name=_("Request")
+    )
+    reseller = tables.Column(order_by=("reseller__name",))
+    created_at = DateTimeText(format="Y-m-d")
+    age = tables.Column(verbose_name=_("Age (days)"), accessor="created_at", orderable=False)
+    country = tables.Column(accessor="country__code", order_by=("country",))
+
+    class Meta:
+        model = AdvertisingRequest
+        fields = ("id", "created_at", "reseller", "kind", "quantity", "city", "country", "status")
+        sequence = (
+            "id",
+            "created_at",
+            "age",
+            "reseller",
+            "kind",
+            "quantity",
+            "city",
+            "country",
+            "status",
+        )
+        order_by = ("created_at",)
+
+    def render_id(self, value):
+        return f"#{value}"
+
+    def render_age(self, value):
+        return (timezone.now() - value).days

@@ -61,4 +61,23 @@ urlpatterns = [
         name="staff-application-vies-recheck",
     ),
     path("staff/terms/", views.staff_terms_list, name="staff-terms-list"),
+    path("r/branding/", views.branding, name="branding"),
+    path("r/branding/hostname/", views.hostname_request, name="hostname-request"),
+    path("r/branding/hostname/check/", views.hostname_check, name="hostname-check"),
+    path("r/branding/hostname/activate/", views.hostname_activate, name="hostname-activate"),
+    path("r/branding/hostname/remove/", views.hostname_remove, name="hostname-remove"),
+    path("r/advertising/", views.advertising_list, name="advertising-list"),
+    path("r/advertising/new/", views.advertising_create, name="advertising-create"),
+    path("r/advertising/<int:pk>/", views.advertising_detail, name="advertising-detail"),
+    path("staff/advertising/", views.staff_advertising_list, name="staff-advertising-list"),
+    path(
+        "staff/advertising/<int:pk>/",
+        views.staff_advertising_detail,
+        name="staff-advertising-detail",
+    ),
+    path(
+        "staff/advertising/<int:pk>/status/",
+        views.staff_advertising_status,
+        name="staff-advertising-status",
+    ),
 ]

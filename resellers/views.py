@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -18,11 +19,21 @@ from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.money import to_minor_unit
 from ledger.selectors import reseller_balance, reseller_recent_entries
 from ledger.services import IdempotencyConflict, InsufficientFunds
+from resellers import branding as brand
 from resellers import selectors, services
-from resellers.filters import AuditEventFilter, StaffApplicationFilter, StaffResellerFilter
+from resellers.filters import (
+    AuditEventFilter,
+    StaffAdvertisingRequestFilter,
+    StaffApplicationFilter,
+    StaffResellerFilter,
+)
 from resellers.forms import (
+    AdvertisingRequestForm,
+    AdvertisingStatusForm,
     ApplicationForm,
+    BrandingForm,
     CreditTransferForm,
+    HostnameForm,
     RejectForm,
     StaffCreditForm,
     SubresellerCreateForm,
@@ -31,10 +42,12 @@ from resellers.forms import (
     TermsForm,
     VatIdForm,
 )
-from resellers.models import Reseller
+from resellers.models import AdvertisingRequest, Reseller
 from resellers.tables import (
+    AdvertisingRequestTable,
     AuditEventTable,
     CustomerAccountTable,
+    StaffAdvertisingRequestTable,
     StaffApplicationTable,
     StaffResellerTable,
     SubResellerAccountTable,
@@ -608,3 +621,256 @@ def staff_terms_list(request):
         "resellers/staff_terms_list.html",
         {"table": table, "form": form, "current": selectors.terms_current()},
     )
+
+
+# --- Branding and own hostname (reseller Admin) -----------------------------------------------
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+@tenant_role_required(Role.ADMIN)
+def branding(request):
+    reseller = request.reseller
+    current = selectors.branding_for(reseller=reseller)
+    initial = {
+        "display_name": current.display_name if current else "",
+        "header_colour": current.header_colour if current else brand.DEFAULT_COLOURS["header"],
+        "background_colour": (
+            current.background_colour if current else brand.DEFAULT_COLOURS["background"]
+        ),
+        "text_colour": current.text_colour if current else brand.DEFAULT_COLOURS["text"],
+    }
+    form = BrandingForm(initial=initial)
+    if request.method == "POST":
+        form = BrandingForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = services.branding_update(
+                    reseller=reseller,
+                    actor=request.user,
+                    display_name=data["display_name"],
+                    header_colour=data["header_colour"],
+                    background_colour=data["background_colour"],
+                    text_colour=data["text_colour"],
+                    logo=data["logo"],
+                    remove_logo=data["remove_logo"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                for warning in result.warnings:
+                    messages.warning(request, warning)
+                if result.changed:
+                    messages.success(request, _("Your branding is saved."))
+                else:
+                    messages.info(request, _("Nothing changed."))
+                return redirect("resellers:branding")
+    hostname = selectors.hostname_for(reseller=reseller)
+    theme = brand.theme_for(reseller=reseller, branding=current)
+    return render(
+        request,
+        "resellers/branding.html",
+        {
+            "form": form,
+            "current": current,
+            "theme": theme,
+            "contrast": brand.contrast_ratio(theme.background, theme.text),
+            "contrast_ok": brand.contrast_ratio(theme.background, theme.text) >= brand.MIN_CONTRAST,
+            "hostname": hostname,
+            "hostname_form": HostnameForm(),
+            "portal_ips": settings.PORTAL_PUBLIC_IPS,
+            "fee": services.hostname_fee(reseller=reseller),
+            "sales_credit": selectors.reseller_sales_credit(reseller=reseller)
+            if hostname and hostname.status != hostname.Status.ACTIVE
+            else None,
+            "currency": reseller.currency,
+        },
+    )
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def hostname_request(request):
+    form = HostnameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a host name, e.g. portal.example.com."))
+        return redirect("resellers:branding")
+    try:
+        record = services.hostname_request(
+            reseller=request.reseller, actor=request.user, hostname=form.cleaned_data["hostname"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except services.HostnameError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Now create the A record for %(name)s, then check its DNS.")
+            % {"name": record.hostname},
+        )
+    return redirect("resellers:branding")
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def hostname_check(request):
+    try:
+        check = services.hostname_check_dns(reseller=request.reseller, actor=request.user)
+    except services.HostnameError as exc:
+        messages.error(request, str(exc))
+    else:
+        (messages.success if check.ok else messages.error)(request, check.message)
+    return redirect("resellers:branding")
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def hostname_activate(request):
+    try:
+        record = services.hostname_activate(reseller=request.reseller, actor=request.user)
+    except services.HostnameError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(name)s is active: your customers can sign in there.") % {"name": record.hostname},
+        )
+    return redirect("resellers:branding")
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def hostname_remove(request):
+    try:
+        services.hostname_remove(reseller=request.reseller, actor=request.user)
+    except services.HostnameError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The host name is removed."))
+    return redirect("resellers:branding")
+
+
+# --- Advertising material (reseller Admin and User; operator staff) ----------------------------
+
+
+def _history_rows(events) -> list[dict]:
+    """Audit rows of a request as lines people read: when, what, the operator's note."""
+    rows = []
+    for event in events:
+        if event.action == "advertising.requested":
+            label = _("Requested")
+        else:
+            label = AdvertisingRequest.Status(event.data.get("to")).label
+        rows.append({"at": event.at, "label": label, "note": event.data.get("note", "")})
+    return rows
+
+
+@tenant_role_required(Role.ADMIN, Role.USER)
+def advertising_list(request):
+    table = paginated(
+        request,
+        AdvertisingRequestTable(selectors.advertising_request_list(reseller=request.reseller)),
+    )
+    return render(request, "resellers/advertising_list.html", {"table": table})
+
+
+@tenant_role_required(Role.ADMIN, Role.USER)
+def advertising_create(request):
+    reseller = request.reseller
+    form = AdvertisingRequestForm(
+        initial={
+            "kind": AdvertisingRequest.Kind.LEAFLET,
+            "recipient": reseller.legal_name,
+            "address_line": reseller.address_line,
+            "postal_code": reseller.postal_code,
+            "city": reseller.city,
+            "country": reseller.country,
+        }
+    )
+    if request.method == "POST":
+        form = AdvertisingRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                created = services.advertising_request_create(
+                    reseller=reseller, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Request #%(id)s is sent. We will tell you here when it ships.")
+                    % {"id": created.pk},
+                )
+                return redirect("resellers:advertising-detail", pk=created.pk)
+    return render(request, "resellers/advertising_form.html", {"form": form})
+
+
+@tenant_role_required(Role.ADMIN, Role.USER)
+def advertising_detail(request, pk: int):
+    reseller = request.reseller
+    item = get_object_or_404(selectors.advertising_request_list(reseller=reseller), pk=pk)
+    history = _history_rows(
+        selectors.advertising_request_history(reseller=reseller, advertising_request=item)
+    )
+    return render(request, "resellers/advertising_detail.html", {"item": item, "history": history})
+
+
+@operator_staff_required
+def staff_advertising_list(request):
+    filterset = StaffAdvertisingRequestFilter(
+        request.GET, queryset=selectors.staff_advertising_request_list()
+    )
+    table = paginated(request, StaffAdvertisingRequestTable(filtered(filterset)))
+    return render(
+        request, "resellers/staff_advertising_list.html", {"table": table, "filter": filterset}
+    )
+
+
+@operator_staff_required
+def staff_advertising_detail(request, pk: int):
+    item = get_object_or_404(selectors.staff_advertising_request_list(), pk=pk)
+    history = _history_rows(
+        selectors.advertising_request_history(reseller=item.reseller, advertising_request=item)
+    )
+    return render(
+        request,
+        "resellers/staff_advertising_detail.html",
+        {
+            "item": item,
+            "history": history,
+            "form": AdvertisingStatusForm(advertising_request=item),
+        },
+    )
+
+
+@require_POST
+@operator_staff_required
+def staff_advertising_status(request, pk: int):
+    item = get_object_or_404(selectors.staff_advertising_request_list(), pk=pk)
+    form = AdvertisingStatusForm(request.POST, advertising_request=item)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid status."))
+        return redirect("resellers:staff-advertising-detail", pk=item.pk)
+    try:
+        updated = services.advertising_request_set_status(
+            request_id=item.pk,
+            actor=request.user,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+        )
+    except services.AdvertisingStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Request #%(id)s is now “%(status)s”.")
+            % {"id": updated.pk, "status": updated.get_status_display()},
+        )
+    return redirect("resellers:staff-advertising-detail", pk=item.pk)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import invitation_token_hash
 from customers.models import Customer
-from resellers.models import AuditEvent, Reseller
+from resellers.models import AdvertisingRequest, AuditEvent, Reseller
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -126,3 +126,19 @@ class InvitationFactory(factory.django.DjangoModelFactory):
         invitation = super()._create(model_class, *args, **kwargs)
         invitation.token = token
         return invitation
+
+
+class AdvertisingRequestFactory(factory.django.DjangoModelFactory):
+    """A request for leaflets, delivered to its reseller's address."""
+
+    class Meta:
+        model = AdvertisingRequest
+
+    reseller = factory.SubFactory(ResellerFactory)
+    kind = AdvertisingRequest.Kind.LEAFLET
+    quantity = 500
+    recipient = factory.LazyAttribute(lambda o: o.reseller.legal_name)
+    address_line = "Hauptstraße 5"
+    postal_code = "10115"
+    city = "Berlin"
+    country = factory.LazyAttribute(lambda o: o.reseller.country)

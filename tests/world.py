@@ -12,8 +12,9 @@ from accounts.models import Role, User
 from customers.models import Customer
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, ledger_post, reseller_account
-from resellers.models import Reseller
+from resellers.models import AdvertisingRequest, Reseller
 from tests.factories import (
+    AdvertisingRequestFactory,
     CustomerUserFactory,
     MembershipFactory,
     ResellerFactory,
@@ -34,6 +35,7 @@ class Tenant:
     child: Reseller
     sales_credit: LedgerAccount
     topup: LedgerTransaction
+    advertising_request: AdvertisingRequest | None = None
 
     def person(self, role: str) -> User | None:
         return {
@@ -94,6 +96,7 @@ def build_tenant(label: str) -> Tenant:
         accountant=MembershipFactory(reseller=reseller, role=Role.ACCOUNTANT).user,
         customer=CustomerUserFactory(reseller=reseller),
         child=SubResellerFactory(parent=reseller, name=f"Tenant {label} child"),
+        advertising_request=AdvertisingRequestFactory(reseller=reseller),
     )
 
 

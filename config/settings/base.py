@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "resellers.hosts.ResellerHostMiddleware",  # first: ALLOWED_HOSTS + active reseller hosts
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "resellers.navigation.navigation",
+                "resellers.branding.branding",
             ],
         },
     },
@@ -261,3 +263,12 @@ CELERY_BEAT_SCHEDULE["resellers-application-reminders"] = {
     "task": "resellers.tasks.application_reminders_send",
     "schedule": crontab(hour=8, minute=0),
 }
+# --- Reseller branding and own hostnames (resellers/hosts.py) ---------------------------------
+# The portal's public IPv4 addresses: the A record a reseller's own hostname must point to.
+PORTAL_PUBLIC_IPS = env.list("PORTAL_PUBLIC_IPS", default=["203.0.113.10"])
+# One-time fee for activating an own hostname, in the reseller's currency, from sales credit.
+HOSTNAME_FEE = Decimal(env("HOSTNAME_FEE", default="10.00"))
+# Dotted path of `resolve(hostname) -> list[str]` (IPv4 addresses); tests point it at a fake.
+HOSTNAME_RESOLVER = env("HOSTNAME_RESOLVER", default="resellers.hosts.resolve_ipv4")
+BRANDING_LOGO_MAX_BYTES = env.int("BRANDING_LOGO_MAX_BYTES", default=512 * 1024)
+BRANDING_LOGO_MAX_SIDE = env.int("BRANDING_LOGO_MAX_SIDE", default=1024)

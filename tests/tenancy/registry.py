@@ -103,6 +103,16 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
         },
         audience="staff",
     ),
+    "resellers:advertising-detail": ObjectUrl(lambda w, t: {"pk": t.advertising_request.pk}),
+    "resellers:staff-advertising-detail": ObjectUrl(
+        lambda w, t: {"pk": t.advertising_request.pk}, audience="staff"
+    ),
+    "resellers:staff-advertising-status": ObjectUrl(
+        lambda w, t: {"pk": t.advertising_request.pk},
+        method="post",
+        data={"status": "in_production"},
+        audience="staff",
+    ),
 }
 
 

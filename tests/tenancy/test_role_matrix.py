@@ -72,6 +72,17 @@ MATRIX: dict[str, frozenset[str]] = {
     "resellers:subreseller-credit": ADMIN,
     "resellers:staff-reseller-policy": STAFF,
     "resellers:staff-reseller-credit": STAFF,
+    "resellers:branding": ADMIN,
+    "resellers:hostname-request": ADMIN,
+    "resellers:hostname-check": ADMIN,
+    "resellers:hostname-activate": ADMIN,
+    "resellers:hostname-remove": ADMIN,
+    "resellers:advertising-list": SALES,
+    "resellers:advertising-create": SALES,
+    "resellers:advertising-detail": SALES,
+    "resellers:staff-advertising-list": STAFF,
+    "resellers:staff-advertising-detail": STAFF,
+    "resellers:staff-advertising-status": STAFF,
 }
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).
@@ -80,6 +91,11 @@ ACTIONS = {
     "accounts:tenant-switch": ("post", lambda w: {"reseller": w.a.reseller.pk}),
     "resellers:application-vat-id": ("post", lambda w: {"vat_id": w.a.reseller.vat_id}),
     "accounts:member-invite": ("post", lambda w: {"email": "new@example.test", "role": "user"}),
+    # Hostname actions answer with a redirect and a message (none is set up in the world).
+    "resellers:hostname-request": ("post", lambda w: {"hostname": ""}),
+    "resellers:hostname-check": ("post", lambda w: {}),
+    "resellers:hostname-activate": ("post", lambda w: {}),
+    "resellers:hostname-remove": ("post", lambda w: {}),
 }
 
 # tenant-switch as staff / customer: not members of tenant A, so the switch is a 404 — their

@@ -18,8 +18,10 @@ from customers.models import Customer
 from customers.services import customer_create
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, customer_account, ledger_post, reseller_account
-from resellers.models import Reseller, TermsDocument
+from resellers.models import AdvertisingRequest, Reseller, TermsDocument
 from resellers.services import (
+    advertising_request_create,
+    branding_update,
     reseller_apply,
     reseller_create,
     reseller_subreseller_policy_set,
@@ -236,6 +238,31 @@ def _demo_team_and_tree(operator: User, resellers: dict[str, Reseller]) -> None:
         )
 
 
+def _demo_branding(reseller: Reseller, admin: User) -> None:
+    """Alpha's colours and name (no own hostname: that needs DNS), and one poster request."""
+    branding_update(
+        reseller=reseller,
+        actor=admin,
+        display_name="Alpha Mobile",
+        header_colour="#0b5345",
+        background_colour="#f4f6f6",
+        text_colour="#17202a",
+    )
+    if not AdvertisingRequest.objects.filter(reseller=reseller).exists():
+        advertising_request_create(
+            reseller=reseller,
+            actor=admin,
+            kind=AdvertisingRequest.Kind.POSTER,
+            quantity=10,
+            recipient=reseller.legal_name,
+            address_line=reseller.address_line or "Hauptstraße 1",
+            postal_code=reseller.postal_code or "10115",
+            city=reseller.city or "Berlin",
+            country=str(reseller.country),
+            note="A2, in German",
+        )
+
+
 class Command(BaseCommand):
     help = "Create the demo operator, resellers, users and customers (idempotent)."
 
@@ -288,6 +315,7 @@ class Command(BaseCommand):
         logins.append(("end customer (Alpha Telecom)", "customer@alpha.test", ""))
         for reseller in resellers.values():
             _demo_money(reseller)
+        _demo_branding(resellers["alpha"], parent_admin)
         _demo_application(operator)
         logins.append(("applicant (pending approval)", APPLICANT["email"], ""))
         _demo_team_and_tree(operator, resellers)
