@@ -29,7 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from ledger.money import to_ledger
+from ledger.money import InvalidAmount, as_decimal, to_ledger, to_minor_unit
 
 Kind = LedgerAccount.Kind
 
@@ -478,3 +478,69 @@ def ledger_transaction_reverse(*, transaction_id: int, actor, reason: str) -> Le
         data={"reverses": transaction_id, "reason": reason},
     )
     return reversal
+
+
+# --- Sales Panel actions ----------------------------------------------------------------------
+
+
+class InvalidTransferAmount(LedgerError):
+    """The amount is not a positive amount in the currency's minor unit."""
+
+
+def transfer_amount(value: Decimal | int | str, currency: str) -> Decimal:
+    """A positive amount with no more decimals than the currency has, or InvalidTransferAmount."""
+    try:
+        amount = as_decimal(value)
+    except InvalidAmount as exc:
+        raise InvalidTransferAmount(str(exc)) from None
+    if amount <= 0:
+        raise InvalidTransferAmount("The amount must be greater than zero.")
+    if to_minor_unit(amount, currency) != amount:
+        raise InvalidTransferAmount(f"The amount has more decimals than {currency} allows.")
+    return amount
+
+
+@transaction.atomic(durable=True)
+def commission_transfer(
+    *, reseller, actor, amount: Decimal | int | str, idempotency_key: str
+) -> LedgerTransaction:
+    """Move commission credit to sales credit (Dr commission / Cr sales credit), posted once
+    per idempotency key and audited in the same transaction. Refused with InsufficientFunds
+    when the commission credit does not cover the amount."""
+    from resellers.services import audit_record
+
+    currency = str(reseller.currency)
+    amount = transfer_amount(amount, currency)
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required")
+    commission = reseller_account(reseller=reseller, kind=Kind.COMMISSION)
+    sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
+    txn = ledger_post(
+        kind=LedgerTransaction.Kind.COMMISSION_TRANSFER,
+        currency=currency,
+        legs=[(commission, -amount), (sales, amount)],
+        idempotency_key=f"commission-transfer:{idempotency_key}",
+        scope=f"reseller:{reseller.pk}",
+        memo="Commission credit to sales credit",
+        actor=actor,
+        reseller=reseller,
+        metadata={"amount": str(amount)},
+    )
+    # A replayed key returns the first posting, which was audited then (a concurrent replay
+    # waited on the idempotency index until the first one committed, audit row included).
+    from resellers.models import AuditEvent
+
+    audited = AuditEvent.objects.filter(
+        action="ledger.commission_transferred",
+        object_type=txn._meta.label_lower,
+        object_id=str(txn.pk),
+    ).exists()
+    if not audited:
+        audit_record(
+            actor=actor,
+            action="ledger.commission_transferred",
+            reseller=reseller,
+            obj=txn,
+            data={"amount": str(amount), "currency": currency},
+        )
+    return txn

@@ -34,6 +34,8 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("customers:customer-list", _("Customers"), "people"),
             NavItem("resellers:subreseller-list", _("Sub-resellers"), "diagram-3"),
             NavItem("accounts:member-list", _("Users"), "person-gear"),
+            NavItem("ledger:cashbook", _("Cashbook"), "journal-text"),
+            NavItem("ledger:commission-transfer", _("Transfer commission"), "arrow-left-right"),
         ],
     ),
     (

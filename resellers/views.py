@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -7,6 +8,8 @@ from django.views.decorators.http import require_POST
 from accounts.access import operator_staff_required, tenant_role_required
 from accounts.models import Role
 from config.ui import filtered, paginated
+from ledger import selectors as ledger_selectors
+from ledger.tables import CashbookTable
 from resellers import selectors, services
 from resellers.filters import AuditEventFilter, StaffResellerFilter
 from resellers.forms import SuspendForm
@@ -15,14 +18,39 @@ from resellers.tables import AuditEventTable, StaffResellerTable, SubResellerTab
 # --- Sales Panel (the tenant) -----------------------------------------------------------------
 
 
+LATEST_ROWS = 8
+
+
 @tenant_role_required(Role.ADMIN, Role.USER, Role.ACCOUNTANT)
 def dashboard(request):
     reseller = request.reseller
+    now = timezone.now()
+    # A User sees their own sales; Admin and Accountant the reseller's.
+    actor = request.user if request.membership.role == Role.USER else None
+    accounts = ledger_selectors.reseller_cash_accounts(reseller=reseller)
+    money = {"reseller": reseller, "accounts": accounts, "actor": actor}
+    latest = ledger_selectors.cashbook_rows(**money, newest_first=True)[:LATEST_ROWS]
     return render(
         request,
         "resellers/dashboard.html",
-        {"counts": selectors.reseller_dashboard_counts(reseller=reseller)},
+        {
+            "counts": selectors.reseller_dashboard_counts(reseller=reseller),
+            "accounts": accounts,
+            "sales": ledger_selectors.reseller_sales_summary(**money, now=now),
+            "chart": _sales_chart(ledger_selectors.reseller_daily_sales(**money, now=now)),
+            "latest": CashbookTable(latest, reseller_id=reseller.pk, exclude=("sales_after",)),
+        },
     )
+
+
+def _sales_chart(days) -> dict:
+    """Bars for the last days' sales: each day's share of the highest, in percent."""
+    top = max((total for _, total in days), default=0)
+    bars = [
+        {"day": day, "total": total, "height": round(total * 100 / top) if top else 0}
+        for day, total in days
+    ]
+    return {"bars": bars, "top": top, "sum": sum((t for _, t in days), 0)}
 
 
 @tenant_role_required(Role.ADMIN)

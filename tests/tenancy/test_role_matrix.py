@@ -42,6 +42,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "ledger:staff-transaction-detail": STAFF,
     "ledger:staff-transaction-reverse": STAFF,
     "ledger:staff-account-statement": STAFF,
+    "ledger:cashbook": MEMBERS,
+    "ledger:cashbook-export": MEMBERS,
+    "ledger:commission-transfer": ADMIN,
 }
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).
