@@ -89,7 +89,7 @@ class CommissionTransferForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=14)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, data=None, *, available: Decimal, currency: str, **kwargs):
+    def __init__(self, data=None, *, available: Decimal | None, currency: str, **kwargs):
         self.available, self.currency = available, currency
         initial = kwargs.pop("initial", None) or {}
         initial.setdefault("idempotency_key", uuid.uuid4())
@@ -98,10 +98,11 @@ class CommissionTransferForm(forms.Form):
         self.fields["amount"].widget.attrs.update(
             {"min": "0", "step": str(Decimal(1).scaleb(-places)), "inputmode": "decimal"}
         )
-        self.fields["amount"].help_text = _("Up to %(available)s %(currency)s.") % {
-            "available": to_minor_unit(available, currency),
-            "currency": currency,
-        }
+        if available is not None:
+            self.fields["amount"].help_text = _("Up to %(available)s %(currency)s.") % {
+                "available": to_minor_unit(available, currency),
+                "currency": currency,
+            }
         self.fields["idempotency_key"].error_messages["required"] = _(
             "The form is incomplete; reload the page and try again."
         )
@@ -118,7 +119,7 @@ class CommissionTransferForm(forms.Form):
                 _("Use at most %(places)s decimal places.")
                 % {"places": minor_digits(self.currency)}
             )
-        if amount > self.available:
+        if self.available is not None and amount > self.available:
             raise forms.ValidationError(over_available(self.available, self.currency))
         return amount
 

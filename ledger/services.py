@@ -513,8 +513,19 @@ def commission_transfer(
     amount = transfer_amount(amount, currency)
     if not idempotency_key:
         raise ValueError("an idempotency key is required")
-    commission = reseller_account(reseller=reseller, kind=Kind.COMMISSION)
-    sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
+    mine = LedgerAccount.objects.filter(
+        owner_type=LedgerAccount.OwnerType.RESELLER,
+        reseller=reseller,
+        currency=currency,
+        kind__in=(Kind.COMMISSION, Kind.SALES_CREDIT),
+    )
+    accounts = {account.kind: account for account in mine}
+    commission = accounts.get(Kind.COMMISSION) or reseller_account(
+        reseller=reseller, kind=Kind.COMMISSION
+    )
+    sales = accounts.get(Kind.SALES_CREDIT) or reseller_account(
+        reseller=reseller, kind=Kind.SALES_CREDIT
+    )
     txn = ledger_post(
         kind=LedgerTransaction.Kind.COMMISSION_TRANSFER,
         currency=currency,

@@ -100,6 +100,17 @@ def cashbook_customer(record, reseller_id: int) -> str:
     return f"{mask_name(name)} · {masked}" if name else masked
 
 
+def cashbook_memo(record, reseller_id: int) -> str:
+    """The memo, with the phone of a customer the reseller does not own masked."""
+    memo = record.memo or ""
+    phone = getattr(record, "customer_phone", None)
+    if phone and record.customer_reseller_id != reseller_id:
+        memo = memo.replace(phone, mask_phone(phone)).replace(
+            format_phone(phone), mask_phone(phone)
+        )
+    return memo
+
+
 def _money(value) -> str:
     return "" if value is None else f"{value:,.2f}"
 
@@ -152,6 +163,12 @@ class CashbookTable(tables.Table):
 
     def value_customer(self, record):
         return cashbook_customer(record, self.reseller_id)
+
+    def render_memo(self, record):
+        return cashbook_memo(record, self.reseller_id) or "—"
+
+    def value_memo(self, record):
+        return cashbook_memo(record, self.reseller_id)
 
     def render_actor(self, record):
         return _person(record.actor) or "—"

@@ -225,14 +225,15 @@ def _cashbook_pdf(request, book: Cashbook, table: CashbookTable, name: str) -> H
 @tenant_role_required(Role.ADMIN)
 def commission_transfer(request):
     reseller = request.reseller
-    accounts = selectors.reseller_cash_accounts(reseller=reseller)
-    form_args = {"available": accounts.commission_balance, "currency": accounts.currency}
+    currency = str(reseller.currency)
     if request.method != "POST":
-        form = CommissionTransferForm(**form_args)
-        return _transfer_page(request, form, accounts)
-    form = CommissionTransferForm(request.POST, **form_args)
+        accounts = selectors.reseller_cash_accounts(reseller=reseller)
+        form = CommissionTransferForm(available=accounts.commission_balance, currency=currency)
+        return _transfer_page(request, form, accounts=accounts)
+    # The service checks the commission credit under lock; the form only checks the amount.
+    form = CommissionTransferForm(request.POST, available=None, currency=currency)
     if not form.is_valid():
-        return _transfer_page(request, form, accounts, status=400)
+        return _transfer_page(request, form, status=400)
     try:
         services.commission_transfer(
             reseller=reseller,
@@ -241,23 +242,24 @@ def commission_transfer(request):
             idempotency_key=str(form.cleaned_data["idempotency_key"]),
         )
     except services.InsufficientFunds as exc:
-        form.add_error("amount", over_available(exc.available, accounts.currency))
-        return _transfer_page(request, form, accounts, status=400)
+        form.add_error("amount", over_available(exc.available, currency))
+        return _transfer_page(request, form, status=400)
     except services.IdempotencyConflict:
         form.add_error(None, _("This form was already sent with another amount; reload the page."))
-        return _transfer_page(request, form, accounts, status=400)
+        return _transfer_page(request, form, status=400)
     except services.InvalidTransferAmount:
         form.add_error("amount", _("Enter an amount greater than zero."))
-        return _transfer_page(request, form, accounts, status=400)
+        return _transfer_page(request, form, status=400)
     messages.success(
         request,
         _("%(amount)s %(currency)s of commission credit moved to your sales credit.")
-        % {"amount": form.cleaned_data["amount"], "currency": accounts.currency},
+        % {"amount": form.cleaned_data["amount"], "currency": currency},
     )
     return redirect("ledger:commission-transfer")
 
 
-def _transfer_page(request, form, accounts, status: int = 200):
+def _transfer_page(request, form, status: int = 200, accounts=None):
+    accounts = accounts or selectors.reseller_cash_accounts(reseller=request.reseller)
     return render(
         request,
         "ledger/commission_transfer.html",
