@@ -90,9 +90,10 @@ def demo_sales_history(*, reseller, days: int = 30, extra_customers=()) -> None:
         )
     chance = random.Random(reseller.slug)  # noqa: S311 - demo data, not security
     for day in range(days, 0, -1):
-        for n in range(chance.choice([0, 1, 1, 2, 2, 3])):
-            moment = today - dt.timedelta(days=day - 1, hours=-chance.randint(0, 9))
-            moment += dt.timedelta(minutes=chance.randint(0, 59))
+        morning = today - dt.timedelta(days=day - 1)
+        minutes = sorted(chance.randint(0, 9 * 60) for _ in range(chance.choice([0, 1, 1, 2, 3])))
+        for n, minute in enumerate(minutes):
+            moment = morning + dt.timedelta(minutes=minute)
             with _backdated(min(moment, timezone.now())):
                 _recharge(
                     seller=reseller,

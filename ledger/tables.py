@@ -115,6 +115,9 @@ def _money(value) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
+_NOWRAP = {"td": {"class": "text-nowrap"}}
+
+
 class _MoneyColumn(tables.Column):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("attrs", {"td": {"class": "text-end font-monospace text-nowrap"}})
@@ -131,7 +134,9 @@ class _MoneyColumn(tables.Column):
 class CashbookTable(tables.Table):
     """Rows of `ledger.selectors.cashbook_rows`; the CSV/XLSX exports use the same table."""
 
-    created_at = DateTimeText(verbose_name=_("Date"), format="Y-m-d H:i", orderable=False)
+    created_at = DateTimeText(
+        verbose_name=_("Date"), format="Y-m-d H:i", orderable=False, attrs=_NOWRAP
+    )
     kind = tables.Column(verbose_name=_("Type"), orderable=False)
     customer = tables.Column(
         verbose_name=_("Customer"), accessor="pk", orderable=False, empty_values=()
@@ -144,7 +149,10 @@ class CashbookTable(tables.Table):
     commission_after = _MoneyColumn(verbose_name=_("Commission credit"))
 
     class Meta:
-        attrs = {"class": "table table-hover align-middle", "data-testid": "cashbook"}
+        attrs = {
+            "class": "table table-sm table-hover align-middle small",
+            "data-testid": "cashbook",
+        }
         orderable = False
         empty_text = _("No movements in this range.")
 
@@ -159,7 +167,10 @@ class CashbookTable(tables.Table):
         return str(record.get_kind_display())
 
     def render_customer(self, record):
-        return cashbook_customer(record, self.reseller_id) or "—"
+        name, sep, phone = cashbook_customer(record, self.reseller_id).rpartition(" · ")
+        if not phone:
+            return "—"
+        return format_html('{}{}<span class="text-nowrap">{}</span>', name, sep, phone)
 
     def value_customer(self, record):
         return cashbook_customer(record, self.reseller_id)
@@ -184,3 +195,18 @@ def _person(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.email
+
+
+class LatestMovementsTable(CashbookTable):
+    """The dashboard's few latest cashbook rows: what happened, to whom, for how much."""
+
+    created_at = DateTimeText(
+        verbose_name=_("When"), format="j M H:i", orderable=False, attrs=_NOWRAP
+    )
+    sales_amount = _MoneyColumn(verbose_name=_("Sales credit"))
+    commission_amount = _MoneyColumn(verbose_name=_("Commission"))
+
+    class Meta(CashbookTable.Meta):
+        attrs = {"class": "table table-sm table-hover align-middle mb-0"}
+        exclude = ("memo", "actor", "sales_after", "commission_after")
+        empty_text = _("No movements yet.")

@@ -129,8 +129,10 @@ def _cashbook(request) -> Cashbook:
     if request.GET and not form.is_valid():
         empty = {"sold": 0, "sales": 0, "commission": 0, "currency": accounts.currency}
         return Cashbook(form, accounts, selectors.LedgerTransaction.objects.none(), empty)
-    if not request.GET:
-        form = CashbookFilterForm({}, today=timezone.localdate())
+    if not request.GET:  # this month, with the dates shown in the form
+        today = timezone.localdate()
+        month = {"date_from": today.replace(day=1), "date_to": today}
+        form = CashbookFilterForm(month, today=today)
         form.is_valid()
     start, end = form.bounds()
     # A User sees their own sales; Admin and Accountant see everything.

@@ -9,7 +9,7 @@ from accounts.access import operator_staff_required, tenant_role_required
 from accounts.models import Role
 from config.ui import filtered, paginated
 from ledger import selectors as ledger_selectors
-from ledger.tables import CashbookTable
+from ledger.tables import LatestMovementsTable
 from resellers import selectors, services
 from resellers.filters import AuditEventFilter, StaffResellerFilter
 from resellers.forms import SuspendForm
@@ -38,7 +38,7 @@ def dashboard(request):
             "accounts": accounts,
             "sales": ledger_selectors.reseller_sales_summary(**money, now=now),
             "chart": _sales_chart(ledger_selectors.reseller_daily_sales(**money, now=now)),
-            "latest": CashbookTable(latest, reseller_id=reseller.pk, exclude=("sales_after",)),
+            "latest": LatestMovementsTable(latest, reseller_id=reseller.pk),
         },
     )
 
