@@ -18,6 +18,7 @@ from ledger import selectors, services
 from ledger.filters import StaffTransactionFilter
 from ledger.forms import CashbookFilterForm, CommissionTransferForm, ReverseForm, over_available
 from ledger.models import LedgerAccount
+from ledger.money import to_minor_unit
 from ledger.tables import CashbookTable, EntryTable, StaffTransactionTable, _account_label
 
 STATEMENT_PAGE = 50
@@ -165,7 +166,6 @@ def cashbook(request):
             "query": query.urlencode(),
             "formats": EXPORT_FORMATS,
         },
-        status=400 if book.form.errors else 200,
     )
 
 
@@ -235,7 +235,7 @@ def commission_transfer(request):
     # The service checks the commission credit under lock; the form only checks the amount.
     form = CommissionTransferForm(request.POST, available=None, currency=currency)
     if not form.is_valid():
-        return _transfer_page(request, form, status=400)
+        return _transfer_page(request, form)
     try:
         services.commission_transfer(
             reseller=reseller,
@@ -245,26 +245,25 @@ def commission_transfer(request):
         )
     except services.InsufficientFunds as exc:
         form.add_error("amount", over_available(exc.available, currency))
-        return _transfer_page(request, form, status=400)
+        return _transfer_page(request, form)
     except services.IdempotencyConflict:
         form.add_error(None, _("This form was already sent with another amount; reload the page."))
-        return _transfer_page(request, form, status=400)
+        return _transfer_page(request, form)
     except services.InvalidTransferAmount:
         form.add_error("amount", _("Enter an amount greater than zero."))
-        return _transfer_page(request, form, status=400)
+        return _transfer_page(request, form)
     messages.success(
         request,
         _("%(amount)s %(currency)s of commission credit moved to your sales credit.")
-        % {"amount": form.cleaned_data["amount"], "currency": currency},
+        % {"amount": to_minor_unit(form.cleaned_data["amount"], currency), "currency": currency},
     )
     return redirect("ledger:commission-transfer")
 
 
-def _transfer_page(request, form, status: int = 200, accounts=None):
+def _transfer_page(request, form, accounts=None):
     accounts = accounts or selectors.reseller_cash_accounts(reseller=request.reseller)
     return render(
         request,
         "ledger/commission_transfer.html",
         {"form": form, "accounts": accounts},
-        status=status,
     )
