@@ -128,7 +128,8 @@ class _MoneyColumn(tables.Column):
         return _money(value)
 
     def value(self, value):
-        return "" if value is None else str(value.quantize(Decimal("0.01")))
+        """Exports carry numbers (spreadsheets can add them up), rounded to the cent."""
+        return "" if value is None else value.quantize(Decimal("0.01"))
 
 
 class CashbookTable(tables.Table):

@@ -2,6 +2,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -117,7 +118,7 @@ class Cashbook:
 
     form: CashbookFilterForm
     accounts: selectors.CashAccounts
-    rows: object
+    rows: QuerySet | list
     totals: dict
     start: dt.date | None = None
     end: dt.date | None = None
@@ -129,7 +130,7 @@ def _cashbook(request) -> Cashbook:
     accounts = selectors.reseller_cash_accounts(reseller=reseller)
     if request.GET and not form.is_valid():
         empty = {"sold": 0, "sales": 0, "commission": 0, "currency": accounts.currency}
-        return Cashbook(form, accounts, selectors.LedgerTransaction.objects.none(), empty)
+        return Cashbook(form, accounts, [], empty)
     if not request.GET:  # this month, with the dates shown in the form
         today = timezone.localdate()
         month = {"date_from": today.replace(day=1), "date_to": today}
@@ -192,7 +193,7 @@ def cashbook_export(request):
     table = CashbookTable(rows, reseller_id=request.reseller.pk)
     if export_format == "pdf":
         return _cashbook_pdf(request, book, table, name)
-    exporter = TableExport(export_format, table, dataset_kwargs={"title": "Cashbook"})
+    exporter = TableExport(export_format, table, dataset_kwargs={"title": _("Cashbook")})
     width = len(exporter.dataset.headers)
     for label, value in _total_lines(book):
         exporter.dataset.append([label, value, *[""] * (width - 2)])
