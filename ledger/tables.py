@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 import django_tables2 as tables
 import phonenumbers
 from django.urls import reverse
@@ -9,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.ui import DateTimeText
 from ledger.models import LedgerEntry, LedgerTransaction
+from ledger.money import to_minor_unit
 
 
 class StaffTransactionTable(tables.Table):
@@ -111,8 +110,9 @@ def cashbook_memo(record, reseller_id: int) -> str:
     return memo
 
 
-def _money(value) -> str:
-    return "" if value is None else f"{value:,.2f}"
+def _money(value, currency: str) -> str:
+    """An amount rounded half-up to the currency's minor unit, with thousands separators."""
+    return "" if value is None else f"{to_minor_unit(value, currency):,}"
 
 
 _NOWRAP = {"td": {"class": "text-nowrap"}}
@@ -124,12 +124,12 @@ class _MoneyColumn(tables.Column):
         kwargs.setdefault("orderable", False)
         super().__init__(*args, **kwargs)
 
-    def render(self, value):
-        return _money(value)
+    def render(self, value, record):
+        return _money(value, record.currency)
 
-    def value(self, value):
-        """Exports carry numbers (spreadsheets can add them up), rounded to the cent."""
-        return "" if value is None else value.quantize(Decimal("0.01"))
+    def value(self, value, record):
+        """Exports carry numbers (spreadsheets can add them up), rounded to the minor unit."""
+        return "" if value is None else to_minor_unit(value, record.currency)
 
 
 class CashbookTable(tables.Table):

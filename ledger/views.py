@@ -204,9 +204,12 @@ def _total_lines(book: Cashbook) -> list[tuple[str, str]]:
     totals = book.totals
     currency = totals["currency"]
     return [
-        (_("Total sold credit"), f"{totals['sold']:.2f} {currency}"),
+        (_("Total sold credit"), f"{to_minor_unit(totals['sold'], currency)} {currency}"),
         (_("Number of sales"), str(totals["sales"])),
-        (_("Total commission received"), f"{totals['commission']:.2f} {currency}"),
+        (
+            _("Total commission received"),
+            f"{to_minor_unit(totals['commission'], currency)} {currency}",
+        ),
     ]
 
 

@@ -296,3 +296,13 @@ def test_transfer_page_queries_are_bounded(world, sales, django_assert_max_num_q
         q for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
     assert len(work) <= 12, [q[:80] for q in work]
+
+
+def test_amounts_round_half_up_to_the_cent_on_the_page_and_in_exports(world):
+    recharge(customer=world.a.customer, amount="5", rate="0.125")  # commission 0.625
+    client = world.client_for("admin")
+    rows = _page_rows(client.get(CASHBOOK).content.decode())
+    assert rows[-1][7:] == ["0.63", "0.63"]
+    lines = list(csv.reader(io.StringIO(client.get(EXPORT).content.decode())))
+    assert lines[2][7:] == ["0.63", "0.63"]
+    assert lines[-1][:2] == ["Total commission received", "0.63 EUR"]
