@@ -21,7 +21,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -495,7 +495,11 @@ def transfer_amount(value: Decimal | int | str, currency: str) -> Decimal:
         raise InvalidTransferAmount(str(exc)) from None
     if amount <= 0:
         raise InvalidTransferAmount("The amount must be greater than zero.")
-    if to_minor_unit(amount, currency) != amount:
+    try:
+        exact = to_minor_unit(amount, currency) == amount
+    except InvalidOperation:  # too many digits to be money
+        raise InvalidTransferAmount(f"{value!r} is not an amount of {currency}.") from None
+    if not exact:
         raise InvalidTransferAmount(f"The amount has more decimals than {currency} allows.")
     return amount
 

@@ -306,3 +306,12 @@ def test_amounts_round_half_up_to_the_cent_on_the_page_and_in_exports(world):
     lines = list(csv.reader(io.StringIO(client.get(EXPORT).content.decode())))
     assert lines[2][7:] == ["0.63", "0.63"]
     assert lines[-1][:2] == ["Total commission received", "0.63 EUR"]
+
+
+def test_exports_of_another_tenant_hold_only_its_rows(world, sales):
+    answer = world.client_for("accountant", world.b).get(EXPORT, {"_export": "csv"})
+    lines = list(csv.reader(io.StringIO(answer.content.decode())))
+    rows = lines[1:-3]
+    assert [r[1] for r in rows] == ["Top-up", "Recharge"]  # B's own top-up and its one sale
+    assert rows[1][2] == "J*** W*** · +49 179 ***4567" and "1234567" not in answer.content.decode()
+    assert lines[-3][:2] == ["Total sold credit", "5.00 EUR"]

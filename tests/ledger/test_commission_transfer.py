@@ -90,6 +90,8 @@ def test_the_same_key_with_another_amount_is_refused(earned):
         ("1.234", InvalidTransferAmount),
         ("abc", InvalidTransferAmount),
         ("NaN", InvalidTransferAmount),
+        ("1e400", InvalidTransferAmount),
+        ("Infinity", InvalidTransferAmount),
         (1.5, InvalidTransferAmount),  # a float is not money
         ("5.01", InsufficientFunds),
     ],
