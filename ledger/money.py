@@ -40,6 +40,11 @@ def to_minor_unit(value: Decimal | int | str, currency: str) -> Decimal:
     return as_decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
+def minor_digits(currency: str) -> int:
+    """How many decimals the currency's minor unit has (2 for EUR, 0 for JPY)."""
+    return _minor_digits(currency)
+
+
 def _minor_digits(currency: str) -> int:
     try:
         sub_unit = get_currency(currency).sub_unit

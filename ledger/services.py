@@ -25,15 +25,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import psycopg
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from ledger.money import to_ledger
+from ledger.money import InvalidAmount, as_decimal, to_ledger, to_minor_unit
 
 Kind = LedgerAccount.Kind
 
@@ -368,7 +369,8 @@ def _not_inserted(posting: _Posting) -> LedgerTransaction:
 
 _POST = (
     "SELECT * FROM ledger_post_v1(%s::text, %s::text, %s::text, %s::bigint, %s::bigint, "
-    "%s::text, %s::text, %s::text, %s::bigint, %s::jsonb, %s::bigint[], %s::numeric[], %s::text)"
+    "%s::text, %s::text, %s::text, %s::bigint, %s::jsonb, %s::bigint[], %s::numeric[], %s::text, "
+    "%s::timestamptz)"
 )
 _REFUSED_HINT = "ledger_post_refused"
 
@@ -396,6 +398,7 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
         "{" + ",".join(map(str, ids)) + "}",
         "{" + ",".join(map(str, deltas.values())) + "}",
         settings.LEDGER_DIGEST_KEY,
+        timezone.now().isoformat(),
     ]
     atomic = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
@@ -503,3 +506,84 @@ def ledger_transaction_reverse(*, transaction_id: int, actor, reason: str) -> Le
         data={"reverses": transaction_id, "reason": reason},
     )
     return reversal
+
+
+# --- Sales Panel actions ----------------------------------------------------------------------
+
+
+class InvalidTransferAmount(LedgerError):
+    """The amount is not a positive amount in the currency's minor unit."""
+
+
+def transfer_amount(value: Decimal | int | str, currency: str) -> Decimal:
+    """A positive amount with no more decimals than the currency has, or InvalidTransferAmount."""
+    try:
+        amount = as_decimal(value)
+    except InvalidAmount as exc:
+        raise InvalidTransferAmount(str(exc)) from None
+    if amount <= 0:
+        raise InvalidTransferAmount("The amount must be greater than zero.")
+    try:
+        exact = to_minor_unit(amount, currency) == amount
+    except InvalidOperation:  # too many digits to be money
+        raise InvalidTransferAmount(f"{value!r} is not an amount of {currency}.") from None
+    if not exact:
+        raise InvalidTransferAmount(f"The amount has more decimals than {currency} allows.")
+    return amount
+
+
+@transaction.atomic(durable=True)
+def commission_transfer(
+    *, reseller, actor, amount: Decimal | int | str, idempotency_key: str
+) -> LedgerTransaction:
+    """Move commission credit to sales credit (Dr commission / Cr sales credit), posted once
+    per idempotency key and audited in the same transaction. Refused with InsufficientFunds
+    when the commission credit does not cover the amount."""
+    from resellers.services import audit_record
+
+    currency = str(reseller.currency)
+    amount = transfer_amount(amount, currency)
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required")
+    mine = LedgerAccount.objects.filter(
+        owner_type=LedgerAccount.OwnerType.RESELLER,
+        reseller=reseller,
+        currency=currency,
+        kind__in=(Kind.COMMISSION, Kind.SALES_CREDIT),
+    )
+    accounts = {account.kind: account for account in mine}
+    commission = accounts.get(Kind.COMMISSION) or reseller_account(
+        reseller=reseller, kind=Kind.COMMISSION
+    )
+    sales = accounts.get(Kind.SALES_CREDIT) or reseller_account(
+        reseller=reseller, kind=Kind.SALES_CREDIT
+    )
+    txn = ledger_post(
+        kind=LedgerTransaction.Kind.COMMISSION_TRANSFER,
+        currency=currency,
+        legs=[(commission, -amount), (sales, amount)],
+        idempotency_key=f"commission-transfer:{idempotency_key}",
+        scope=f"reseller:{reseller.pk}",
+        memo="Commission credit to sales credit",
+        actor=actor,
+        reseller=reseller,
+        metadata={"amount": str(amount)},
+    )
+    # A replayed key returns the first posting, which was audited then (a concurrent replay
+    # waited on the idempotency index until the first one committed, audit row included).
+    from resellers.models import AuditEvent
+
+    audited = AuditEvent.objects.filter(
+        action="ledger.commission_transferred",
+        object_type=txn._meta.label_lower,
+        object_id=str(txn.pk),
+    ).exists()
+    if not audited:
+        audit_record(
+            actor=actor,
+            action="ledger.commission_transferred",
+            reseller=reseller,
+            obj=txn,
+            data={"amount": str(amount), "currency": currency},
+        )
+    return txn

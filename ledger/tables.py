@@ -1,10 +1,13 @@
 import django_tables2 as tables
+import phonenumbers
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config.ui import DateTimeText
 from ledger.models import LedgerEntry, LedgerTransaction
+from ledger.money import to_minor_unit
 
 
 class StaffTransactionTable(tables.Table):
@@ -55,3 +58,156 @@ def _account_label(account) -> str:
         "customer": str(account.customer) if account.customer_id else "",
     }[account.owner_type]
     return f"{owner} · {account.get_kind_display()} ({account.currency})"
+
+
+# --- The cashbook -----------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    """'Jonas Weber' → 'J*** W***': enough to recognise, not to identify."""
+    return " ".join(f"{word[0]}***" for word in name.split()) or "***"
+
+
+def mask_phone(phone: str) -> str:
+    """'+491791234567' → '+49 179 ***4567': the country and network, and the last 4 digits."""
+    try:
+        number = phonenumbers.parse(phone, None)
+        spaced = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return f"***{phone[-4:]}"
+    groups = spaced.split(" ")
+    return " ".join([*groups[:2], f"***{phone[-4:]}"]) if len(groups) > 2 else f"***{phone[-4:]}"
+
+
+def format_phone(phone: str) -> str:
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def cashbook_customer(record, reseller_id: int) -> str:
+    """The customer a row recharged: in full when the reseller owns it, masked otherwise."""
+    phone = getattr(record, "customer_phone", None)
+    if not phone:
+        return ""
+    name = record.customer_name or ""
+    if record.customer_reseller_id == reseller_id:
+        return f"{name} · {format_phone(phone)}" if name else format_phone(phone)
+    masked = mask_phone(phone)
+    return f"{mask_name(name)} · {masked}" if name else masked
+
+
+def cashbook_memo(record, reseller_id: int) -> str:
+    """The memo, with the phone of a customer the reseller does not own masked."""
+    memo = record.memo or ""
+    phone = getattr(record, "customer_phone", None)
+    if phone and record.customer_reseller_id != reseller_id:
+        memo = memo.replace(phone, mask_phone(phone)).replace(
+            format_phone(phone), mask_phone(phone)
+        )
+    return memo
+
+
+def _money(value, currency: str) -> str:
+    """An amount rounded half-up to the currency's minor unit, with thousands separators."""
+    return "" if value is None else f"{to_minor_unit(value, currency):,}"
+
+
+_NOWRAP = {"td": {"class": "text-nowrap"}}
+
+
+class _MoneyColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "text-end font-monospace text-nowrap"}})
+        kwargs.setdefault("orderable", False)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value, record):
+        return _money(value, record.currency)
+
+    def value(self, value, record):
+        """Exports carry numbers (spreadsheets can add them up), rounded to the minor unit."""
+        return "" if value is None else to_minor_unit(value, record.currency)
+
+
+class CashbookTable(tables.Table):
+    """Rows of `ledger.selectors.cashbook_rows`; the CSV/XLSX exports use the same table."""
+
+    created_at = DateTimeText(
+        verbose_name=_("Date"), format="Y-m-d H:i", orderable=False, attrs=_NOWRAP
+    )
+    kind = tables.Column(verbose_name=_("Type"), orderable=False)
+    customer = tables.Column(
+        verbose_name=_("Customer"), accessor="pk", orderable=False, empty_values=()
+    )
+    memo = tables.Column(verbose_name=_("Note"), orderable=False)
+    actor = tables.Column(verbose_name=_("By"), orderable=False)
+    sales_amount = _MoneyColumn(verbose_name=_("Sales credit ±"))
+    sales_after = _MoneyColumn(verbose_name=_("Sales credit"))
+    commission_amount = _MoneyColumn(verbose_name=_("Commission ±"))
+    commission_after = _MoneyColumn(verbose_name=_("Commission credit"))
+
+    class Meta:
+        attrs = {
+            "class": "table table-sm table-hover align-middle small",
+            "data-testid": "cashbook",
+        }
+        orderable = False
+        empty_text = _("No movements in this range.")
+
+    def __init__(self, *args, reseller_id: int, **kwargs):
+        self.reseller_id = reseller_id
+        super().__init__(*args, **kwargs)
+
+    def render_kind(self, record):
+        return record.get_kind_display()
+
+    def value_kind(self, record):
+        return str(record.get_kind_display())
+
+    def render_customer(self, record):
+        name, sep, phone = cashbook_customer(record, self.reseller_id).rpartition(" · ")
+        if not phone:
+            return "—"
+        return format_html('{}{}<span class="text-nowrap">{}</span>', name, sep, phone)
+
+    def value_customer(self, record):
+        return cashbook_customer(record, self.reseller_id)
+
+    def render_memo(self, record):
+        return cashbook_memo(record, self.reseller_id) or "—"
+
+    def value_memo(self, record):
+        return cashbook_memo(record, self.reseller_id)
+
+    def render_actor(self, record):
+        return _person(record.actor) or "—"
+
+    def value_actor(self, record):
+        return _person(record.actor)
+
+    def value_created_at(self, record):
+        return timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.email
+
+
+class LatestMovementsTable(CashbookTable):
+    """The dashboard's few latest cashbook rows: what happened, to whom, for how much."""
+
+    created_at = DateTimeText(
+        verbose_name=_("When"), format="j M H:i", orderable=False, attrs=_NOWRAP
+    )
+    sales_amount = _MoneyColumn(verbose_name=_("Sales credit"))
+    commission_amount = _MoneyColumn(verbose_name=_("Commission"))
+
+    class Meta(CashbookTable.Meta):
+        attrs = {"class": "table table-sm table-hover align-middle mb-0"}
+        exclude = ("memo", "actor", "sales_after", "commission_after")
+        empty_text = _("No movements yet.")

@@ -17,4 +17,7 @@ urlpatterns = [
         views.staff_account_statement,
         name="staff-account-statement",
     ),
+    path("r/cashbook/", views.cashbook, name="cashbook"),
+    path("r/cashbook/export/", views.cashbook_export, name="cashbook-export"),
+    path("r/commission/transfer/", views.commission_transfer, name="commission-transfer"),
 ]

@@ -1,20 +1,26 @@
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_tables2.export import TableExport
 
-from accounts.access import operator_staff_required
+from accounts.access import operator_staff_required, tenant_role_required
+from accounts.models import Role
 from config.ui import filtered, paginated
 from ledger import selectors, services
 from ledger.filters import StaffTransactionFilter
-from ledger.forms import ReverseForm
+from ledger.forms import CashbookFilterForm, CommissionTransferForm, ReverseForm, over_available
 from ledger.models import LedgerAccount
-from ledger.tables import EntryTable, StaffTransactionTable, _account_label
+from ledger.money import to_minor_unit
+from ledger.tables import CashbookTable, EntryTable, StaffTransactionTable, _account_label
 
 STATEMENT_PAGE = 50
 
@@ -97,4 +103,171 @@ def staff_account_statement(request, pk: int):
             "entries": entries,
             "next_after": entries[-1].pk if more else None,
         },
+    )
+
+
+# --- Sales Panel: cashbook and commission transfer --------------------------------------------
+
+EXPORT_LIMIT = 5000
+EXPORT_FORMATS = ("csv", "xlsx", "pdf")
+
+
+@dataclass
+class Cashbook:
+    """The cashbook for a request's filters: one place for the page and every export."""
+
+    form: CashbookFilterForm
+    accounts: selectors.CashAccounts
+    rows: QuerySet | list
+    totals: dict
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def _cashbook(request) -> Cashbook:
+    reseller = request.reseller
+    form = CashbookFilterForm(request.GET or None, today=timezone.localdate())
+    accounts = selectors.reseller_cash_accounts(reseller=reseller)
+    if request.GET and not form.is_valid():
+        empty = {"sold": 0, "sales": 0, "commission": 0, "currency": accounts.currency}
+        return Cashbook(form, accounts, [], empty)
+    if not request.GET:  # this month, with the dates shown in the form
+        today = timezone.localdate()
+        month = {"date_from": today.replace(day=1), "date_to": today}
+        form = CashbookFilterForm(month, today=today)
+        form.is_valid()
+    start, end = form.bounds()
+    # A User sees their own sales; Admin and Accountant see everything.
+    actor = request.user if request.membership.role == Role.USER else None
+    scope = {"reseller": reseller, "accounts": accounts, "start": start, "end": end}
+    scope |= {"kinds": form.kinds(), "actor": actor}
+    return Cashbook(
+        form,
+        accounts,
+        selectors.cashbook_rows(**scope),
+        selectors.cashbook_totals(**scope),
+        form.cleaned_data["date_from"],
+        form.cleaned_data["date_to"],
+    )
+
+
+@tenant_role_required(Role.ADMIN, Role.USER, Role.ACCOUNTANT)
+def cashbook(request):
+    book = _cashbook(request)
+    table = paginated(request, CashbookTable(book.rows, reseller_id=request.reseller.pk))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "ledger/cashbook.html",
+        {
+            "book": book,
+            "filter": book.form,
+            "table": table,
+            "query": query.urlencode(),
+            "formats": EXPORT_FORMATS,
+        },
+    )
+
+
+@tenant_role_required(Role.ADMIN, Role.USER, Role.ACCOUNTANT)
+def cashbook_export(request):
+    export_format = request.GET.get("_export", "csv")
+    if export_format not in EXPORT_FORMATS:
+        return HttpResponseBadRequest(
+            _("Unknown export format %(format)s: choose CSV, XLSX or PDF.")
+            % {"format": export_format},
+            content_type="text/plain; charset=utf-8",
+        )
+    book = _cashbook(request)
+    if book.form.errors:
+        errors = "; ".join(str(e) for errors in book.form.errors.values() for e in errors)
+        return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
+    rows = list(book.rows[: EXPORT_LIMIT + 1])
+    if len(rows) > EXPORT_LIMIT:
+        return HttpResponseBadRequest(
+            _("More than %(limit)s movements: choose a shorter range.") % {"limit": EXPORT_LIMIT},
+            content_type="text/plain; charset=utf-8",
+        )
+    name = f"cashbook-{request.reseller.slug}-{book.start}-{book.end}"
+    table = CashbookTable(rows, reseller_id=request.reseller.pk)
+    if export_format == "pdf":
+        return _cashbook_pdf(request, book, table, name)
+    exporter = TableExport(export_format, table, dataset_kwargs={"title": _("Cashbook")})
+    width = len(exporter.dataset.headers)
+    for label, value in _total_lines(book):
+        exporter.dataset.append([label, value, *[""] * (width - 2)])
+    return exporter.response(f"{name}.{export_format}")
+
+
+def _total_lines(book: Cashbook) -> list[tuple[str, str]]:
+    totals = book.totals
+    currency = totals["currency"]
+    return [
+        (_("Total sold credit"), f"{to_minor_unit(totals['sold'], currency)} {currency}"),
+        (_("Number of sales"), str(totals["sales"])),
+        (
+            _("Total commission received"),
+            f"{to_minor_unit(totals['commission'], currency)} {currency}",
+        ),
+    ]
+
+
+def _cashbook_pdf(request, book: Cashbook, table: CashbookTable, name: str) -> HttpResponse:
+    from weasyprint import HTML
+
+    lines = [list(row) for row in table.as_values()]  # the header first, then the rows
+    html = render_to_string(
+        "ledger/cashbook_pdf.html",
+        {"book": book, "header": lines[0], "lines": lines[1:], "totals": _total_lines(book)},
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
+
+
+@tenant_role_required(Role.ADMIN)
+def commission_transfer(request):
+    reseller = request.reseller
+    currency = str(reseller.currency)
+    if request.method != "POST":
+        accounts = selectors.reseller_cash_accounts(reseller=reseller)
+        form = CommissionTransferForm(available=accounts.commission_balance, currency=currency)
+        return _transfer_page(request, form, accounts=accounts)
+    # The service checks the commission credit under lock; the form only checks the amount.
+    form = CommissionTransferForm(request.POST, available=None, currency=currency)
+    if not form.is_valid():
+        return _transfer_page(request, form)
+    try:
+        services.commission_transfer(
+            reseller=reseller,
+            actor=request.user,
+            amount=form.cleaned_data["amount"],
+            idempotency_key=str(form.cleaned_data["idempotency_key"]),
+        )
+    except services.InsufficientFunds as exc:
+        form.add_error("amount", over_available(exc.available, currency))
+        return _transfer_page(request, form)
+    except services.IdempotencyConflict:
+        form.add_error(None, _("This form was already sent with another amount; reload the page."))
+        return _transfer_page(request, form)
+    except services.InvalidTransferAmount:
+        form.add_error("amount", _("Enter an amount greater than zero."))
+        return _transfer_page(request, form)
+    messages.success(
+        request,
+        _("%(amount)s %(currency)s of commission credit moved to your sales credit.")
+        % {"amount": to_minor_unit(form.cleaned_data["amount"], currency), "currency": currency},
+    )
+    return redirect("ledger:commission-transfer")
+
+
+def _transfer_page(request, form, accounts=None):
+    accounts = accounts or selectors.reseller_cash_accounts(reseller=request.reseller)
+    return render(
+        request,
+        "ledger/commission_transfer.html",
+        {"form": form, "accounts": accounts},
     )

@@ -42,6 +42,8 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("resellers:account-list", _("Manage accounts"), "wallet2"),
             NavItem("resellers:branding", _("Branding"), "palette"),
             NavItem("resellers:advertising-list", _("Advertising material"), "megaphone"),
+            NavItem("ledger:cashbook", _("Cashbook"), "journal-text"),
+            NavItem("ledger:commission-transfer", _("Transfer commission"), "arrow-left-right"),
         ],
     ),
     (

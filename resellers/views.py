@@ -15,10 +15,12 @@ from django.views.decorators.http import require_POST
 from accounts.access import operator_staff_required, public, tenant_role_required
 from accounts.models import Role
 from config.ui import filtered, paginated
+from ledger import selectors as ledger_selectors
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.money import to_minor_unit
 from ledger.selectors import reseller_balance, reseller_recent_entries
 from ledger.services import IdempotencyConflict, InsufficientFunds
+from ledger.tables import LatestMovementsTable
 from resellers import branding as brand
 from resellers import selectors, services
 from resellers.filters import (
@@ -61,13 +63,28 @@ Kind = LedgerAccount.Kind
 # --- Sales Panel (the tenant) -----------------------------------------------------------------
 
 
+LATEST_ROWS = 8
+
+
 @tenant_role_required(Role.ADMIN, Role.USER, Role.ACCOUNTANT)
 def dashboard(request):
     reseller = request.reseller
+    now = timezone.now()
+    # A User sees their own sales; Admin and Accountant the reseller's.
+    actor = request.user if request.membership.role == Role.USER else None
+    accounts = ledger_selectors.reseller_cash_accounts(reseller=reseller)
+    money = {"reseller": reseller, "accounts": accounts, "actor": actor}
+    latest = ledger_selectors.cashbook_rows(**money, newest_first=True)[:LATEST_ROWS]
     return render(
         request,
         "resellers/dashboard.html",
-        {"counts": selectors.reseller_dashboard_counts(reseller=reseller)},
+        {
+            "counts": selectors.reseller_dashboard_counts(reseller=reseller),
+            "accounts": accounts,
+            "sales": ledger_selectors.reseller_sales_summary(**money, now=now),
+            "chart": _sales_chart(ledger_selectors.reseller_daily_sales(**money, now=now)),
+            "latest": LatestMovementsTable(latest, reseller_id=reseller.pk),
+        },
     )
 
 
@@ -135,6 +152,16 @@ def account_list(request):
             ),
         },
     )
+
+
+def _sales_chart(days) -> dict:
+    """Bars for the last days' sales: each day's share of the highest, in percent."""
+    top = max((total for _, total in days), default=0)
+    bars = [
+        {"day": day, "total": total, "height": round(total * 100 / top) if top else 0}
+        for day, total in days
+    ]
+    return {"bars": bars, "top": top, "sum": sum((t for _, t in days), 0)}
 
 
 @tenant_role_required(Role.ADMIN)

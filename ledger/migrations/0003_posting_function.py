@@ -6,15 +6,11 @@
    with their balance after and digest. If a limit or a currency refuses an account, it raises
    (HINT 'ledger_post_refused', DETAIL the account id), which rolls the statement back. Plain
    primary-key statements, so plans do not depend on statistics.
-2. The balance check moves from a deferred trigger per entry (four calls per posting, each
-   finding out whether it is the last) to one deferred trigger per transaction, which checks
-   at commit that it has at least two entries, that they sum to zero per currency and that
-   every account is in the transaction's currency.
-3. So that entries cannot be slipped into a transaction committed earlier (whose deferred
-   check has run), a statement trigger refuses entries whose transaction was not created in the
-   current database transaction. `created_at` is set by the database (a BEFORE INSERT trigger
-   writes `now()`, the start time of the database transaction), so it cannot be back-dated
-   and tells which database transaction created the row.
+2. The deferred balance check stays one trigger per entry (so entries added later to any
+   transaction are checked too), but only the trigger of a transaction's last entry does the
+   work, with primary-key probes, so its plan does not depend on statistics (the old one
+   turned into a hash join over every account when statistics were missing). A deferred
+   trigger per transaction checks that it has at least two entries.
 
 The digest text is the one `ledger.services.digest_text` and `ledger.verify` build.
 """
@@ -26,74 +22,60 @@ from django.db import migrations
 FORWARD = """
 DROP TRIGGER IF EXISTS ledger_entry_balanced ON ledger_ledgerentry;
 DROP TRIGGER IF EXISTS ledger_transaction_has_entries ON ledger_ledgertransaction;
-DROP FUNCTION IF EXISTS ledger_check_entries_balance();
-DROP FUNCTION IF EXISTS ledger_check_transaction_has_entries();
 
-CREATE OR REPLACE FUNCTION ledger_stamp_transaction() RETURNS trigger AS $$
-BEGIN
-    NEW.created_at := now();
-    RETURN NEW;
-END $$ LANGUAGE plpgsql;
-
-CREATE TRIGGER ledger_transaction_stamp BEFORE INSERT ON ledger_ledgertransaction
-    FOR EACH ROW EXECUTE FUNCTION ledger_stamp_transaction();
-
-CREATE OR REPLACE FUNCTION ledger_check_transaction() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION ledger_check_entries_balance() RETURNS trigger AS $$
 DECLARE
     entries int;
     total numeric;
+    txn_currency text;
     foreign_currency boolean;
 BEGIN
+    -- One check per transaction: the trigger of its last entry does it (all rows exist by
+    -- the time deferred triggers run, at commit).
+    IF EXISTS (SELECT 1 FROM ledger_ledgerentry e
+                WHERE e.transaction_id = NEW.transaction_id AND e.id > NEW.id) THEN
+        RETURN NULL;
+    END IF;
+    SELECT t.currency INTO txn_currency FROM ledger_ledgertransaction t WHERE t.id = NEW.transaction_id;
     -- Every account must be in the transaction's currency, so "sums to zero per currency"
-    -- is "one currency, and the entries sum to zero". The account look-up is a correlated
-    -- primary-key probe, so the plan stays cheap whatever the statistics say.
+    -- is "one currency, and the entries sum to zero".
     SELECT count(*), sum(e.amount),
            bool_or((SELECT a.currency FROM ledger_ledgeraccount a WHERE a.id = e.account_id)
-                   IS DISTINCT FROM NEW.currency)
+                   IS DISTINCT FROM txn_currency)
       INTO entries, total, foreign_currency
       FROM ledger_ledgerentry e
-     WHERE e.transaction_id = NEW.id;
-    IF entries < 2 THEN
-        RAISE EXCEPTION 'ledger transaction % has fewer than two entries', NEW.id
-            USING ERRCODE = 'check_violation';
-    ELSIF foreign_currency THEN
-        RAISE EXCEPTION 'ledger transaction % touches an account in another currency', NEW.id
-            USING ERRCODE = 'check_violation';
+     WHERE e.transaction_id = NEW.transaction_id;
+    IF foreign_currency THEN
+        RAISE EXCEPTION 'ledger transaction % touches an account in another currency',
+            NEW.transaction_id USING ERRCODE = 'check_violation';
     ELSIF total <> 0 THEN
         RAISE EXCEPTION 'ledger transaction % does not balance: % %',
-            NEW.id, total, NEW.currency USING ERRCODE = 'check_violation';
+            NEW.transaction_id, total, txn_currency USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 
-CREATE CONSTRAINT TRIGGER ledger_transaction_balanced AFTER INSERT ON ledger_ledgertransaction
+CREATE CONSTRAINT TRIGGER ledger_entry_balanced AFTER INSERT ON ledger_ledgerentry
     DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION ledger_check_transaction();
+    FOR EACH ROW EXECUTE FUNCTION ledger_check_entries_balance();
 
-CREATE OR REPLACE FUNCTION ledger_check_entries_are_new() RETURNS trigger AS $$
-DECLARE
-    old_id bigint;
+CREATE OR REPLACE FUNCTION ledger_check_transaction_has_entries() RETURNS trigger AS $$
 BEGIN
-    SELECT t.id INTO old_id
-      FROM (SELECT DISTINCT transaction_id FROM new_entries) n
-      JOIN ledger_ledgertransaction t ON t.id = n.transaction_id
-     WHERE t.created_at <> now()
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'entries cannot be added to ledger transaction %, committed earlier',
-            old_id USING ERRCODE = 'restrict_violation';
+    IF (SELECT count(*) FROM ledger_ledgerentry WHERE transaction_id = NEW.id) < 2 THEN
+        RAISE EXCEPTION 'ledger transaction % has fewer than two entries', NEW.id
+            USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER ledger_entry_only_with_its_transaction AFTER INSERT ON ledger_ledgerentry
-    REFERENCING NEW TABLE AS new_entries
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_entries_are_new();
+CREATE CONSTRAINT TRIGGER ledger_transaction_has_entries AFTER INSERT ON ledger_ledgertransaction
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION ledger_check_transaction_has_entries();
 
 CREATE OR REPLACE FUNCTION ledger_post_v1(
     p_kind text, p_currency text, p_memo text, p_actor_id bigint, p_reseller_id bigint,
     p_scope text, p_key text, p_request_hash text, p_reverses_id bigint, p_metadata jsonb,
-    p_account_ids bigint[], p_amounts numeric[], p_digest_key text,
+    p_account_ids bigint[], p_amounts numeric[], p_digest_key text, p_created_at timestamptz,
     OUT o_transaction_id bigint, OUT o_created_at timestamptz
 ) AS $$
 -- p_account_ids come sorted (the lock order); one UPDATE per account by primary key, each
@@ -107,7 +89,7 @@ BEGIN
         (kind, currency, memo, actor_id, reseller_id, idempotency_scope, idempotency_key,
          request_hash, reverses_id, created_at, metadata)
     VALUES (p_kind, p_currency, p_memo, p_actor_id, p_reseller_id, p_scope, p_key,
-            p_request_hash, p_reverses_id, now(), p_metadata)
+            p_request_hash, p_reverses_id, p_created_at, p_metadata)
     ON CONFLICT DO NOTHING
     RETURNING t.id, t.created_at INTO o_transaction_id, o_created_at;
     IF o_transaction_id IS NULL THEN
@@ -145,13 +127,9 @@ ALTER TABLE ledger_ledgeraccount SET (fillfactor = 50);
 BACKWARD = """
 ALTER TABLE ledger_ledgeraccount RESET (fillfactor);
 DROP FUNCTION IF EXISTS ledger_post_v1(text, text, text, bigint, bigint, text, text, text,
-    bigint, jsonb, bigint[], numeric[], text);
-DROP TRIGGER IF EXISTS ledger_entry_only_with_its_transaction ON ledger_ledgerentry;
-DROP FUNCTION IF EXISTS ledger_check_entries_are_new();
-DROP TRIGGER IF EXISTS ledger_transaction_balanced ON ledger_ledgertransaction;
-DROP FUNCTION IF EXISTS ledger_check_transaction();
-DROP TRIGGER IF EXISTS ledger_transaction_stamp ON ledger_ledgertransaction;
-DROP FUNCTION IF EXISTS ledger_stamp_transaction();
+    bigint, jsonb, bigint[], numeric[], text, timestamptz);
+DROP TRIGGER IF EXISTS ledger_entry_balanced ON ledger_ledgerentry;
+DROP TRIGGER IF EXISTS ledger_transaction_has_entries ON ledger_ledgertransaction;
 """
 
 

@@ -35,19 +35,19 @@ def test_staff_reverse_a_recharge(live_server, transactional_db, page, screensho
     page.locator('select[name="kind"]').select_option("recharge")
     page.get_by_role("button", name=re.compile("Filter")).click()
     rows = page.locator("main table tbody tr")
-    expect(rows).to_have_count(3)
+    baltic = LedgerTransaction.objects.filter(kind="recharge", reseller__slug="baltic")
+    expect(rows).to_have_count(min(baltic.count(), 25))  # the demo has a month of sales
     screenshot(page, "ledger-01-transactions")
 
-    recharge = LedgerTransaction.objects.filter(kind="recharge", reseller__slug="baltic").order_by(
-        "pk"
-    )[0]
+    recharge = baltic.order_by("-pk")[0]
     page.get_by_role("link", name=f"#{recharge.pk}", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Transaction #{recharge.pk}")
     expect(page.locator("main table tbody tr")).to_have_count(4)
     screenshot(page, "ledger-02-transaction")
 
     page.get_by_role("link", name=re.compile("Baltic Voice · Sales credit")).click()
-    expect(page.get_by_test_id("account-balance")).to_have_text("440.0000 PLN")
+    sales_credit = recharge.entries.get(account__kind="sales_credit").account
+    expect(page.get_by_test_id("account-balance")).to_have_text(f"{sales_credit.balance} PLN")
     screenshot(page, "ledger-03-statement")
     page.go_back()
 
@@ -61,6 +61,7 @@ def test_staff_reverse_a_recharge(live_server, transactional_db, page, screensho
     page.get_by_role("link", name=f"reverses #{recharge.pk}").click()
     expect(page.get_by_test_id("reversed-by")).to_be_visible()
     page.get_by_role("link", name=re.compile("Baltic Voice · Sales credit")).click()
-    expect(page.get_by_test_id("account-balance")).to_have_text("450.0000 PLN")
+    restored = sales_credit.balance - recharge.entries.get(account=sales_credit).amount
+    expect(page.get_by_test_id("account-balance")).to_have_text(f"{restored} PLN")
     assert ledger_verify().clean
     assert page.problems == []

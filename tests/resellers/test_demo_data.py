@@ -47,14 +47,16 @@ def test_demo_data_creates_the_documented_world_and_is_idempotent():
         assert reseller.customers.exists()
     assert User.objects.get(email="admin@alpha.test").memberships.count() == 2
     assert Customer.objects.get(user__email="customer@alpha.test").reseller.slug == "alpha"
-    # Three approved resellers' top-ups and the applicant's payment before approval.
-    assert LedgerTransaction.objects.filter(kind="topup").count() == 4
-    assert LedgerTransaction.objects.filter(kind="recharge").count() == Customer.objects.count()
+    # Two top-ups per approved reseller and the applicant's payment before approval.
+    assert LedgerTransaction.objects.filter(kind="topup").count() == 7
     alpha = Reseller.objects.get(slug="alpha")
     assert (alpha.may_create_subresellers, alpha.subreseller_depth_limit) == (True, 2)
     assert LedgerTransaction.objects.filter(kind="transfer").count() == 1
     pending = Invitation.objects.get(reseller=alpha)
     assert pending.email == "new.colleague@alpha.test" and pending.accepted_at is None
+    # a recharge per customer, and a month of sales history for the dashboard and cashbook
+    assert LedgerTransaction.objects.filter(kind="recharge").count() > 3 * Customer.objects.count()
+    assert LedgerTransaction.objects.filter(kind="commission_transfer").count() == 3
     text = out.getvalue()
     assert "tessera-demo-2026" in text and "admin@baltic.test" in text
 

@@ -83,6 +83,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "resellers:staff-advertising-list": STAFF,
     "resellers:staff-advertising-detail": STAFF,
     "resellers:staff-advertising-status": STAFF,
+    "ledger:cashbook": MEMBERS,
+    "ledger:cashbook-export": MEMBERS,
+    "ledger:commission-transfer": ADMIN,
 }
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).

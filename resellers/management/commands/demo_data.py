@@ -16,6 +16,7 @@ from accounts.models import Invitation, Role, User
 from accounts.services import invitation_create, membership_add, user_create
 from customers.models import Customer
 from customers.services import customer_create
+from ledger.demo import demo_sales_history
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, customer_account, ledger_post, reseller_account
 from resellers.models import AdvertisingRequest, Reseller, TermsDocument
@@ -314,6 +315,10 @@ class Command(BaseCommand):
                 )
         logins.append(("end customer (Alpha Telecom)", "customer@alpha.test", ""))
         for reseller in resellers.values():
+            demo_sales_history(  # a month of sales; the kiosk also sells to Alpha's customers
+                reseller=reseller,
+                extra_customers=resellers["alpha"].customers.all()[:1] if reseller == kiosk else (),
+            )
             _demo_money(reseller)
         _demo_branding(resellers["alpha"], parent_admin)
         _demo_application(operator)
