@@ -29,7 +29,14 @@ from decimal import Decimal, InvalidOperation
 
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import F
 from django.utils import timezone
 
@@ -400,9 +407,10 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
         settings.LEDGER_DIGEST_KEY,
         timezone.now().isoformat(),
     ]
-    atomic = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` goes through a proxy
+    atomic = transaction.atomic() if db.in_atomic_block else nullcontext()
     try:
-        with atomic, _prepared_cursor() as cursor:
+        with atomic, _prepared_cursor(db) as cursor:
             cursor.execute(_POST, params)
             txn_id, created_at = cursor.fetchone()
     except DatabaseError as error:
@@ -413,7 +421,7 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
     if txn_id is None:
         return _not_inserted(posting)
     txn = posting.unsaved_transaction(pk=txn_id, created_at=created_at)
-    txn._state.adding, txn._state.db = False, connection.alias
+    txn._state.adding, txn._state.db = False, db.alias
     return txn
 
 
@@ -429,11 +437,11 @@ class _PreparedStatementCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
-def _prepared_cursor():
+def _prepared_cursor(db):
     """A cursor of Django's connection (so query logging, execute wrappers and error
     translation still apply) that uses a server-side prepared statement."""
-    connection.ensure_connection()
-    return connection._prepare_cursor(_PreparedStatementCursor(connection.connection))
+    db.ensure_connection()
+    return db._prepare_cursor(_PreparedStatementCursor(db.connection))
 
 
 def _refused_account(error: DatabaseError) -> int | None:
