@@ -1,35 +1,122 @@
-"""Writes on end customers."""
+"""Writes on end customers: creation, recharge, credentials, suspension."""
 
 from __future__ import annotations
 
+import secrets
+import string
+from dataclasses import dataclass
+from decimal import Decimal
+
 import phonenumbers
-from django.db import transaction
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from customers.models import Customer
-from resellers.models import Reseller
+from customers.selectors import (
+    mask_name,
+    recharge_amounts,
+    recharge_commission,
+    recharge_refusal,
+)
+from ledger.models import LedgerAccount, LedgerTransaction
+from ledger.money import as_decimal, to_ledger, to_minor_unit
+from ledger.services import (
+    InsufficientFunds,
+    OperatorAccount,
+    customer_account,
+    ledger_post,
+    reseller_account,
+)
+from resellers.models import AuditEvent, Reseller
 from resellers.services import audit_record
+
+Kind = LedgerAccount.Kind
 
 
 class InvalidPhoneNumber(ValueError):
     """The text is not a valid mobile number."""
 
 
+class RechargeError(Exception):
+    """A recharge that cannot be made; `str()` is a sentence for the seller."""
+
+
+class CustomerStateError(Exception):
+    """The customer is not in a state that allows the action."""
+
+
+_PARSE_REASONS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
+        "the country code is missing or unknown (start with + or 00 and the country code)"
+    ),
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "it is not a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "it is too short",
+    phonenumbers.NumberParseException.TOO_LONG: "it is too long",
+}
+
+
 def phone_normalise(raw: str, *, default_region: str | None = None) -> str:
-    """`491791234567`, `+49 179 1234567` or `0049 179 1234567` → `+491791234567` (E.164)."""
+    """`491791234567`, `+49 179 1234567` or `0049 179 1234567` → `+491791234567` (E.164).
+
+    A number starting with `+` or `00` carries its country code. Digits without a leading
+    `0` are read as international without the `+` (`491791234567`). A number with one
+    leading `0` is national and needs `default_region` (the reseller's country).
+    """
     text = raw.strip()
     digits = "".join(ch for ch in text if ch.isdigit())
+    if not digits:
+        raise InvalidPhoneNumber(_("Enter a mobile number: it has no digits."))
     if text.startswith("00"):
         text = "+" + digits[2:]
-    elif not text.startswith("+") and default_region is None:
+    elif not text.startswith("+") and not digits.startswith("0"):
         text = "+" + digits
+    elif not text.startswith("+") and default_region is None:
+        raise InvalidPhoneNumber(_("Enter the number with its country code, e.g. +49 179 1234567."))
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhoneNumber(str(exc)) from exc
+        reason = _PARSE_REASONS.get(exc.error_type, str(exc))
+        raise InvalidPhoneNumber(_("This is not a valid number: %s.") % _(reason)) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhoneNumber("not a valid number")
+        if phonenumbers.is_possible_number(number) is False:
+            raise InvalidPhoneNumber(
+                _("This is not a valid number: it has the wrong length for its country.")
+            )
+        raise InvalidPhoneNumber(_("This is not a valid number for its country."))
+    kind = phonenumbers.number_type(number)
+    if kind not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise InvalidPhoneNumber(_("This is not a mobile number: SMS cannot reach it."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_LANGUAGE_BY_REGION = {"DE": "de", "AT": "de", "CH": "de", "FR": "fr", "BE": "fr", "PL": "pl"}
+
+
+def language_for_phone(phone: str) -> str:
+    """The customer's default language: from the number's country, English otherwise."""
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
+    return _LANGUAGE_BY_REGION.get(region, "en")
+
+
+def password_generate() -> str:
+    """A strong random password a person can type from an SMS: 12 letters and digits."""
+    alphabet = string.ascii_letters + string.digits
+    alphabet = "".join(ch for ch in alphabet if ch not in "0O1lI")
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(12))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            return password
+
+
+def _login_email(phone: str) -> str:
+    """Customers sign in with their phone; the User needs a unique e-mail that is never used."""
+    return f"{phone.lstrip('+')}@customers.tessera.invalid"
 
 
 @transaction.atomic(durable=True)
@@ -52,4 +139,342 @@ def customer_create(
         user=user,
     )
     audit_record(actor=actor, action="customer.created", reseller=reseller, obj=customer)
+    return customer
+
+
+# --- Recharge ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RechargeResult:
+    customer: Customer
+    transaction: LedgerTransaction
+    amount: Decimal
+    commission: Decimal
+    created: bool  # the number was new: a customer was registered
+    replayed: bool  # the same form was sent before: nothing moved this time
+    owned: bool  # the customer belongs to the selling reseller
+    sales_credit_left: Decimal
+
+    @property
+    def display_name(self) -> str:
+        return self.customer.name if self.owned else mask_name(self.customer.name)
+
+
+def recharge_amount_check(*, reseller: Reseller, amount) -> Decimal:
+    """The amount as a Decimal if the operator allows it for the reseller's currency."""
+    try:
+        value = to_ledger(as_decimal(amount))
+    except ValueError as exc:
+        raise RechargeError(_("Choose one of the amounts offered.")) from exc
+    allowed = recharge_amounts(reseller=reseller)
+    if value not in allowed:
+        raise RechargeError(
+            _("%(amount)s %(currency)s is not an amount you can sell; choose one of %(allowed)s.")
+            % {
+                "amount": value.normalize(),
+                "currency": reseller.currency,
+                "allowed": ", ".join(str(a.normalize()) for a in allowed),
+            }
+        )
+    return value
+
+
+def _may_recharge(*, reseller: Reseller, customer: Customer) -> None:
+    refusal = recharge_refusal(reseller=reseller, customer=customer)
+    if refusal is not None:
+        raise RechargeError(refusal)
+
+
+def customer_recharge(
+    *,
+    reseller: Reseller,
+    actor: User,
+    phone: str,
+    amount,
+    idempotency_key: str,
+) -> RechargeResult:
+    """Sell `amount` of credit to the customer with this mobile number, registering the
+    customer if the number is new. One ledger transaction of kind RECHARGE: Dr sales credit /
+    Cr customer balance, and Dr commission expense / Cr commission. Sending the same
+    `idempotency_key` again returns the first result and moves nothing.
+
+    Raises InvalidPhoneNumber or RechargeError (not enough sales credit, amount not offered,
+    customer suspended or another reseller's when that is not allowed).
+    """
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required")
+    if reseller.is_blocked or reseller.status != Reseller.Status.APPROVED:
+        raise RechargeError(_("Only an approved reseller can sell credit."))
+    phone = phone_normalise(phone, default_region=str(reseller.country) or None)
+    value = recharge_amount_check(reseller=reseller, amount=amount)
+    # Hashing a password takes a while: do it before any row is locked, and only when the
+    # number looks new (a number registered meanwhile just drops it).
+    password = hashed = None
+    if not Customer.objects.filter(phone=phone).exists():
+        password = password_generate()
+        hashed = make_password(password)
+    return _recharge(
+        reseller=reseller,
+        actor=actor,
+        phone=phone,
+        amount=value,
+        key=f"recharge:{idempotency_key}",
+        password=password,
+        hashed=hashed,
+    )
+
+
+@transaction.atomic(durable=True)
+def _recharge(*, reseller, actor, phone, amount, key, password, hashed) -> RechargeResult:
+    scope = f"reseller:{reseller.pk}"
+    currency = str(reseller.currency)
+    sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
+    customer = Customer.objects.select_related("reseller").filter(phone=phone).first()
+    # Lock the seller's sales credit (and the customer's balance) in id order first: every
+    # recharge of this reseller queues here, so the replay check below is reliable.
+    lock_ids = [sales.pk]
+    if customer is not None and str(customer.reseller.currency) == currency:
+        lock_ids.append(customer_account(customer=customer).pk)
+    list(LedgerAccount.objects.select_for_update().filter(pk__in=lock_ids).order_by("pk"))
+
+    previous = LedgerTransaction.objects.filter(idempotency_scope=scope, idempotency_key=key)
+    previous = previous.first()
+    if previous is not None:
+        return _replay(reseller=reseller, txn=previous, phone=phone, amount=amount)
+
+    created = False
+    if customer is None:
+        if hashed is None:  # registered between our check and now, then removed: start over
+            raise RechargeError(_("Please send the form again."))
+        try:
+            with transaction.atomic():
+                customer = _register(reseller=reseller, actor=actor, phone=phone, hashed=hashed)
+            created = True
+        except IntegrityError:  # registered by someone else a moment ago
+            customer = Customer.objects.select_related("reseller").get(phone=phone)
+    _may_recharge(reseller=reseller, customer=customer)
+
+    commission = recharge_commission(reseller=reseller, amount=amount)
+    balance = customer_account(customer=customer)
+    legs = [
+        (sales, -amount),
+        (balance, amount),
+    ]
+    if commission:
+        legs += [
+            (OperatorAccount(Kind.COMMISSION_EXPENSE), -commission),
+            (reseller_account(reseller=reseller, kind=Kind.COMMISSION), commission),
+        ]
+    try:
+        txn = ledger_post(
+            kind=LedgerTransaction.Kind.RECHARGE,
+            currency=currency,
+            legs=legs,
+            idempotency_key=key,
+            scope=scope,
+            memo=_("Recharge of %(phone)s") % {"phone": phone},
+            actor=actor,
+            reseller=reseller,
+            metadata={
+                "customer_id": customer.pk,
+                "phone": phone,
+                "amount": str(amount),
+                "commission": str(commission),
+            },
+        )
+    except InsufficientFunds as exc:
+        raise RechargeError(
+            _(
+                "Not enough sales credit: %(available)s %(currency)s available, "
+                "%(amount)s %(currency)s needed. Top up your sales credit first."
+            )
+            % {
+                "available": to_minor_unit(exc.available, currency),
+                "currency": currency,
+                "amount": to_minor_unit(amount, currency),
+            }
+        ) from exc
+    audit_record(
+        actor=actor,
+        action="customer.recharged",
+        reseller=reseller,
+        obj=customer,
+        data={
+            "transaction_id": txn.pk,
+            "amount": str(amount),
+            "commission": str(commission),
+            "new_customer": created,
+            "owner_id": customer.reseller_id,
+        },
+    )
+    _recharge_notify(
+        reseller=reseller, customer=customer, amount=amount, created=created, password=password
+    )
+    return RechargeResult(
+        customer=customer,
+        transaction=txn,
+        amount=amount,
+        commission=commission,
+        created=created,
+        replayed=False,
+        owned=customer.reseller_id == reseller.pk,
+        sales_credit_left=_balance_of(sales.pk),
+    )
+
+
+def _balance_of(account_id: int) -> Decimal:
+    return LedgerAccount.objects.values_list("balance", flat=True).get(pk=account_id)
+
+
+def _register(*, reseller, actor, phone, hashed) -> Customer:
+    user = User(email=_login_email(phone), password=hashed)
+    user.save()
+    customer = Customer.objects.create(
+        reseller=reseller,
+        phone=phone,
+        user=user,
+        language=language_for_phone(phone),
+        password_change_required=True,
+    )
+    audit_record(
+        actor=actor,
+        action="customer.created",
+        reseller=reseller,
+        obj=customer,
+        data={"by": "recharge"},
+    )
+    return customer
+
+
+def _replay(*, reseller, txn: LedgerTransaction, phone: str, amount: Decimal) -> RechargeResult:
+    meta = txn.metadata
+    if meta.get("phone") != phone or to_ledger(meta.get("amount", "0")) != amount:
+        raise RechargeError(_("This form was already used for another recharge; start again."))
+    customer = Customer.objects.select_related("reseller").get(pk=meta["customer_id"])
+    sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
+    event = (
+        AuditEvent.objects.filter(action="customer.recharged", data__transaction_id=txn.pk)
+        .values_list("data", flat=True)
+        .first()
+    )
+    created = bool(event and event.get("new_customer"))
+    return RechargeResult(
+        customer=customer,
+        transaction=txn,
+        amount=amount,
+        commission=to_ledger(meta.get("commission", "0")),
+        created=created,
+        replayed=True,
+        owned=customer.reseller_id == reseller.pk,
+        sales_credit_left=_balance_of(sales.pk),
+    )
+
+
+def _recharge_notify(*, reseller, customer, amount, created, password) -> None:
+    """Queue the SMS in this transaction (the sms app sends it after commit)."""
+    # Wired to sms.services.message_queue once the sms app has landed.
+    return None
+
+
+# --- Credentials and status -------------------------------------------------------------------
+
+
+def customer_credentials_reset(*, reseller: Reseller, actor: User, customer_id: int) -> Customer:
+    """Give the customer a new random password they must change at first sign-in, and send
+    it by SMS. Only the owning reseller may do it."""
+    password = password_generate()
+    hashed = make_password(password)
+    return _credentials_reset(
+        reseller=reseller, actor=actor, customer_id=customer_id, password=password, hashed=hashed
+    )
+
+
+@transaction.atomic(durable=True)
+def _credentials_reset(*, reseller, actor, customer_id, password, hashed) -> Customer:
+    customer = _lock_owned(reseller=reseller, customer_id=customer_id)
+    if customer.user_id is None:
+        user = User(email=_login_email(customer.phone), password=hashed)
+        user.save()
+        customer.user = user
+    else:
+        User.objects.filter(pk=customer.user_id).update(password=hashed)
+    customer.password_change_required = True
+    customer.save(update_fields=["user", "password_change_required"])
+    audit_record(actor=actor, action="customer.credentials_reset", reseller=reseller, obj=customer)
+    _credentials_notify(reseller=reseller, customer=customer, password=password)
+    return customer
+
+
+def _credentials_notify(*, reseller, customer, password) -> None:
+    # Wired to sms.services.message_queue once the sms app has landed.
+    return None
+
+
+def _lock_owned(*, reseller: Reseller, customer_id: int) -> Customer:
+    try:
+        return (
+            Customer.objects.select_for_update()
+            .select_related("reseller")
+            .get(pk=customer_id, reseller=reseller)
+        )
+    except Customer.DoesNotExist as exc:
+        raise Customer.DoesNotExist(f"customer {customer_id} of reseller {reseller.pk}") from exc
+
+
+@transaction.atomic(durable=True)
+def customer_suspend(*, reseller: Reseller, actor: User, customer_id: int) -> Customer:
+    customer = _lock_owned(reseller=reseller, customer_id=customer_id)
+    if customer.status == Customer.Status.SUSPENDED:
+        raise CustomerStateError(_("This customer is already suspended."))
+    customer.status = Customer.Status.SUSPENDED
+    customer.save(update_fields=["status"])
+    audit_record(actor=actor, action="customer.suspended", reseller=reseller, obj=customer)
+    return customer
+
+
+@transaction.atomic(durable=True)
+def customer_reactivate(*, reseller: Reseller, actor: User, customer_id: int) -> Customer:
+    customer = _lock_owned(reseller=reseller, customer_id=customer_id)
+    if customer.status == Customer.Status.ACTIVE:
+        raise CustomerStateError(_("This customer is active already."))
+    customer.status = Customer.Status.ACTIVE
+    customer.save(update_fields=["status"])
+    audit_record(actor=actor, action="customer.reactivated", reseller=reseller, obj=customer)
+    return customer
+
+
+# --- Portal -----------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def customer_password_change(*, customer: Customer, new_password: str) -> Customer:
+    """The customer chose their own password: the forced change is done."""
+    customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+    customer.user.set_password(new_password)
+    customer.user.save(update_fields=["password"])
+    customer.password_change_required = False
+    customer.save(update_fields=["password_change_required"])
+    audit_record(
+        actor=customer.user,
+        action="customer.password_changed",
+        reseller=customer.reseller,
+        obj=customer,
+    )
+    return customer
+
+
+@transaction.atomic(durable=True)
+def customer_profile_update(*, customer: Customer, language: str, name: str) -> Customer:
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.language = language
+    customer.name = name
+    customer.save(update_fields=["language", "name"])
+    audit_record(
+        actor=customer.user,
+        action="customer.profile_updated",
+        reseller=customer.reseller,
+        obj=customer,
+        data={"language": language},
+    )
     return customer

@@ -32,13 +32,17 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
         [
             NavItem("resellers:dashboard", _("Dashboard"), "house"),
             NavItem("customers:customer-list", _("Customers"), "people"),
+            NavItem("customers:recharge", _("Register / Recharge"), "phone"),
             NavItem("resellers:subreseller-list", _("Sub-resellers"), "diagram-3"),
             NavItem("accounts:member-list", _("Users"), "person-gear"),
         ],
     ),
     (
         _("My account"),
-        [NavItem("customers:portal", _("Overview"), "wallet2")],
+        [
+            NavItem("customers:portal", _("Overview"), "wallet2"),
+            NavItem("customers:portal-profile", _("Profile"), "person"),
+        ],
     ),
 ]
 

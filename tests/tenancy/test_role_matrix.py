@@ -42,6 +42,12 @@ MATRIX: dict[str, frozenset[str]] = {
     "ledger:staff-transaction-detail": STAFF,
     "ledger:staff-transaction-reverse": STAFF,
     "ledger:staff-account-statement": STAFF,
+    "customers:recharge": SALES,
+    "customers:customer-credentials-reset": SALES,
+    "customers:customer-suspend": SALES,
+    "customers:customer-reactivate": SALES,
+    "customers:portal-password": CUSTOMER,
+    "customers:portal-profile": CUSTOMER,
 }
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).
