@@ -172,9 +172,9 @@ def recharge_amount_check(*, reseller: Reseller, amount) -> Decimal:
         raise RechargeError(
             _("%(amount)s %(currency)s is not an amount you can sell; choose one of %(allowed)s.")
             % {
-                "amount": value.normalize(),
+                "amount": f"{value.normalize():f}",
                 "currency": reseller.currency,
-                "allowed": ", ".join(str(a.normalize()) for a in allowed),
+                "allowed": ", ".join(f"{a.normalize():f}" for a in allowed),
             }
         )
     return value
