@@ -11,6 +11,7 @@ import phonenumbers
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from customers.models import Customer
@@ -49,12 +50,14 @@ class CustomerStateError(Exception):
 
 _PARSE_REASONS = {
     phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
-        "the country code is missing or unknown (start with + or 00 and the country code)"
+        gettext_lazy(
+            "the country code is missing or unknown (start with + or 00 and the country code)"
+        )
     ),
-    phonenumbers.NumberParseException.NOT_A_NUMBER: "it is not a phone number",
-    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short",
-    phonenumbers.NumberParseException.TOO_SHORT_NSN: "it is too short",
-    phonenumbers.NumberParseException.TOO_LONG: "it is too long",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: gettext_lazy("it is not a phone number"),
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: gettext_lazy("it is too short"),
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: gettext_lazy("it is too short"),
+    phonenumbers.NumberParseException.TOO_LONG: gettext_lazy("it is too long"),
 }
 
 
@@ -62,26 +65,46 @@ def phone_normalise(raw: str, *, default_region: str | None = None) -> str:
     """`491791234567`, `+49 179 1234567` or `0049 179 1234567` → `+491791234567` (E.164).
 
     A number starting with `+` or `00` carries its country code. Digits without a leading
-    `0` are read as international without the `+` (`491791234567`). A number with one
-    leading `0` is national and needs `default_region` (the reseller's country).
+    `0` are read as international without the `+` (`491791234567`) and, if that is no
+    mobile number, as a national number of `default_region` (Polish numbers have no trunk
+    `0`: `512 345 678`). A number with one leading `0` is national and needs
+    `default_region` (the reseller's country).
     """
     text = raw.strip()
     digits = "".join(ch for ch in text if ch.isdigit())
     if not digits:
         raise InvalidPhoneNumber(_("Enter a mobile number: it has no digits."))
     if text.startswith("00"):
-        text = "+" + digits[2:]
-    elif not text.startswith("+") and not digits.startswith("0"):
-        text = "+" + digits
-    elif not text.startswith("+") and default_region is None:
-        raise InvalidPhoneNumber(_("Enter the number with its country code, e.g. +49 179 1234567."))
+        return _mobile("+" + digits[2:], None)
+    if text.startswith("+"):
+        return _mobile(text, None)
+    if digits.startswith("0"):
+        if default_region is None:
+            raise InvalidPhoneNumber(
+                _("Enter the number with its country code, e.g. +49 179 1234567.")
+            )
+        return _mobile(text, default_region)
     try:
-        number = phonenumbers.parse(text, default_region)
+        return _mobile("+" + digits, None)
+    except InvalidPhoneNumber:
+        if default_region is None:
+            raise
+        try:
+            return _mobile(digits, default_region)
+        except InvalidPhoneNumber:
+            pass
+        raise
+
+
+def _mobile(text: str, region: str | None) -> str:
+    """The E.164 form of a valid mobile number, or InvalidPhoneNumber saying why not."""
+    try:
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         reason = _PARSE_REASONS.get(exc.error_type, str(exc))
-        raise InvalidPhoneNumber(_("This is not a valid number: %s.") % _(reason)) from exc
+        raise InvalidPhoneNumber(_("This is not a valid number: %s.") % reason) from exc
     if not phonenumbers.is_valid_number(number):
-        if phonenumbers.is_possible_number(number) is False:
+        if not phonenumbers.is_possible_number(number):
             raise InvalidPhoneNumber(
                 _("This is not a valid number: it has the wrong length for its country.")
             )
