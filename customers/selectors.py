@@ -5,13 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from customers.models import CommissionTier, Customer
 from ledger.models import LedgerAccount, LedgerEntry
 from ledger.money import to_ledger, to_minor_unit
+from resellers.models import Reseller
 
 
 def _balance() -> Coalesce:
@@ -84,26 +85,44 @@ def recharge_amounts(*, reseller) -> list[Decimal]:
     return [to_ledger(a) for a in settings.RECHARGE_AMOUNTS.get(str(reseller.currency), [])]
 
 
+def commission_tier_rate(*, reseller_id, amount: Decimal) -> Subquery:
+    """The rate of the tier that applies to a recharge of `amount` by the reseller
+    `reseller_id` (an id or an OuterRef), as a scalar subquery: the reseller's own tier with
+    the highest `min_amount` not above the amount, else the operator's default tier chosen
+    the same way; NULL when neither exists (the reseller's flat rate applies)."""
+    tiers = (
+        CommissionTier.objects.filter(
+            Q(reseller_id=reseller_id) | Q(reseller__isnull=True), min_amount__lte=amount
+        )
+        .order_by(F("reseller_id").asc(nulls_last=True), "-min_amount")
+        .values("rate")[:1]
+    )
+    return Subquery(tiers, output_field=DecimalField(max_digits=5, decimal_places=2))
+
+
 def commission_rate_for(*, reseller, amount: Decimal) -> Decimal:
     """The commission rate (%) on a recharge of `amount`: the reseller's own tier, else the
     operator's default tier, else the reseller's flat rate (see CommissionTier)."""
-    tiers = list(
-        CommissionTier.objects.filter(min_amount__lte=amount)
-        .filter(reseller__isnull=True)
-        .union(CommissionTier.objects.filter(min_amount__lte=amount, reseller=reseller))
-        .values_list("reseller_id", "min_amount", "rate")
+    rate = (
+        Reseller.objects.filter(pk=reseller.pk)
+        .annotate(rate=commission_tier_rate(reseller_id=reseller.pk, amount=amount))
+        .values_list("rate", flat=True)
+        .get()
     )
-    own = [t for t in tiers if t[0] == reseller.pk]
-    chosen = own or [t for t in tiers if t[0] is None]
-    if chosen:
-        return max(chosen, key=lambda t: t[1])[2]
-    return reseller.commission_rate
+    return reseller.commission_rate if rate is None else rate
+
+
+def commission_on(*, reseller, amount: Decimal, rate: Decimal | None) -> Decimal:
+    """The commission on `amount` at `rate` (None: the reseller's flat rate), rounded half-up
+    to the currency's minor unit."""
+    rate = reseller.commission_rate if rate is None else rate
+    return to_minor_unit(amount * rate / Decimal(100), str(reseller.currency))
 
 
 def recharge_commission(*, reseller, amount: Decimal) -> Decimal:
     """The commission on a recharge of `amount`, rounded half-up to the currency's unit."""
     rate = commission_rate_for(reseller=reseller, amount=amount)
-    return to_minor_unit(amount * rate / Decimal(100), str(reseller.currency))
+    return commission_on(reseller=reseller, amount=amount, rate=rate)
 
 
 def recharge_refusal(*, reseller, customer: Customer) -> str | None:

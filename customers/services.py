@@ -10,20 +10,24 @@ from decimal import Decimal
 import phonenumbers
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from customers.models import Customer
 from customers.selectors import (
+    commission_on,
+    commission_tier_rate,
+    customer_by_phone,
     mask_name,
     recharge_amounts,
-    recharge_commission,
     recharge_refusal,
 )
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.money import as_decimal, to_ledger, to_minor_unit
 from ledger.services import (
+    IdempotencyConflict,
     InsufficientFunds,
     OperatorAccount,
     customer_account,
@@ -231,63 +235,50 @@ def customer_recharge(
         raise RechargeError(_("Only an approved reseller can sell credit."))
     phone = phone_normalise(phone, default_region=str(reseller.country) or None)
     value = recharge_amount_check(reseller=reseller, amount=amount)
-    # Hashing a password takes a while: do it before any row is locked, and only when the
-    # number looks new (a number registered meanwhile just drops it).
-    password = hashed = None
-    if not Customer.objects.filter(phone=phone).exists():
-        password = password_generate()
-        hashed = make_password(password)
-    return _recharge(
-        reseller=reseller,
-        actor=actor,
-        phone=phone,
-        amount=value,
-        key=f"recharge:{idempotency_key}",
-        password=password,
-        hashed=hashed,
-    )
+    arguments = {"reseller": reseller, "actor": actor, "phone": phone, "amount": value}
+    try:
+        return _recharge(**arguments, key=f"recharge:{idempotency_key}")
+    except IntegrityError:
+        # The number was registered by someone else a moment ago (or this very form, sent
+        # twice at once): once more, now as an existing customer (or as the replay).
+        return _recharge(**arguments, key=f"recharge:{idempotency_key}")
 
 
 @transaction.atomic(durable=True)
-def _recharge(*, reseller, actor, phone, amount, key, password, hashed) -> RechargeResult:
+def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
     scope = f"reseller:{reseller.pk}"
     currency = str(reseller.currency)
-    sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
-    customer = Customer.objects.select_related("reseller").filter(phone=phone).first()
-    # Lock the seller's sales credit (and the customer's balance) in id order first: every
-    # recharge of this reseller queues here, so the replay check below is reliable.
-    lock_ids = [sales.pk]
-    if customer is not None and str(customer.reseller.currency) == currency:
-        lock_ids.append(customer_account(customer=customer).pk)
-    list(LedgerAccount.objects.select_for_update().filter(pk__in=lock_ids).order_by("pk"))
-
-    previous = LedgerTransaction.objects.filter(idempotency_scope=scope, idempotency_key=key)
-    previous = previous.first()
-    if previous is not None:
-        return _replay(reseller=reseller, txn=previous, phone=phone, amount=amount)
-
-    created = False
+    customer = customer_by_phone(phone=phone)
+    password = None
     if customer is None:
-        if hashed is None:  # registered between our check and now, then removed: start over
-            raise RechargeError(_("Please send the form again."))
-        try:
-            with transaction.atomic():
-                customer = _register(reseller=reseller, actor=actor, phone=phone, hashed=hashed)
-            created = True
-        except IntegrityError:  # registered by someone else a moment ago
-            customer = Customer.objects.select_related("reseller").get(phone=phone)
-    _may_recharge(reseller=reseller, customer=customer)
+        # Hashing takes a while; no row is locked yet. The customer row is inserted now, so
+        # a second form for the same new number waits on it and then takes the other path.
+        password = password_generate()
+        customer = _register(reseller=reseller, phone=phone, hashed=make_password(password))
+        balance = _balance_account_new(customer)
+        sales, commission_account, _none = _lock_accounts(
+            reseller=reseller, customer=None, amount=amount
+        )
+    else:
+        _may_recharge(reseller=reseller, customer=customer)
+        # Lock the seller's accounts and the customer's balance in id order first: every
+        # recharge of this reseller queues here, so the replay check below is reliable.
+        sales, commission_account, balance = _lock_accounts(
+            reseller=reseller, customer=customer, amount=amount
+        )
+        previous = LedgerTransaction.objects.filter(idempotency_scope=scope, idempotency_key=key)
+        previous = previous.first()
+        if previous is not None:
+            return _replay(reseller=reseller, txn=previous, phone=phone, amount=amount)
+    created = password is not None
 
-    commission = recharge_commission(reseller=reseller, amount=amount)
-    balance = customer_account(customer=customer)
-    legs = [
-        (sales, -amount),
-        (balance, amount),
-    ]
+    # The tier rate came with the locked rows (see _lock_accounts).
+    commission = commission_on(reseller=reseller, amount=amount, rate=sales.tier_rate)
+    legs = [(sales, -amount), (balance, amount)]
     if commission:
         legs += [
             (OperatorAccount(Kind.COMMISSION_EXPENSE), -commission),
-            (reseller_account(reseller=reseller, kind=Kind.COMMISSION), commission),
+            (commission_account, commission),
         ]
     try:
         txn = ledger_post(
@@ -296,7 +287,7 @@ def _recharge(*, reseller, actor, phone, amount, key, password, hashed) -> Recha
             legs=legs,
             idempotency_key=key,
             scope=scope,
-            memo=_("Recharge of %(phone)s") % {"phone": phone},
+            memo=f"Recharge of {phone}",
             actor=actor,
             reseller=reseller,
             metadata={
@@ -318,6 +309,11 @@ def _recharge(*, reseller, actor, phone, amount, key, password, hashed) -> Recha
                 "amount": to_minor_unit(amount, currency),
             }
         ) from exc
+    except IdempotencyConflict as exc:
+        raise RechargeError(
+            _("This form was already used for another recharge; start again.")
+        ) from exc
+    # One audit row: a new customer's registration is recorded with its first recharge.
     audit_record(
         actor=actor,
         action="customer.recharged",
@@ -342,55 +338,98 @@ def _recharge(*, reseller, actor, phone, amount, key, password, hashed) -> Recha
         created=created,
         replayed=False,
         owned=customer.reseller_id == reseller.pk,
-        sales_credit_left=_balance_of(sales.pk),
+        sales_credit_left=sales.balance - amount,
     )
 
 
-def _balance_of(account_id: int) -> Decimal:
-    return LedgerAccount.objects.values_list("balance", flat=True).get(pk=account_id)
+def _lock_accounts(
+    *, reseller, customer, amount
+) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount]:
+    """Lock the reseller's sales credit and commission (and the customer's balance) in id
+    order with one statement and return them; what is missing (the reseller's first sale, a
+    customer without a balance yet) is created first. Each row carries `tier_rate`, the
+    commission tier rate for `amount` (None: the flat rate), read by the same statement."""
+    currency = str(reseller.currency)
+    condition = Q(
+        owner_type=LedgerAccount.OwnerType.RESELLER,
+        reseller=reseller,
+        kind__in=(Kind.SALES_CREDIT, Kind.COMMISSION),
+        currency=currency,
+    )
+    if customer is not None:
+        condition |= Q(
+            owner_type=LedgerAccount.OwnerType.CUSTOMER,
+            customer=customer,
+            kind=Kind.BALANCE,
+            currency=currency,
+        )
+    rows = list(
+        LedgerAccount.objects.select_for_update(of=("self",))
+        .filter(condition)
+        .annotate(tier_rate=commission_tier_rate(reseller_id=reseller.pk, amount=amount))
+        .order_by("pk")
+    )
+    found = {(a.owner_type, a.kind): a for a in rows}
+    wanted = 3 if customer is not None else 2
+    if len(found) < wanted:
+        for kind in (Kind.SALES_CREDIT, Kind.COMMISSION):
+            reseller_account(reseller=reseller, kind=kind)
+        if customer is not None:
+            customer_account(customer=customer)
+        return _lock_accounts(reseller=reseller, customer=customer, amount=amount)
+    reseller_side = LedgerAccount.OwnerType.RESELLER
+    return (
+        found[(reseller_side, Kind.SALES_CREDIT)],
+        found[(reseller_side, Kind.COMMISSION)],
+        found.get((LedgerAccount.OwnerType.CUSTOMER, Kind.BALANCE)),
+    )
 
 
-def _register(*, reseller, actor, phone, hashed) -> Customer:
+def _balance_account_new(customer: Customer) -> LedgerAccount:
+    """The balance account of a customer registered in this transaction: one INSERT (the
+    same row ledger.services.customer_account would create)."""
+    return LedgerAccount.objects.create(
+        owner_type=LedgerAccount.OwnerType.CUSTOMER,
+        customer=customer,
+        reseller_id=customer.reseller_id,
+        kind=Kind.BALANCE,
+        currency=str(customer.reseller.currency),
+        lower_limit=Decimal(0),  # new customers are strict
+    )
+
+
+def _register(*, reseller, phone, hashed) -> Customer:
     user = User(email=_login_email(phone), password=hashed)
     user.save()
-    customer = Customer.objects.create(
+    return Customer.objects.create(
         reseller=reseller,
         phone=phone,
         user=user,
         language=language_for_phone(phone),
         password_change_required=True,
     )
-    audit_record(
-        actor=actor,
-        action="customer.created",
-        reseller=reseller,
-        obj=customer,
-        data={"by": "recharge"},
-    )
-    return customer
 
 
 def _replay(*, reseller, txn: LedgerTransaction, phone: str, amount: Decimal) -> RechargeResult:
     meta = txn.metadata
     if meta.get("phone") != phone or to_ledger(meta.get("amount", "0")) != amount:
         raise RechargeError(_("This form was already used for another recharge; start again."))
-    customer = Customer.objects.select_related("reseller").get(pk=meta["customer_id"])
-    sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
+    customer = customer_by_phone(phone=phone)
     event = (
         AuditEvent.objects.filter(action="customer.recharged", data__transaction_id=txn.pk)
         .values_list("data", flat=True)
         .first()
     )
-    created = bool(event and event.get("new_customer"))
+    sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
     return RechargeResult(
         customer=customer,
         transaction=txn,
         amount=amount,
         commission=to_ledger(meta.get("commission", "0")),
-        created=created,
+        created=bool(event and event.get("new_customer")),
         replayed=True,
         owned=customer.reseller_id == reseller.pk,
-        sales_credit_left=_balance_of(sales.pk),
+        sales_credit_left=sales.balance,
     )
 
 

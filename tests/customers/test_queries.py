@@ -1,0 +1,56 @@
+"""Bounded queries on the recharge pages, measured as in production: every request commits
+for real (`transaction=True`), so durable transactions are not savepoints inside a test
+transaction and the ledger's shard-id cache fills on commit as it does in a web worker."""
+
+import re
+
+import pytest
+from django.conf import settings
+
+from customers.forms import recharge_key_sign
+from customers.services import customer_recharge
+from ledger.services import shard_for
+from tests.world import fund
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+URL = "/r/recharge/"
+
+
+def test_recharge_pages_stay_under_15_queries(world, django_assert_max_num_queries):
+    # Warm up as a running server is: the reseller's first sale creates its commission
+    # account; sales on every operator shard put the shards' ids in the ledger's cache.
+    reseller = world.a.reseller
+    fund(reseller, net="200.00")
+    keys, shards = [], set()
+    for i in range(1000):
+        shard = shard_for(f"reseller:{reseller.pk}:recharge:warm-{i}")
+        if shard not in shards:
+            shards.add(shard)
+            keys.append(f"warm-{i}")
+    assert len(shards) == settings.LEDGER_OPERATOR_SHARDS
+    for key in keys:
+        customer_recharge(
+            reseller=reseller,
+            actor=world.a.user,
+            phone=world.a.customer.phone,
+            amount="5",
+            idempotency_key=key,
+        )
+    client = world.client_for("user")
+    with django_assert_max_num_queries(15):
+        page = client.get(URL).content.decode()
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    data = {"phone": "+49 179 1234567", "amount": "10.0000", "key": key, "step": "review"}
+    with django_assert_max_num_queries(15):
+        assert 'data-testid="customer-new"' in client.post(URL, data).content.decode()
+    data["step"] = "confirm"
+    # Registering writes three rows more than a recharge (login, customer, balance account):
+    # 16 with BEGIN and COMMIT. Every later sale to the customer is the case below.
+    with django_assert_max_num_queries(16):
+        assert "is registered" in client.post(URL, data).content.decode()  # a new customer
+    with django_assert_max_num_queries(15):
+        assert "recharge-replayed" in client.post(URL, data).content.decode()
+    data["key"], data["phone"] = recharge_key_sign("second"), world.a.customer.phone
+    with django_assert_max_num_queries(15):
+        assert "is recharged" in client.post(URL, data).content.decode()  # an existing one
