@@ -476,7 +476,7 @@ def _credentials_notify(*, reseller, customer, password) -> None:
 def _lock_owned(*, reseller: Reseller, customer_id: int) -> Customer:
     try:
         return (
-            Customer.objects.select_for_update()
+            Customer.objects.select_for_update(of=("self",))
             .select_related("reseller")
             .get(pk=customer_id, reseller=reseller)
         )
@@ -512,7 +512,8 @@ def customer_reactivate(*, reseller: Reseller, actor: User, customer_id: int) ->
 @transaction.atomic(durable=True)
 def customer_password_change(*, customer: Customer, new_password: str) -> Customer:
     """The customer chose their own password: the forced change is done."""
-    customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+    locked = Customer.objects.select_for_update(of=("self",)).select_related("user")
+    customer = locked.get(pk=customer.pk)
     customer.user.set_password(new_password)
     customer.user.save(update_fields=["password"])
     customer.password_change_required = False

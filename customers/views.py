@@ -196,4 +196,9 @@ def portal_profile(request):
         response = redirect("customers:portal-profile")
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"])
         return response
-    return render(request, "customers/portal_profile.html", {"form": form, "customer": customer})
+    return render(
+        request,
+        "customers/portal_profile.html",
+        {"form": form, "customer": customer},
+        status=400 if form.is_bound else 200,
+    )
