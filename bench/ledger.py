@@ -254,6 +254,11 @@ def create_world() -> dict:
             reseller=reseller,
             memo="benchmark funding",
         )
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # statistics, as a ledger that has been running has
+        cursor.execute("VACUUM ANALYZE ledger_ledgeraccount, ledger_ledgertransaction")
+        cursor.execute("VACUUM ANALYZE ledger_ledgerentry")
     by_reseller: dict[int, list[int]] = {}
     for customer_id, reseller_id in Customer.objects.values_list("id", "reseller_id"):
         by_reseller.setdefault(reseller_id, []).append(customer_id)

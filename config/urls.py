@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("resellers.urls")),
     path("", include("customers.urls")),
     path("", include("ledger.urls")),
+    path("", include("sms.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -328,7 +329,12 @@ def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
         },
     )
     _recharge_notify(
-        reseller=reseller, customer=customer, amount=amount, created=created, password=password
+        reseller=reseller,
+        customer=customer,
+        amount=amount,
+        balance_after=balance.balance + amount,
+        created=created,
+        password=password,
     )
     return RechargeResult(
         customer=customer,
@@ -433,10 +439,34 @@ def _replay(*, reseller, txn: LedgerTransaction, phone: str, amount: Decimal) ->
     )
 
 
-def _recharge_notify(*, reseller, customer, amount, created, password) -> None:
-    """Queue the SMS in this transaction (the sms app sends it after commit)."""
-    # Wired to sms.services.message_queue once the sms app has landed.
-    return None
+def _recharge_notify(*, reseller, customer, amount, balance_after, created, password) -> None:
+    """Queue the SMS in this transaction; the sms app sends it after commit."""
+    from sms.services import message_queue  # sms imports this module (phone_normalise)
+
+    currency = str(reseller.currency)
+    if created:
+        template = "customer_welcome"
+        context = {
+            "phone": customer.phone,
+            "password": password,
+            "portal_url": settings.CUSTOMER_PORTAL_URL,
+            "reseller_name": reseller.name,
+        }
+    else:
+        template = "customer_recharged"
+        context = {
+            "amount": str(to_minor_unit(amount, currency)),
+            "balance": str(to_minor_unit(balance_after, currency)),
+            "currency": currency,
+            "reseller_name": reseller.name,
+        }
+    message_queue(
+        reseller=reseller,
+        recipient=customer.phone,
+        template=template,
+        context=context,
+        customer=customer,
+    )
 
 
 # --- Credentials and status -------------------------------------------------------------------
@@ -469,8 +499,20 @@ def _credentials_reset(*, reseller, actor, customer_id, password, hashed) -> Cus
 
 
 def _credentials_notify(*, reseller, customer, password) -> None:
-    # Wired to sms.services.message_queue once the sms app has landed.
-    return None
+    from sms.services import message_queue  # sms imports this module (phone_normalise)
+
+    message_queue(
+        reseller=reseller,
+        recipient=customer.phone,
+        template="customer_welcome",
+        context={
+            "phone": customer.phone,
+            "password": password,
+            "portal_url": settings.CUSTOMER_PORTAL_URL,
+            "reseller_name": reseller.name,
+        },
+        customer=customer,
+    )
 
 
 def _lock_owned(*, reseller: Reseller, customer_id: int) -> Customer:

@@ -22,6 +22,7 @@ from customers.forms import (
 )
 from customers.models import Customer
 from customers.tables import CustomerTable
+from sms.selectors import message_list_for_customer
 
 # --- Sales Panel ------------------------------------------------------------------------------
 
@@ -48,10 +49,11 @@ def _owned(request, pk: int) -> Customer:
 def customer_detail(request, pk: int):
     customer = _owned(request, pk)
     history = selectors.customer_history(reseller=request.reseller, customer=customer)
+    sms_messages = message_list_for_customer(reseller=request.reseller, customer=customer)[:20]
     return render(
         request,
         "customers/customer_detail.html",
-        {"customer": customer, "history": history},
+        {"customer": customer, "history": history, "sms_messages": sms_messages},
     )
 
 

@@ -20,13 +20,14 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
+import psycopg
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledger.money import to_ledger
@@ -233,6 +234,9 @@ def ledger_post(
     return _post_orm(posting)
 
 
+_TRANSACTION_ATTNAMES = [field.attname for field in LedgerTransaction._meta.concrete_fields]
+
+
 @dataclass(frozen=True)
 class _Posting:
     kind: str
@@ -261,20 +265,28 @@ class _Posting:
             raise UnbalancedTransaction("The entries cancel out on the same account.")
         return deltas
 
-    def unsaved_transaction(self, pk=None) -> LedgerTransaction:
-        return LedgerTransaction(
-            pk=pk,
-            kind=self.kind,
-            currency=self.currency,
-            memo=self.memo,
-            actor_id=self.actor_id,
-            reseller=self.reseller,
-            idempotency_scope=self.scope,
-            idempotency_key=self.idempotency_key,
-            request_hash=self.request_hash,
-            reverses=self.reverses,
-            metadata=self.metadata,
-        )
+    def unsaved_transaction(self, pk=None, created_at=None) -> LedgerTransaction:
+        values = {
+            "id": pk,
+            "kind": self.kind,
+            "currency": self.currency,
+            "memo": self.memo,
+            "actor_id": self.actor_id,
+            "reseller_id": self.reseller.pk if self.reseller is not None else None,
+            "idempotency_scope": self.scope,
+            "idempotency_key": self.idempotency_key,
+            "request_hash": self.request_hash,
+            "reverses_id": self.reverses.pk if self.reverses is not None else None,
+            "created_at": created_at,
+            "metadata": self.metadata,
+        }
+        # Positional arguments: Model.__init__'s fast path (a posting builds one per call).
+        txn = LedgerTransaction(*(values[name] for name in _TRANSACTION_ATTNAMES))
+        if self.reseller is not None:
+            LedgerTransaction.reseller.field.set_cached_value(txn, self.reseller)
+        if self.reverses is not None:
+            LedgerTransaction.reverses.field.set_cached_value(txn, self.reverses)
+        return txn
 
     def entry_row(self, txn_id: int, account_id: int, amount, balance_after) -> tuple:
         text = digest_text(
@@ -351,69 +363,79 @@ def _not_inserted(posting: _Posting) -> LedgerTransaction:
     raise AlreadyReversed(f"Transaction #{posting.reverses.pk} is already reversed.")
 
 
-_INSERT_TRANSACTION = """
-    INSERT INTO ledger_ledgertransaction
-        (kind, currency, memo, actor_id, reseller_id, idempotency_scope, idempotency_key,
-         request_hash, reverses_id, created_at, metadata)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)
-    ON CONFLICT DO NOTHING RETURNING id, created_at"""
-
-# Lock the accounts in id order, then move every balance that stays within its limit, in one
-# statement. Fewer rows back than accounts means a limit or currency refused the posting.
-_LOCK_AND_MOVE = """
-    WITH d(id, delta) AS (SELECT * FROM unnest(%s::bigint[], %s::numeric[])),
-    locked AS MATERIALIZED (
-        SELECT id FROM ledger_ledgeraccount WHERE id = ANY(%s::bigint[])
-         ORDER BY id FOR NO KEY UPDATE)
-    UPDATE ledger_ledgeraccount a
-       SET balance = a.balance + d.delta, version = a.version + 1
-      FROM d JOIN locked l ON l.id = d.id
-     WHERE a.id = d.id AND a.currency = %s
-       AND (d.delta >= 0 OR a.lower_limit IS NULL OR a.balance + d.delta >= a.lower_limit)
-    RETURNING a.id, a.balance"""
-
-_INSERT_ENTRIES = """
-    INSERT INTO ledger_ledgerentry (transaction_id, account_id, amount, balance_after, digest)
-    SELECT %s, * FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::text[])"""
+_POST = (
+    "SELECT * FROM ledger_post_v1(%s::text, %s::text, %s::text, %s::bigint, %s::bigint, "
+    "%s::text, %s::text, %s::text, %s::bigint, %s::jsonb, %s::bigint[], %s::numeric[], %s::text)"
+)
+_REFUSED_HINT = "ledger_post_refused"
 
 
 def _post_postgresql(posting: _Posting) -> LedgerTransaction:
-    """The PostgreSQL path: three statements. A replayed key waits on the unique index
-    (ON CONFLICT) until the first posting commits, then returns it."""
-    reseller_id = posting.reseller.pk if posting.reseller is not None else None
-    reverses_id = posting.reverses.pk if posting.reverses is not None else None
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_TRANSACTION,
-            [
-                posting.kind,
-                posting.currency,
-                posting.memo,
-                posting.actor_id,
-                reseller_id,
-                posting.scope,
-                posting.idempotency_key,
-                posting.request_hash,
-                reverses_id,
-                timezone.now(),
-                json.dumps(posting.metadata),
-            ],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return _not_inserted(posting)
-        txn = posting.unsaved_transaction(pk=row[0])
-        txn.created_at = row[1]
-        txn._state.adding, txn._state.db = False, connection.alias
-        deltas = posting.deltas(_operator_shard_id)
-        ids = list(deltas)
-        cursor.execute(_LOCK_AND_MOVE, [ids, [deltas[i] for i in ids], ids, posting.currency])
-        after = dict(cursor.fetchall())
-        if len(after) != len(ids):
-            raise _insufficient_or_mismatch(posting, deltas, set(after))
-        rows = [posting.entry_row(txn.pk, i, deltas[i], after[i]) for i in ids]
-        cursor.execute(_INSERT_ENTRIES, [txn.pk, *map(list, zip(*rows, strict=True))])
+    """The PostgreSQL path: one statement, the database function `ledger_post_v1` (migration
+    ledger 0003). Outside a transaction it runs in autocommit, a single round trip; inside one
+    it runs in a savepoint, so a refusal leaves the caller's transaction usable. A replayed key
+    waits on the unique index (ON CONFLICT) until the first posting commits, then returns it."""
+    deltas = posting.deltas(_operator_shard_id)
+    ids = list(deltas)
+    # Every parameter is sent as text (arrays as array literals) and cast in the statement:
+    # one prepared statement whatever the values, and no per-element adaptation in Python.
+    params = [
+        posting.kind,
+        posting.currency,
+        posting.memo,
+        _text(posting.actor_id),
+        _text(posting.reseller.pk if posting.reseller is not None else None),
+        posting.scope,
+        posting.idempotency_key,
+        posting.request_hash,
+        _text(posting.reverses.pk if posting.reverses is not None else None),
+        json.dumps(posting.metadata),
+        "{" + ",".join(map(str, ids)) + "}",
+        "{" + ",".join(map(str, deltas.values())) + "}",
+        settings.LEDGER_DIGEST_KEY,
+    ]
+    atomic = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with atomic, _prepared_cursor() as cursor:
+            cursor.execute(_POST, params)
+            txn_id, created_at = cursor.fetchone()
+    except DatabaseError as error:
+        refused = _refused_account(error)
+        if refused is None:
+            raise
+        raise _insufficient_or_mismatch(posting, deltas, set(ids) - {refused}) from None
+    if txn_id is None:
+        return _not_inserted(posting)
+    txn = posting.unsaved_transaction(pk=txn_id, created_at=created_at)
+    txn._state.adding, txn._state.db = False, connection.alias
     return txn
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+class _PreparedStatementCursor(psycopg.Cursor):
+    """Binds parameters on the server and prepares the statement once per connection, so
+    PostgreSQL parses and plans a posting's call once, not each time."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def _prepared_cursor():
+    """A cursor of Django's connection (so query logging, execute wrappers and error
+    translation still apply) that uses a server-side prepared statement."""
+    connection.ensure_connection()
+    return connection._prepare_cursor(_PreparedStatementCursor(connection.connection))
+
+
+def _refused_account(error: DatabaseError) -> int | None:
+    """The account id `ledger_post_v1` refused, or None for any other database error."""
+    diag = getattr(error.__cause__, "diag", None)
+    if diag is None or diag.message_hint != _REFUSED_HINT:
+        return None
+    return int(diag.message_detail)
 
 
 class _StaleShardCache(LedgerError):

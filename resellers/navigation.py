@@ -25,6 +25,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("resellers:staff-reseller-list", _("Resellers"), "buildings"),
             NavItem("ledger:staff-transaction-list", _("Ledger"), "journal-check"),
             NavItem("resellers:staff-audit-list", _("Audit log"), "journal-text"),
+            NavItem("sms:inbox", _("SMS inbox"), "chat-left-text"),
         ],
     ),
     (

@@ -250,3 +250,20 @@ RECHARGE_AMOUNTS = {
 }
 # Where customers sign in; sent in the welcome SMS.
 CUSTOMER_PORTAL_URL = env("CUSTOMER_PORTAL_URL", default="http://127.0.0.1:8000/my/")
+# --- SMS --------------------------------------------------------------------------------------
+# Backend: "console" (the log), "database" (the inbox at /sms/inbox/) or "http" (a gateway).
+SMS_BACKEND = env("SMS_BACKEND", default="database")
+SMS_HTTP_URL = env("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+# Sender shown when a reseller's name gives none (alphanumeric, at most 11 characters).
+SMS_SENDER_NAME = env("SMS_SENDER_NAME", default="Tessera")
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=6)
+SMS_RETRY_BASE_SECONDS = env.int("SMS_RETRY_BASE_SECONDS", default=30)
+SMS_RETRY_MAX_SECONDS = env.int("SMS_RETRY_MAX_SECONDS", default=1800)
+SMS_STUCK_AFTER_SECONDS = env.int("SMS_STUCK_AFTER_SECONDS", default=300)
+SMS_STUCK_BATCH = 500
+CELERY_BEAT_SCHEDULE["sms-resend-stuck"] = {
+    "task": "sms.tasks.messages_resend_stuck",
+    "schedule": env.float("SMS_STUCK_CHECK_SECONDS", default=60.0),
+}

@@ -1,6 +1,7 @@
 """Customer services: phone numbers, recharge (ledger legs, commission, idempotency, refusals),
 credentials, suspension."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -22,6 +23,7 @@ from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledger.selectors import operator_balance
 from ledger.services import customer_account, reseller_account
 from resellers.models import AuditEvent
+from sms.models import Message
 from tests.factories import CustomerFactory, CustomerUserFactory, MembershipFactory, ResellerFactory
 from tests.world import fund
 
@@ -358,3 +360,59 @@ def test_status_services_act_on_own_customers_only_and_audit(seller):
         customer_suspend(reseller=reseller, actor=user, customer_id=foreign.pk)
     foreign.refresh_from_db()
     assert foreign.status == Customer.Status.ACTIVE
+
+
+# --- SMS --------------------------------------------------------------------------------------
+
+
+def test_a_new_customer_gets_the_credentials_by_sms_and_they_work(seller):
+    reseller, user = seller
+    customer_recharge(reseller=reseller, actor=user, phone=NEW, amount="10", idempotency_key="w")
+    message = Message.objects.get()
+    assert (message.template, message.recipient, message.reseller) == (
+        "customer_welcome",
+        NEW,
+        reseller,
+    )
+    assert message.language == "de"
+    password = re.search(r"Passwort: (\S+)|Password: (\S+)", message.body)
+    password = next(group for group in password.groups() if group)
+    customer = Customer.objects.get(phone=NEW)
+    assert message.customer == customer
+    assert customer.user.check_password(password)
+    assert "http://127.0.0.1:8000/my/" in message.body
+
+
+def test_an_existing_customer_gets_the_new_balance_by_sms(seller):
+    reseller, user = seller
+    customer = CustomerFactory(reseller=reseller, phone=NEW, language="en")
+    customer_recharge(reseller=reseller, actor=user, phone=NEW, amount="10", idempotency_key="1")
+    customer_recharge(reseller=reseller, actor=user, phone=NEW, amount="20", idempotency_key="2")
+    bodies = list(
+        Message.objects.filter(customer=customer).order_by("id").values_list("body", flat=True)
+    )
+    assert len(bodies) == 2
+    assert "10.00 EUR added" in bodies[0] and "New balance: 10.00 EUR" in bodies[0]
+    assert "20.00 EUR added" in bodies[1] and "New balance: 30.00 EUR" in bodies[1]
+
+
+def test_replays_and_refusals_send_no_sms(seller):
+    reseller, user = seller
+    for _ in range(3):
+        customer_recharge(
+            reseller=reseller, actor=user, phone=NEW, amount="50", idempotency_key="same"
+        )
+    customer_recharge(reseller=reseller, actor=user, phone=NEW, amount="50", idempotency_key="2")
+    with pytest.raises(RechargeError):
+        customer_recharge(reseller=reseller, actor=user, phone=NEW, amount="5", idempotency_key="3")
+    assert Message.objects.count() == 2
+
+
+def test_resend_credentials_sends_the_new_password(seller):
+    reseller, user = seller
+    customer = CustomerUserFactory(reseller=reseller, language="en")
+    customer_credentials_reset(reseller=reseller, actor=user, customer_id=customer.pk)
+    message = Message.objects.get(customer=customer)
+    password = re.search(r"Password: (\S+)", message.body).group(1)
+    customer.user.refresh_from_db()
+    assert customer.user.check_password(password)

@@ -412,6 +412,66 @@ def test_raw_sql_can_commit_a_balanced_transaction():
     assert_ledger_clean()
 
 
+def test_raw_sql_cannot_add_entries_to_a_transaction_committed_earlier():
+    """The balance check runs once per transaction at its commit; an entry slipped into an
+    older transaction afterwards is refused at once, so it cannot escape that check."""
+    a, b = (
+        reseller_account(reseller=ResellerFactory(), kind=Kind.RECEIPTS, currency="EUR")
+        for _ in range(2)
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        txn_id = _raw_transaction(cursor, "EUR")
+        _raw_entry(cursor, txn_id, a, "5.0000")
+        _raw_entry(cursor, txn_id, b, "-5.0000")
+        cursor.execute("UPDATE ledger_ledgeraccount SET balance = 5 WHERE id = %s", [a.pk])
+        cursor.execute("UPDATE ledger_ledgeraccount SET balance = -5 WHERE id = %s", [b.pk])
+
+    with (
+        pytest.raises(IntegrityError, match="committed earlier"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _raw_entry(cursor, txn_id, a, "7.0000")
+        _raw_entry(cursor, txn_id, b, "-7.0000")
+
+    assert LedgerEntry.objects.filter(transaction_id=txn_id).count() == 2
+    assert_ledger_clean()
+
+
+def test_the_database_stamps_created_at_so_it_cannot_be_backdated():
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO ledger_ledgertransaction
+                   (kind, currency, memo, idempotency_scope, idempotency_key, request_hash,
+                    created_at, metadata)
+               VALUES ('adjustment', 'EUR', 'raw', 'operator', 'raw-old', 'x',
+                       '2001-01-01T00:00:00Z', '{}')
+               RETURNING created_at, now()""",
+        )
+        created_at, now = cursor.fetchone()
+        transaction.set_rollback(True)  # no entries: the deferred check would refuse it
+    assert created_at == now
+
+
+def test_a_refused_posting_inside_a_transaction_leaves_it_usable():
+    """ledger_post runs in a savepoint inside a caller's transaction: the caller can catch
+    InsufficientFunds and go on writing."""
+    sales = reseller_account(reseller=ResellerFactory(), kind=Kind.SALES_CREDIT)
+    with transaction.atomic():
+        fund(sales, "5", "in-txn-fund")
+        with pytest.raises(InsufficientFunds):
+            ledger_post(
+                kind=TxnKind.FEE,
+                currency=sales.currency,
+                legs=[(sales, "-9"), (OperatorAccount(Kind.REVENUE), "9")],
+                idempotency_key="in-txn-fee",
+            )
+        fund(sales, "1", "in-txn-fund-2")
+    assert account_balance(account=sales) == Decimal("6.0000")
+    assert LedgerTransaction.objects.count() == 2
+    assert_ledger_clean()
+
+
 # --- What ledger_verify finds past the triggers ----------------------------------------------
 
 

@@ -4,6 +4,7 @@ A route that takes a parameter and is missing here fails tests/tenancy/test_isol
 Later issues add their URLs here (and their pages to the role matrix).
 """
 
+from tests.sms.factories import FailedMessageFactory
 from tests.tenancy.harness import ObjectUrl
 
 OBJECT_URLS: dict[str, ObjectUrl] = {
@@ -36,4 +37,10 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     ),
     "customers:customer-suspend": ObjectUrl(lambda w, t: {"pk": t.customer.pk}, method="post"),
     "customers:customer-reactivate": ObjectUrl(lambda w, t: {"pk": t.customer.pk}, method="post"),
+    "sms:message-detail": ObjectUrl(
+        lambda w, t: {"pk": FailedMessageFactory(customer=t.customer).pk}, audience="staff"
+    ),
+    "sms:message-resend": ObjectUrl(
+        lambda w, t: {"pk": FailedMessageFactory(customer=t.customer).pk}, method="post"
+    ),
 }

@@ -48,6 +48,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "customers:customer-reactivate": SALES,
     "customers:portal-password": CUSTOMER,
     "customers:portal-profile": CUSTOMER,
+    "sms:inbox": STAFF,  # and anyone signed in while DEBUG (tests/sms/test_views.py)
+    "sms:message-detail": STAFF,
+    "sms:message-resend": SALES,
 }
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).

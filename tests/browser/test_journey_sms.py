@@ -1,0 +1,102 @@
+"""Journey: SMS in the inbox (staff) and a failed SMS resent from the customer page."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from decimal import Decimal
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.core.management import call_command
+from django.db import transaction
+from playwright.sync_api import expect
+
+from customers.models import Customer
+from resellers.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from sms.models import Message
+from sms.services import message_queue
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.locator('input[name="login"]').fill(email)
+    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def _demo_messages() -> tuple[Customer, Message]:
+    customer = Customer.objects.select_related("reseller").get(user__email="customer@alpha.test")
+    with transaction.atomic():
+        message_queue(
+            reseller=customer.reseller,
+            recipient=customer.phone,
+            template="customer_welcome",
+            context={
+                "phone": customer.phone,
+                "password": "Tq7-demo-Pass",
+                "portal_url": "http://127.0.0.1:8000/my/",
+                "reseller_name": customer.reseller.name,
+            },
+            customer=customer,
+        )
+        failed = message_queue(
+            reseller=customer.reseller,
+            recipient=customer.phone,
+            template="customer_recharged",
+            context={
+                "amount": Decimal("10"),
+                "balance": Decimal("35.5"),
+                "currency": "EUR",
+                "reseller_name": customer.reseller.name,
+            },
+            customer=customer,
+        )
+    Message.objects.filter(pk=failed.pk).update(
+        status=Message.Status.FAILED, last_error="HTTP 400: invalid destination"
+    )
+    return customer, failed
+
+
+def test_staff_read_the_inbox_and_a_user_resends_a_failed_sms(
+    live_server, transactional_db, page, screenshot
+):
+    call_command("demo_data", stdout=io.StringIO())
+    customer, failed = _demo_messages()
+    base = live_server.url
+
+    _sign_in(page, base, "operator@tessera.test")
+    code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
+    page.locator('input[name="code"]').fill(code)
+    page.get_by_role("button", name="Sign In").click()
+    page.locator("#sidebar").get_by_role("link", name=re.compile("SMS inbox")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("SMS inbox")
+    expect(page.locator("main table tbody tr")).to_have_count(2)
+    screenshot(page, "sms-01-inbox")
+
+    page.locator('select[name="status"]').select_option("failed")
+    page.get_by_role("button", name=re.compile("Filter")).click()
+    expect(page.locator("main table tbody tr")).to_have_count(1)
+    page.get_by_role("link", name=f"#{failed.pk}", exact=True).click()
+    expect(page.get_by_test_id("sms-body")).to_contain_text("Neues Guthaben: 35,50 EUR")
+    expect(page.locator("main")).to_contain_text("HTTP 400: invalid destination")
+    screenshot(page, "sms-02-message")
+    page.goto(base + "/accounts/logout/")
+    page.get_by_role("button", name=re.compile("Sign Out")).click()
+
+    _sign_in(page, base, "user@alpha.test")
+    page.goto(f"{base}/r/customers/{customer.pk}/")
+    table = page.get_by_test_id("customer-messages")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table).to_contain_text("Sign-in details")
+    expect(table).not_to_contain_text("Tq7-demo-Pass")  # shop staff do not see passwords
+    screenshot(page, "sms-03-customer-messages")
+    table.get_by_role("button", name=re.compile("Resend")).click()
+    expect(page.locator(".alert-success")).to_contain_text("is queued again")
+    expect(table.get_by_role("button", name=re.compile("Resend"))).to_have_count(0)
+    screenshot(page, "sms-04-resent")
+    assert Message.objects.get(pk=failed.pk).status == Message.Status.SENT
+    assert page.problems == []
