@@ -60,6 +60,7 @@ REDIS_URL = os.environ.get(
     "BENCH_REDIS_URL", os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 )
 AMOUNT = "5"
+LOG_DIR = Path(os.environ.get("BENCH_LOG_DIR", ROOT / "artifacts"))
 DRAIN_TIMEOUT = 300
 
 
@@ -141,8 +142,10 @@ def server_env(gateway) -> dict:
 
 
 def start(args: list[str], env: dict, name: str) -> subprocess.Popen:
-    log = open(Path("/tmp") / f"tessera-bench-recharge-{name}.log", "w")  # noqa: SIM115
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log = open(LOG_DIR / f"bench-recharge-{name}.log", "w")  # noqa: SIM115
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+        args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
 
 
 def stop(process: subprocess.Popen | None) -> None:
@@ -275,6 +278,7 @@ def main() -> int:
     except redis.RedisError as exc:
         print(f"bench-recharge needs Redis at {REDIS_URL}: {exc}")
         return 2
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     gateway = FakeSmsGateway().start()
@@ -361,7 +365,7 @@ def main() -> int:
         assert moved == total, f"sales credit moved {moved}, sold {total}"
         report_ = ledger_verify()
         broken = {rule: rows for rule, rows in report_.violations.items() if rows}
-        print(f"ledger_verify: {'clean' if not broken else broken}")
+        print(f"ledger_verify: {broken or 'clean'}")
         return 0 if not broken else 1
     finally:
         stop(server)

@@ -405,7 +405,7 @@ def _balance_account_new(customer: Customer) -> LedgerAccount:
 
 
 def _register(*, reseller, phone, hashed) -> Customer:
-    user = User(email=_login_email(phone), password=hashed)
+    user = User(email=_login_email(phone), first_name=phone, password=hashed)
     user.save()
     return Customer.objects.create(
         reseller=reseller,
@@ -486,7 +486,7 @@ def customer_credentials_reset(*, reseller: Reseller, actor: User, customer_id: 
 def _credentials_reset(*, reseller, actor, customer_id, password, hashed) -> Customer:
     customer = _lock_owned(reseller=reseller, customer_id=customer_id)
     if customer.user_id is None:
-        user = User(email=_login_email(customer.phone), password=hashed)
+        user = User(email=_login_email(customer.phone), first_name=customer.phone, password=hashed)
         user.save()
         customer.user = user
     else:
