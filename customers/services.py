@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import string
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ _PARSE_REASONS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function; a recharge parses its number 3 times
 def phone_normalise(raw: str, *, default_region: str | None = None) -> str:
     """`491791234567`, `+49 179 1234567` or `0049 179 1234567` → `+491791234567` (E.164).
 
