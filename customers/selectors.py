@@ -164,6 +164,8 @@ def recharge_preview(*, reseller, phone: str, amount: Decimal) -> dict:
     customer = customer_by_phone(phone=phone)
     sales_credit = sales_credit_balance(reseller=reseller)
     refusal = recharge_refusal(reseller=reseller, customer=customer) if customer else None
+    if reseller.status != Reseller.Status.APPROVED:
+        refusal = _("Only an approved reseller can sell credit.")
     if refusal is None and sales_credit < amount:
         refusal = _(
             "Not enough sales credit: %(available)s %(currency)s available, "

@@ -305,3 +305,11 @@ def test_list_and_detail_stay_under_15_queries(world, customers, django_assert_m
     url = reverse("customers:customer-detail", kwargs={"pk": customers[0].pk})
     with django_assert_max_num_queries(15):
         assert client.get(url).status_code == 200
+
+
+def test_an_unapproved_reseller_is_told_at_the_review_step(world):
+    world.a.reseller.status = "applied"
+    world.a.reseller.save()
+    answer = review(world.client_for("user"), NEW)
+    assert answer.status_code == 400
+    assert "Only an approved reseller can sell credit" in answer.content.decode()
