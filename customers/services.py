@@ -442,9 +442,13 @@ def _replay(*, reseller, txn: LedgerTransaction, phone: str, amount: Decimal) ->
 
 
 def _recharge_notify(*, reseller, customer, amount, balance_after, created, password) -> None:
-    """Queue the SMS in this transaction; the sms app sends it after commit."""
+    """Queue the SMS in this transaction; the sms app sends it after commit.
+
+    The message belongs to the customer's owner, whoever sold: it tells the balance, which
+    another reseller may not see, and it shows on the owner's customer page."""
     from sms.services import message_queue  # sms imports this module (phone_normalise)
 
+    owner = customer.reseller
     currency = str(reseller.currency)
     if created:
         template = "customer_welcome"
@@ -452,7 +456,7 @@ def _recharge_notify(*, reseller, customer, amount, balance_after, created, pass
             "phone": customer.phone,
             "password": password,
             "portal_url": settings.CUSTOMER_PORTAL_URL,
-            "reseller_name": reseller.name,
+            "reseller_name": owner.name,
         }
     else:
         template = "customer_recharged"
@@ -460,10 +464,10 @@ def _recharge_notify(*, reseller, customer, amount, balance_after, created, pass
             "amount": str(to_minor_unit(amount, currency)),
             "balance": str(to_minor_unit(balance_after, currency)),
             "currency": currency,
-            "reseller_name": reseller.name,
+            "reseller_name": owner.name,
         }
     message_queue(
-        reseller=reseller,
+        reseller=owner,
         recipient=customer.phone,
         template=template,
         context=context,

@@ -241,6 +241,8 @@ def test_another_resellers_customer_is_recharged_when_the_operator_allows_it(sel
     assert balance(customer_account(customer=customer)) == Decimal(10)
     customer.refresh_from_db()
     assert customer.reseller == owner  # the owner does not change
+    message = Message.objects.get(customer=customer)  # the owner's, with the balance
+    assert message.reseller == owner and "Neues Guthaben: 10,00 EUR" in message.body
 
 
 def test_another_resellers_customer_is_refused_when_the_operator_forbids_it(seller, settings):
