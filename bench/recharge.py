@@ -233,6 +233,43 @@ def run_load(base: str, sellers: list[dict], kind: str) -> tuple[list[float], fl
     return sorted(x for per in latencies for x in per), wall
 
 
+# --- CPU accounting (Linux /proc) --------------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def cpu_snapshot(server: subprocess.Popen, worker: subprocess.Popen) -> dict:
+    """CPU seconds so far of: gunicorn (master and workers), the Celery worker and this
+    process (the client threads and the fake gateway). PostgreSQL is left out: its server is
+    shared with other work and its backends come and go."""
+    return {
+        "gunicorn": sum(_cpu_of(p) for p in [server.pid, *_children(server.pid)]),
+        "celery": sum(_cpu_of(p) for p in [worker.pid, *_children(worker.pid)]),
+        "client+gateway": time.process_time(),
+    }
+
+
+def cpu_report(before: dict, after: dict, requests: int) -> None:
+    parts = [f"{k} {(after[k] - v) / requests * 1000:.1f}" for k, v in before.items()]
+    print(f"    CPU ms per request: {', '.join(parts)}")
+
+
 def report(label: str, latencies: list[float], wall: float) -> float:
     rps = len(latencies) / wall
     print(
@@ -337,11 +374,16 @@ def main() -> int:
         )
         run_load(base, sellers, "page")  # warm up every worker's connection and caches
         run_load(base, sellers, "recharge")
+        wait_for_sms(Message.objects.count())  # the warm-up's SMS, before measuring
         before = Message.objects.count()
         sold_before = LedgerTransaction.objects.filter(kind="recharge").count()
+        cpu0 = cpu_snapshot(server, worker)
         page = report("minimal page (/r/)", *run_load(base, sellers, "page"))
+        cpu1 = cpu_snapshot(server, worker)
+        cpu_report(cpu0, cpu1, REQUESTS)
         recharge_latencies, wall = run_load(base, sellers, "recharge")
         recharge = report("recharge POST", recharge_latencies, wall)
+        cpu_report(cpu1, cpu_snapshot(server, worker), REQUESTS)
         p95 = percentile(recharge_latencies, 0.95) * 1000
         ratio = recharge / page
         print(
