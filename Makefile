@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run migrate demo test test-sqlite lint format worker beat bench bench-pages bench-ledger check-deploy totp clean
+.PHONY: help install run migrate demo test test-sqlite lint format worker beat bench bench-pages bench-ledger bench-recharge check-deploy totp clean
 
 help:
 	@echo "make run     install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint    ruff"
 	@echo "make worker  Celery worker      make beat  Celery beat"
 	@echo "make bench   the benchmarks under bench/"
+	@echo "make bench-recharge  recharge POSTs on gunicorn + Celery vs a minimal page"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -65,6 +66,9 @@ bench-pages: install
 
 bench-ledger: install
 	$(PY) bench/ledger.py
+
+bench-recharge: install
+	$(PY) bench/recharge.py
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \

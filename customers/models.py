@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,9 @@ class Customer(models.Model):
     credit_limit = models.DecimalField(
         _("credit limit"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
+    # Set when the portal password was generated (first sale, "resend credentials"): the
+    # customer must choose their own before anything else in the portal.
+    password_change_required = models.BooleanField(_("must change the password"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -61,3 +65,54 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.phone
+
+
+class CommissionTier(models.Model):
+    """A commission rate for recharges from `min_amount` up, set by the operator.
+
+    The rate of a recharge is the reseller's own tier with the highest `min_amount` not above
+    the amount; without one, the operator-wide default tier (no reseller) chosen the same
+    way; without that, `Reseller.commission_rate`.
+    """
+
+    reseller = models.ForeignKey(
+        "resellers.Reseller",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="commission_tiers",
+        verbose_name=_("reseller"),
+        help_text=_("Empty for the default of every reseller without tiers of its own."),
+    )
+    min_amount = models.DecimalField(_("from amount"), max_digits=12, decimal_places=2)
+    rate = models.DecimalField(
+        _("commission rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+
+    class Meta:
+        verbose_name = _("commission tier")
+        verbose_name_plural = _("commission tiers")
+        ordering = ["reseller_id", "min_amount"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reseller", "min_amount"], name="commission_tier_reseller_amount"
+            ),
+            models.UniqueConstraint(
+                fields=["min_amount"],
+                condition=models.Q(reseller__isnull=True),
+                name="commission_tier_default_amount",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0) & models.Q(rate__lte=100),
+                name="commission_tier_rate_percent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_amount__gte=0), name="commission_tier_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reseller or _('default')}: {self.rate} % from {self.min_amount}"

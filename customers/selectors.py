@@ -1,13 +1,190 @@
-from django.db.models import QuerySet
+"""Reads on end customers. Tenant reads take the reseller first."""
 
-from customers.models import Customer
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from customers.models import CommissionTier, Customer
+from ledger.models import LedgerAccount, LedgerEntry
+from ledger.money import to_ledger, to_minor_unit
+from resellers.models import Reseller
+
+
+def _balance() -> Coalesce:
+    balance = LedgerAccount.objects.filter(
+        owner_type=LedgerAccount.OwnerType.CUSTOMER,
+        customer=OuterRef("pk"),
+        kind=LedgerAccount.Kind.BALANCE,
+    ).values("balance")[:1]
+    field = DecimalField(max_digits=18, decimal_places=4)
+    return Coalesce(Subquery(balance, output_field=field), Value(Decimal(0)), output_field=field)
 
 
 def customer_list(*, reseller) -> QuerySet[Customer]:
-    """The customers a reseller owns."""
-    return Customer.objects.filter(reseller=reseller)
+    """The customers a reseller owns, each with its `balance`."""
+    return Customer.objects.filter(reseller=reseller).annotate(balance=_balance())
+
+
+def customer_get(*, reseller, pk: int) -> Customer:
+    """One customer the reseller owns (Customer.DoesNotExist for anyone else's)."""
+    return customer_list(reseller=reseller).select_related("user").get(pk=pk)
+
+
+def customer_history(*, reseller, customer: Customer, limit: int = 50) -> list[LedgerEntry]:
+    """The latest movements of the balance of a customer the reseller owns, newest first,
+    each with the balance after it."""
+    return list(
+        LedgerEntry.objects.filter(
+            account__customer=customer,
+            account__customer__reseller=reseller,
+            account__kind=LedgerAccount.Kind.BALANCE,
+        )
+        .select_related("transaction", "transaction__reseller")
+        .order_by("-id")[:limit]
+    )
+
+
+def customer_by_phone(*, phone: str) -> Customer | None:
+    """The customer with this E.164 number, of any reseller (recharge looks numbers up across
+    the platform; callers show another reseller's customer masked)."""
+    return Customer.objects.select_related("reseller").filter(phone=phone).first()
 
 
 def customer_for_user(*, user) -> Customer | None:
     """The end customer a user signs in as, with the reseller that owns it."""
     return Customer.objects.select_related("reseller").filter(user=user).first()
+
+
+def portal_history(*, customer: Customer, limit: int = 50) -> list[LedgerEntry]:
+    """The customer's own balance movements, newest first."""
+    return list(
+        LedgerEntry.objects.filter(
+            account__customer=customer, account__kind=LedgerAccount.Kind.BALANCE
+        )
+        .select_related("transaction")
+        .order_by("-id")[:limit]
+    )
+
+
+def portal_balance(*, customer: Customer) -> Decimal:
+    balance = (
+        LedgerAccount.objects.filter(customer=customer, kind=LedgerAccount.Kind.BALANCE)
+        .values_list("balance", flat=True)
+        .first()
+    )
+    return balance if balance is not None else Decimal(0)
+
+
+def recharge_amounts(*, reseller) -> list[Decimal]:
+    """The amounts the operator allows this reseller to sell, in its currency."""
+    return [to_ledger(a) for a in settings.RECHARGE_AMOUNTS.get(str(reseller.currency), [])]
+
+
+def commission_tier_rate(*, reseller_id, amount: Decimal) -> Subquery:
+    """The rate of the tier that applies to a recharge of `amount` by the reseller
+    `reseller_id` (an id or an OuterRef), as a scalar subquery: the reseller's own tier with
+    the highest `min_amount` not above the amount, else the operator's default tier chosen
+    the same way; NULL when neither exists (the reseller's flat rate applies)."""
+    tiers = (
+        CommissionTier.objects.filter(
+            Q(reseller_id=reseller_id) | Q(reseller__isnull=True), min_amount__lte=amount
+        )
+        .order_by(F("reseller_id").asc(nulls_last=True), "-min_amount")
+        .values("rate")[:1]
+    )
+    return Subquery(tiers, output_field=DecimalField(max_digits=5, decimal_places=2))
+
+
+def commission_rate_for(*, reseller, amount: Decimal) -> Decimal:
+    """The commission rate (%) on a recharge of `amount`: the reseller's own tier, else the
+    operator's default tier, else the reseller's flat rate (see CommissionTier)."""
+    rate = (
+        Reseller.objects.filter(pk=reseller.pk)
+        .annotate(rate=commission_tier_rate(reseller_id=reseller.pk, amount=amount))
+        .values_list("rate", flat=True)
+        .get()
+    )
+    return reseller.commission_rate if rate is None else rate
+
+
+def commission_on(*, reseller, amount: Decimal, rate: Decimal | None) -> Decimal:
+    """The commission on `amount` at `rate` (None: the reseller's flat rate), rounded half-up
+    to the currency's minor unit."""
+    rate = reseller.commission_rate if rate is None else rate
+    return to_minor_unit(amount * rate / Decimal(100), str(reseller.currency))
+
+
+def recharge_commission(*, reseller, amount: Decimal) -> Decimal:
+    """The commission on a recharge of `amount`, rounded half-up to the currency's unit."""
+    rate = commission_rate_for(reseller=reseller, amount=amount)
+    return commission_on(reseller=reseller, amount=amount, rate=rate)
+
+
+def recharge_refusal(*, reseller, customer: Customer) -> str | None:
+    """Why this reseller may not recharge this customer, or None."""
+    if customer.reseller_id != reseller.pk:
+        if not settings.TESSERA_CROSS_RESELLER_RECHARGE:
+            return _("This number is a customer of another reseller.")
+        if str(customer.reseller.currency) != str(reseller.currency):
+            return _("This customer's balance is in %(theirs)s; you sell in %(ours)s.") % {
+                "theirs": customer.reseller.currency,
+                "ours": reseller.currency,
+            }
+    if customer.status != Customer.Status.ACTIVE:
+        return _("This customer is suspended and cannot be recharged.")
+    return None
+
+
+def mask_name(name: str) -> str:
+    """What another reseller sees of a customer's name: initials only."""
+    return " ".join(part[0] + "***" for part in name.split()) if name else ""
+
+
+def sales_credit_balance(*, reseller) -> Decimal:
+    balance = (
+        LedgerAccount.objects.filter(
+            owner_type=LedgerAccount.OwnerType.RESELLER,
+            reseller=reseller,
+            kind=LedgerAccount.Kind.SALES_CREDIT,
+            currency=str(reseller.currency),
+        )
+        .values_list("balance", flat=True)
+        .first()
+    )
+    return balance if balance is not None else Decimal(0)
+
+
+def recharge_preview(*, reseller, phone: str, amount: Decimal) -> dict:
+    """What a recharge would do, for the confirmation step: nothing is written."""
+    customer = customer_by_phone(phone=phone)
+    sales_credit = sales_credit_balance(reseller=reseller)
+    refusal = recharge_refusal(reseller=reseller, customer=customer) if customer else None
+    if reseller.status != Reseller.Status.APPROVED:
+        refusal = _("Only an approved reseller can sell credit.")
+    if refusal is None and sales_credit < amount:
+        refusal = _(
+            "Not enough sales credit: %(available)s %(currency)s available, "
+            "%(amount)s %(currency)s needed. Top up your sales credit first."
+        ) % {
+            "available": to_minor_unit(sales_credit, str(reseller.currency)),
+            "currency": reseller.currency,
+            "amount": to_minor_unit(amount, str(reseller.currency)),
+        }
+    owned = customer is None or customer.reseller_id == reseller.pk
+    return {
+        "phone": phone,
+        "amount": amount,
+        "currency": str(reseller.currency),
+        "is_new": customer is None,
+        "owned": owned,
+        "name": (customer.name if owned else mask_name(customer.name)) if customer else "",
+        "commission": recharge_commission(reseller=reseller, amount=amount),
+        "sales_credit": sales_credit,
+        "sales_credit_left": sales_credit - amount,
+        "refusal": refusal,
+    }

@@ -1,35 +1,152 @@
-"""Writes on end customers."""
+"""Writes on end customers: creation, recharge, credentials, suspension."""
 
 from __future__ import annotations
 
+import functools
+import secrets
+import string
+from dataclasses import dataclass
+from decimal import Decimal
+
 import phonenumbers
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from customers.models import Customer
-from resellers.models import Reseller
+from customers.selectors import (
+    commission_on,
+    commission_tier_rate,
+    customer_by_phone,
+    mask_name,
+    recharge_amounts,
+    recharge_refusal,
+)
+from ledger.models import LedgerAccount, LedgerTransaction
+from ledger.money import as_decimal, to_ledger, to_minor_unit
+from ledger.services import (
+    IdempotencyConflict,
+    InsufficientFunds,
+    OperatorAccount,
+    customer_account,
+    ledger_post,
+    reseller_account,
+)
+from resellers.models import AuditEvent, Reseller
 from resellers.services import audit_record
+
+Kind = LedgerAccount.Kind
 
 
 class InvalidPhoneNumber(ValueError):
     """The text is not a valid mobile number."""
 
 
+class RechargeError(Exception):
+    """A recharge that cannot be made; `str()` is a sentence for the seller."""
+
+
+class CustomerStateError(Exception):
+    """The customer is not in a state that allows the action."""
+
+
+_PARSE_REASONS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
+        gettext_lazy(
+            "the country code is missing or unknown (start with + or 00 and the country code)"
+        )
+    ),
+    phonenumbers.NumberParseException.NOT_A_NUMBER: gettext_lazy("it is not a phone number"),
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: gettext_lazy("it is too short"),
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: gettext_lazy("it is too short"),
+    phonenumbers.NumberParseException.TOO_LONG: gettext_lazy("it is too long"),
+}
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function; a recharge parses its number 3 times
 def phone_normalise(raw: str, *, default_region: str | None = None) -> str:
-    """`491791234567`, `+49 179 1234567` or `0049 179 1234567` → `+491791234567` (E.164)."""
+    """`491791234567`, `+49 179 1234567` or `0049 179 1234567` → `+491791234567` (E.164).
+
+    A number starting with `+` or `00` carries its country code. Digits without a leading
+    `0` are read as international without the `+` (`491791234567`) and, if that is no
+    mobile number, as a national number of `default_region` (Polish numbers have no trunk
+    `0`: `512 345 678`). A number with one leading `0` is national and needs
+    `default_region` (the reseller's country).
+    """
     text = raw.strip()
     digits = "".join(ch for ch in text if ch.isdigit())
+    if not digits:
+        raise InvalidPhoneNumber(_("Enter a mobile number: it has no digits."))
     if text.startswith("00"):
-        text = "+" + digits[2:]
-    elif not text.startswith("+") and default_region is None:
-        text = "+" + digits
+        return _mobile("+" + digits[2:], None)
+    if text.startswith("+"):
+        return _mobile(text, None)
+    if digits.startswith("0"):
+        if default_region is None:
+            raise InvalidPhoneNumber(
+                _("Enter the number with its country code, e.g. +49 179 1234567.")
+            )
+        return _mobile(text, default_region)
     try:
-        number = phonenumbers.parse(text, default_region)
+        return _mobile("+" + digits, None)
+    except InvalidPhoneNumber:
+        if default_region is None:
+            raise
+        try:
+            return _mobile(digits, default_region)
+        except InvalidPhoneNumber:
+            pass
+        raise
+
+
+def _mobile(text: str, region: str | None) -> str:
+    """The E.164 form of a valid mobile number, or InvalidPhoneNumber saying why not."""
+    try:
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhoneNumber(str(exc)) from exc
+        reason = _PARSE_REASONS.get(exc.error_type, str(exc))
+        raise InvalidPhoneNumber(_("This is not a valid number: %s.") % reason) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhoneNumber("not a valid number")
+        if not phonenumbers.is_possible_number(number):
+            raise InvalidPhoneNumber(
+                _("This is not a valid number: it has the wrong length for its country.")
+            )
+        raise InvalidPhoneNumber(_("This is not a valid number for its country."))
+    kind = phonenumbers.number_type(number)
+    if kind not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise InvalidPhoneNumber(_("This is not a mobile number: SMS cannot reach it."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_LANGUAGE_BY_REGION = {"DE": "de", "AT": "de", "CH": "de", "FR": "fr", "BE": "fr", "PL": "pl"}
+
+
+def language_for_phone(phone: str) -> str:
+    """The customer's default language: from the number's country, English otherwise."""
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
+    return _LANGUAGE_BY_REGION.get(region, "en")
+
+
+def password_generate() -> str:
+    """A strong random password a person can type from an SMS: 12 letters and digits."""
+    alphabet = string.ascii_letters + string.digits
+    alphabet = "".join(ch for ch in alphabet if ch not in "0O1lI")
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(12))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            return password
+
+
+def _login_email(phone: str) -> str:
+    """Customers sign in with their phone; the User needs a unique e-mail that is never used."""
+    return f"{phone.lstrip('+')}@customers.tessera.invalid"
 
 
 @transaction.atomic(durable=True)
@@ -52,4 +169,423 @@ def customer_create(
         user=user,
     )
     audit_record(actor=actor, action="customer.created", reseller=reseller, obj=customer)
+    return customer
+
+
+# --- Recharge ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RechargeResult:
+    customer: Customer
+    transaction: LedgerTransaction
+    amount: Decimal
+    commission: Decimal
+    created: bool  # the number was new: a customer was registered
+    replayed: bool  # the same form was sent before: nothing moved this time
+    owned: bool  # the customer belongs to the selling reseller
+    sales_credit_left: Decimal
+
+    @property
+    def display_name(self) -> str:
+        return self.customer.name if self.owned else mask_name(self.customer.name)
+
+
+def recharge_amount_check(*, reseller: Reseller, amount) -> Decimal:
+    """The amount as a Decimal if the operator allows it for the reseller's currency."""
+    try:
+        value = to_ledger(as_decimal(amount))
+    except ValueError as exc:
+        raise RechargeError(_("Choose one of the amounts offered.")) from exc
+    allowed = recharge_amounts(reseller=reseller)
+    if value not in allowed:
+        raise RechargeError(
+            _("%(amount)s %(currency)s is not an amount you can sell; choose one of %(allowed)s.")
+            % {
+                "amount": f"{value.normalize():f}",
+                "currency": reseller.currency,
+                "allowed": ", ".join(f"{a.normalize():f}" for a in allowed),
+            }
+        )
+    return value
+
+
+def _may_recharge(*, reseller: Reseller, customer: Customer) -> None:
+    refusal = recharge_refusal(reseller=reseller, customer=customer)
+    if refusal is not None:
+        raise RechargeError(refusal)
+
+
+def customer_recharge(
+    *,
+    reseller: Reseller,
+    actor: User,
+    phone: str,
+    amount,
+    idempotency_key: str,
+) -> RechargeResult:
+    """Sell `amount` of credit to the customer with this mobile number, registering the
+    customer if the number is new. One ledger transaction of kind RECHARGE: Dr sales credit /
+    Cr customer balance, and Dr commission expense / Cr commission. Sending the same
+    `idempotency_key` again returns the first result and moves nothing.
+
+    Raises InvalidPhoneNumber or RechargeError (not enough sales credit, amount not offered,
+    customer suspended or another reseller's when that is not allowed).
+    """
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required")
+    if reseller.is_blocked or reseller.status != Reseller.Status.APPROVED:
+        raise RechargeError(_("Only an approved reseller can sell credit."))
+    phone = phone_normalise(phone, default_region=str(reseller.country) or None)
+    value = recharge_amount_check(reseller=reseller, amount=amount)
+    arguments = {"reseller": reseller, "actor": actor, "phone": phone, "amount": value}
+    try:
+        return _recharge(**arguments, key=f"recharge:{idempotency_key}")
+    except IntegrityError:
+        # The number was registered by someone else a moment ago (or this very form, sent
+        # twice at once): once more, now as an existing customer (or as the replay).
+        return _recharge(**arguments, key=f"recharge:{idempotency_key}")
+
+
+@transaction.atomic(durable=True)
+def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
+    scope = f"reseller:{reseller.pk}"
+    currency = str(reseller.currency)
+    customer = customer_by_phone(phone=phone)
+    password = None
+    if customer is None:
+        # Hashing takes a while; no row is locked yet. The customer row is inserted now, so
+        # a second form for the same new number waits on it and then takes the other path.
+        password = password_generate()
+        customer = _register(reseller=reseller, phone=phone, hashed=make_password(password))
+        balance = _balance_account_new(customer)
+        sales, commission_account, _none = _lock_accounts(
+            reseller=reseller, customer=None, amount=amount
+        )
+    else:
+        _may_recharge(reseller=reseller, customer=customer)
+        # Lock the seller's accounts and the customer's balance in id order first: every
+        # recharge of this reseller queues here, so the replay check below is reliable.
+        sales, commission_account, balance = _lock_accounts(
+            reseller=reseller, customer=customer, amount=amount
+        )
+        previous = LedgerTransaction.objects.filter(idempotency_scope=scope, idempotency_key=key)
+        previous = previous.first()
+        if previous is not None:
+            return _replay(reseller=reseller, txn=previous, phone=phone, amount=amount)
+    created = password is not None
+
+    # The tier rate came with the locked rows (see _lock_accounts).
+    commission = commission_on(reseller=reseller, amount=amount, rate=sales.tier_rate)
+    legs = [(sales, -amount), (balance, amount)]
+    if commission:
+        legs += [
+            (OperatorAccount(Kind.COMMISSION_EXPENSE), -commission),
+            (commission_account, commission),
+        ]
+    try:
+        txn = ledger_post(
+            kind=LedgerTransaction.Kind.RECHARGE,
+            currency=currency,
+            legs=legs,
+            idempotency_key=key,
+            scope=scope,
+            memo=f"Recharge of {phone}",
+            actor=actor,
+            reseller=reseller,
+            metadata={
+                "customer_id": customer.pk,
+                "phone": phone,
+                "amount": str(amount),
+                "commission": str(commission),
+            },
+        )
+    except InsufficientFunds as exc:
+        raise RechargeError(
+            _(
+                "Not enough sales credit: %(available)s %(currency)s available, "
+                "%(amount)s %(currency)s needed. Top up your sales credit first."
+            )
+            % {
+                "available": to_minor_unit(exc.available, currency),
+                "currency": currency,
+                "amount": to_minor_unit(amount, currency),
+            }
+        ) from exc
+    except IdempotencyConflict as exc:
+        raise RechargeError(
+            _("This form was already used for another recharge; start again.")
+        ) from exc
+    # One audit row: a new customer's registration is recorded with its first recharge.
+    audit_record(
+        actor=actor,
+        action="customer.recharged",
+        reseller=reseller,
+        obj=customer,
+        data={
+            "transaction_id": txn.pk,
+            "amount": str(amount),
+            "commission": str(commission),
+            "new_customer": created,
+            "owner_id": customer.reseller_id,
+        },
+    )
+    _recharge_notify(
+        reseller=reseller,
+        customer=customer,
+        amount=amount,
+        balance_after=balance.balance + amount,
+        created=created,
+        password=password,
+    )
+    return RechargeResult(
+        customer=customer,
+        transaction=txn,
+        amount=amount,
+        commission=commission,
+        created=created,
+        replayed=False,
+        owned=customer.reseller_id == reseller.pk,
+        sales_credit_left=sales.balance - amount,
+    )
+
+
+def _lock_accounts(
+    *, reseller, customer, amount
+) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount]:
+    """Lock the reseller's sales credit and commission (and the customer's balance) in id
+    order with one statement and return them; what is missing (the reseller's first sale, a
+    customer without a balance yet) is created first. Each row carries `tier_rate`, the
+    commission tier rate for `amount` (None: the flat rate), read by the same statement."""
+    currency = str(reseller.currency)
+    condition = Q(
+        owner_type=LedgerAccount.OwnerType.RESELLER,
+        reseller=reseller,
+        kind__in=(Kind.SALES_CREDIT, Kind.COMMISSION),
+        currency=currency,
+    )
+    if customer is not None:
+        condition |= Q(
+            owner_type=LedgerAccount.OwnerType.CUSTOMER,
+            customer=customer,
+            kind=Kind.BALANCE,
+            currency=currency,
+        )
+    rows = list(
+        LedgerAccount.objects.select_for_update(of=("self",))
+        .filter(condition)
+        .annotate(tier_rate=commission_tier_rate(reseller_id=reseller.pk, amount=amount))
+        .order_by("pk")
+    )
+    found = {(a.owner_type, a.kind): a for a in rows}
+    wanted = 3 if customer is not None else 2
+    if len(found) < wanted:
+        for kind in (Kind.SALES_CREDIT, Kind.COMMISSION):
+            reseller_account(reseller=reseller, kind=kind)
+        if customer is not None:
+            customer_account(customer=customer)
+        return _lock_accounts(reseller=reseller, customer=customer, amount=amount)
+    reseller_side = LedgerAccount.OwnerType.RESELLER
+    return (
+        found[(reseller_side, Kind.SALES_CREDIT)],
+        found[(reseller_side, Kind.COMMISSION)],
+        found.get((LedgerAccount.OwnerType.CUSTOMER, Kind.BALANCE)),
+    )
+
+
+def _balance_account_new(customer: Customer) -> LedgerAccount:
+    """The balance account of a customer registered in this transaction: one INSERT (the
+    same row ledger.services.customer_account would create)."""
+    return LedgerAccount.objects.create(
+        owner_type=LedgerAccount.OwnerType.CUSTOMER,
+        customer=customer,
+        reseller_id=customer.reseller_id,
+        kind=Kind.BALANCE,
+        currency=str(customer.reseller.currency),
+        lower_limit=Decimal(0),  # new customers are strict
+    )
+
+
+def _register(*, reseller, phone, hashed) -> Customer:
+    user = User(email=_login_email(phone), first_name=phone, password=hashed)
+    user.save()
+    return Customer.objects.create(
+        reseller=reseller,
+        phone=phone,
+        user=user,
+        language=language_for_phone(phone),
+        password_change_required=True,
+    )
+
+
+def _replay(*, reseller, txn: LedgerTransaction, phone: str, amount: Decimal) -> RechargeResult:
+    meta = txn.metadata
+    if meta.get("phone") != phone or to_ledger(meta.get("amount", "0")) != amount:
+        raise RechargeError(_("This form was already used for another recharge; start again."))
+    customer = customer_by_phone(phone=phone)
+    event = (
+        AuditEvent.objects.filter(action="customer.recharged", data__transaction_id=txn.pk)
+        .values_list("data", flat=True)
+        .first()
+    )
+    sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
+    return RechargeResult(
+        customer=customer,
+        transaction=txn,
+        amount=amount,
+        commission=to_ledger(meta.get("commission", "0")),
+        created=bool(event and event.get("new_customer")),
+        replayed=True,
+        owned=customer.reseller_id == reseller.pk,
+        sales_credit_left=sales.balance,
+    )
+
+
+def _recharge_notify(*, reseller, customer, amount, balance_after, created, password) -> None:
+    """Queue the SMS in this transaction; the sms app sends it after commit.
+
+    The message belongs to the customer's owner, whoever sold: it tells the balance, which
+    another reseller may not see, and it shows on the owner's customer page."""
+    from sms.services import message_queue  # sms imports this module (phone_normalise)
+
+    owner = customer.reseller
+    currency = str(reseller.currency)
+    if created:
+        template = "customer_welcome"
+        context = {
+            "phone": customer.phone,
+            "password": password,
+            "portal_url": settings.CUSTOMER_PORTAL_URL,
+            "reseller_name": owner.name,
+        }
+    else:
+        template = "customer_recharged"
+        context = {
+            "amount": str(to_minor_unit(amount, currency)),
+            "balance": str(to_minor_unit(balance_after, currency)),
+            "currency": currency,
+            "reseller_name": owner.name,
+        }
+    message_queue(
+        reseller=owner,
+        recipient=customer.phone,
+        template=template,
+        context=context,
+        customer=customer,
+    )
+
+
+# --- Credentials and status -------------------------------------------------------------------
+
+
+def customer_credentials_reset(*, reseller: Reseller, actor: User, customer_id: int) -> Customer:
+    """Give the customer a new random password they must change at first sign-in, and send
+    it by SMS. Only the owning reseller may do it."""
+    password = password_generate()
+    hashed = make_password(password)
+    return _credentials_reset(
+        reseller=reseller, actor=actor, customer_id=customer_id, password=password, hashed=hashed
+    )
+
+
+@transaction.atomic(durable=True)
+def _credentials_reset(*, reseller, actor, customer_id, password, hashed) -> Customer:
+    customer = _lock_owned(reseller=reseller, customer_id=customer_id)
+    if customer.user_id is None:
+        user = User(email=_login_email(customer.phone), first_name=customer.phone, password=hashed)
+        user.save()
+        customer.user = user
+    else:
+        User.objects.filter(pk=customer.user_id).update(password=hashed)
+    customer.password_change_required = True
+    customer.save(update_fields=["user", "password_change_required"])
+    audit_record(actor=actor, action="customer.credentials_reset", reseller=reseller, obj=customer)
+    _credentials_notify(reseller=reseller, customer=customer, password=password)
+    return customer
+
+
+def _credentials_notify(*, reseller, customer, password) -> None:
+    from sms.services import message_queue  # sms imports this module (phone_normalise)
+
+    message_queue(
+        reseller=reseller,
+        recipient=customer.phone,
+        template="customer_welcome",
+        context={
+            "phone": customer.phone,
+            "password": password,
+            "portal_url": settings.CUSTOMER_PORTAL_URL,
+            "reseller_name": reseller.name,
+        },
+        customer=customer,
+    )
+
+
+def _lock_owned(*, reseller: Reseller, customer_id: int) -> Customer:
+    try:
+        return (
+            Customer.objects.select_for_update(of=("self",))
+            .select_related("reseller")
+            .get(pk=customer_id, reseller=reseller)
+        )
+    except Customer.DoesNotExist as exc:
+        raise Customer.DoesNotExist(f"customer {customer_id} of reseller {reseller.pk}") from exc
+
+
+@transaction.atomic(durable=True)
+def customer_suspend(*, reseller: Reseller, actor: User, customer_id: int) -> Customer:
+    customer = _lock_owned(reseller=reseller, customer_id=customer_id)
+    if customer.status == Customer.Status.SUSPENDED:
+        raise CustomerStateError(_("This customer is already suspended."))
+    customer.status = Customer.Status.SUSPENDED
+    customer.save(update_fields=["status"])
+    audit_record(actor=actor, action="customer.suspended", reseller=reseller, obj=customer)
+    return customer
+
+
+@transaction.atomic(durable=True)
+def customer_reactivate(*, reseller: Reseller, actor: User, customer_id: int) -> Customer:
+    customer = _lock_owned(reseller=reseller, customer_id=customer_id)
+    if customer.status == Customer.Status.ACTIVE:
+        raise CustomerStateError(_("This customer is active already."))
+    customer.status = Customer.Status.ACTIVE
+    customer.save(update_fields=["status"])
+    audit_record(actor=actor, action="customer.reactivated", reseller=reseller, obj=customer)
+    return customer
+
+
+# --- Portal -----------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def customer_password_change(*, customer: Customer, new_password: str) -> Customer:
+    """The customer chose their own password: the forced change is done."""
+    locked = Customer.objects.select_for_update(of=("self",)).select_related("user")
+    customer = locked.get(pk=customer.pk)
+    customer.user.set_password(new_password)
+    customer.user.save(update_fields=["password"])
+    customer.password_change_required = False
+    customer.save(update_fields=["password_change_required"])
+    audit_record(
+        actor=customer.user,
+        action="customer.password_changed",
+        reseller=customer.reseller,
+        obj=customer,
+    )
+    return customer
+
+
+@transaction.atomic(durable=True)
+def customer_profile_update(*, customer: Customer, language: str, name: str) -> Customer:
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.language = language
+    customer.name = name
+    customer.save(update_fields=["language", "name"])
+    audit_record(
+        actor=customer.user,
+        action="customer.profile_updated",
+        reseller=customer.reseller,
+        obj=customer,
+        data={"language": language},
+    )
     return customer

@@ -36,6 +36,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
         [
             NavItem("resellers:dashboard", _("Dashboard"), "house"),
             NavItem("customers:customer-list", _("Customers"), "people"),
+            NavItem("customers:recharge", _("Register / Recharge"), "phone"),
             NavItem("resellers:subreseller-list", _("Sub-resellers"), "diagram-3"),
             NavItem("accounts:member-list", _("Users"), "person-gear"),
             NavItem("resellers:application", _("Company"), "building-check"),
@@ -48,7 +49,10 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
     ),
     (
         _("My account"),
-        [NavItem("customers:portal", _("Overview"), "wallet2")],
+        [
+            NavItem("customers:portal", _("Overview"), "wallet2"),
+            NavItem("customers:portal-profile", _("Profile"), "person"),
+        ],
     ),
 ]
 

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "resellers.tenancy.TenantMiddleware",
+    "customers.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,6 +107,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    "customers.backends.PhoneBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -121,6 +123,8 @@ LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# End customers sign in with their mobile number (customers.forms.PhoneOrEmailLoginForm).
+ACCOUNT_FORMS = {"login": "customers.forms.PhoneOrEmailLoginForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -234,6 +238,21 @@ LOGGING = {
 LEDGER_OPERATOR_SHARDS = env.int("LEDGER_OPERATOR_SHARDS", default=16)
 # Key of the entries' digests, which ledger_verify recomputes. Never change it once money moved.
 LEDGER_DIGEST_KEY = env("LEDGER_DIGEST_KEY", default="tessera-ledger")
+# --- Sales Panel: customers and recharges ----------------------------------------------------
+# Whether a reseller may recharge another reseller's customer (like a prepaid top-up at any
+# shop); it then sees a masked name only, never the balance or history.
+TESSERA_CROSS_RESELLER_RECHARGE = env.bool("CROSS_RESELLER_RECHARGE", default=True)
+# The amounts a reseller may sell, per currency (the reseller's currency picks the list).
+RECHARGE_AMOUNTS = {
+    "EUR": ["5", "10", "20", "50"],
+    "USD": ["5", "10", "20", "50"],
+    "GBP": ["5", "10", "20", "50"],
+    "CHF": ["5", "10", "20", "50"],
+    "CAD": ["5", "10", "20", "50"],
+    "PLN": ["20", "50", "100", "200"],
+}
+# Where customers sign in; sent in the welcome SMS.
+CUSTOMER_PORTAL_URL = env("CUSTOMER_PORTAL_URL", default="http://127.0.0.1:8000/my/")
 # --- SMS --------------------------------------------------------------------------------------
 # Backend: "console" (the log), "database" (the inbox at /sms/inbox/) or "http" (a gateway).
 SMS_BACKEND = env("SMS_BACKEND", default="database")

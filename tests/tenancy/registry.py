@@ -34,6 +34,11 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "ledger:staff-account-statement": ObjectUrl(
         lambda w, t: {"pk": t.sales_credit.pk}, audience="staff"
     ),
+    "customers:customer-credentials-reset": ObjectUrl(
+        lambda w, t: {"pk": t.customer.pk}, method="post"
+    ),
+    "customers:customer-suspend": ObjectUrl(lambda w, t: {"pk": t.customer.pk}, method="post"),
+    "customers:customer-reactivate": ObjectUrl(lambda w, t: {"pk": t.customer.pk}, method="post"),
     "sms:message-detail": ObjectUrl(
         lambda w, t: {"pk": FailedMessageFactory(customer=t.customer).pk}, audience="staff"
     ),

@@ -43,6 +43,12 @@ MATRIX: dict[str, frozenset[str]] = {
     "ledger:staff-transaction-detail": STAFF,
     "ledger:staff-transaction-reverse": STAFF,
     "ledger:staff-account-statement": STAFF,
+    "customers:recharge": SALES,
+    "customers:customer-credentials-reset": SALES,
+    "customers:customer-suspend": SALES,
+    "customers:customer-reactivate": SALES,
+    "customers:portal-password": CUSTOMER,
+    "customers:portal-profile": CUSTOMER,
     "sms:inbox": STAFF,  # and anyone signed in while DEBUG (tests/sms/test_views.py)
     "sms:message-detail": STAFF,
     "sms:message-resend": SALES,
