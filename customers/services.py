@@ -68,43 +68,45 @@ _PARSE_REASONS = {
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function; a recharge parses its number 3 times
-def phone_normalise(raw: str, *, default_region: str | None = None) -> str:
+def phone_normalise(raw: str, *, default_region: str | None = None, mobile: bool = True) -> str:
     """`491791234567`, `+49 179 1234567` or `0049 179 1234567` → `+491791234567` (E.164).
 
     A number starting with `+` or `00` carries its country code. Digits without a leading
     `0` are read as international without the `+` (`491791234567`) and, if that is no
     mobile number, as a national number of `default_region` (Polish numbers have no trunk
     `0`: `512 345 678`). A number with one leading `0` is national and needs
-    `default_region` (the reseller's country).
+    `default_region` (the reseller's country). With `mobile=False` (a company's phone on an
+    application) a landline is accepted too.
     """
     text = raw.strip()
     digits = "".join(ch for ch in text if ch.isdigit())
     if not digits:
         raise InvalidPhoneNumber(_("Enter a mobile number: it has no digits."))
     if text.startswith("00"):
-        return _mobile("+" + digits[2:], None)
+        return _mobile("+" + digits[2:], None, mobile)
     if text.startswith("+"):
-        return _mobile(text, None)
+        return _mobile(text, None, mobile)
     if digits.startswith("0"):
         if default_region is None:
             raise InvalidPhoneNumber(
                 _("Enter the number with its country code, e.g. +49 179 1234567.")
             )
-        return _mobile(text, default_region)
+        return _mobile(text, default_region, mobile)
     try:
-        return _mobile("+" + digits, None)
+        return _mobile("+" + digits, None, mobile)
     except InvalidPhoneNumber:
         if default_region is None:
             raise
         try:
-            return _mobile(digits, default_region)
+            return _mobile(digits, default_region, mobile)
         except InvalidPhoneNumber:
             pass
         raise
 
 
-def _mobile(text: str, region: str | None) -> str:
-    """The E.164 form of a valid mobile number, or InvalidPhoneNumber saying why not."""
+def _mobile(text: str, region: str | None, mobile: bool = True) -> str:
+    """The E.164 form of a valid (mobile, unless `mobile` is false) number, or
+    InvalidPhoneNumber saying why not."""
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
@@ -117,7 +119,7 @@ def _mobile(text: str, region: str | None) -> str:
             )
         raise InvalidPhoneNumber(_("This is not a valid number for its country."))
     kind = phonenumbers.number_type(number)
-    if kind not in (
+    if mobile and kind not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):

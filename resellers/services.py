@@ -203,7 +203,7 @@ def _application_errors(
     if not errors and not cleaned.get("vat_id") and not cleaned.get("tax_id"):
         errors["vat_id"] = [_("Give a VAT ID, a national tax ID, or both.")]
     try:
-        cleaned["phone"] = phone_normalise(phone, default_region=country.upper())
+        cleaned["phone"] = phone_normalise(phone, default_region=country.upper(), mobile=False)
     except InvalidPhoneNumber:
         hint = _("write it with the country code, e.g. +49 30 1234567")
         errors["phone"] = [

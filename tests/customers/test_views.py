@@ -307,9 +307,14 @@ def test_list_and_detail_stay_under_15_queries(world, customers, django_assert_m
         assert client.get(url).status_code == 200
 
 
-def test_an_unapproved_reseller_is_told_at_the_review_step(world):
+def test_an_unapproved_reseller_cannot_open_the_recharge_form(world):
+    """An applicant's Sales Panel is closed (resellers.tenancy): the form is a 403 that says
+    why, and nothing is sold."""
+    client = world.client_for("user")
     world.a.reseller.status = "applied"
     world.a.reseller.save()
-    answer = review(world.client_for("user"), NEW)
-    assert answer.status_code == 400
-    assert "Only an approved reseller can sell credit" in answer.content.decode()
+    before = sales_credit(world.a)
+    for answer in (client.get(URL), client.post(URL, {"phone": NEW, "amount": "10"})):
+        assert answer.status_code == 403
+        assert "is not approved yet" in answer.content.decode()
+    assert sales_credit(world.a) == before
