@@ -512,7 +512,7 @@ def _sign_in_applicant(request, reseller) -> None:
     address.send_confirmation(request, signup=True)
 
 
-@tenant_role_required(Role.ADMIN, Role.USER, Role.ACCOUNTANT)
+@tenant_role_required(Role.ADMIN, Role.USER, Role.ACCOUNTANT, applicants=True)
 def application(request):
     """The reseller's application: what is done, what is pending, the VIES result."""
     reseller = request.reseller
@@ -531,7 +531,7 @@ def application(request):
 
 
 @require_POST
-@tenant_role_required(Role.ADMIN)
+@tenant_role_required(Role.ADMIN, applicants=True)
 def application_vat_id(request):
     form = VatIdForm(request.POST)
     if form.is_valid():
