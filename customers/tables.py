@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
 
 from config.ui import DateTimeText
 from customers.models import Customer
@@ -12,3 +13,4 @@ class CustomerTable(tables.Table):
         model = Customer
         fields = ("phone", "name", "email", "status", "balance_policy", "language", "created_at")
         order_by = ("-created_at",)
+        empty_text = _("No customers found.")

@@ -296,7 +296,9 @@ def _staff_reseller_page(request, pk: int, *, credit_form=None, policy_form=None
         reseller = selectors.staff_reseller_get(pk=pk)
     except Reseller.DoesNotExist:
         raise Http404 from None
-    events = AuditEventTable(selectors.audit_event_list(reseller=reseller)[:20], orderable=False)
+    events = AuditEventTable(
+        selectors.audit_event_list(reseller=reseller)[:20], orderable=False, exclude=("reseller",)
+    )
     return render(
         request,
         "resellers/staff_reseller_detail.html",

@@ -124,6 +124,8 @@ def take_screenshot(page, name: str) -> Path:
         raise ValueError(f"screenshot name must be a plain file name, not {name!r}")
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
+    # From the top: scrolled down, the sticky navbar would be drawn across the middle.
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
     return path
 
