@@ -25,6 +25,7 @@ from ledger.verify import ledger_verify
 from resellers.models import Reseller
 from tests.browser.conftest import (
     DESKTOP_VIEWPORT,
+    MOBILE_VIEWPORT,
     _new_page,
     application_fill,
     invitation_fill,
@@ -68,6 +69,16 @@ def test_reseller_lifecycle(live_server, transactional_db, browser, page, screen
     # Not approved yet: the sidebar offers the application and nothing it cannot open.
     assert _sidebar_labels(page) == ["Company"]
     snap(page, "application-applied")
+    # The same status page on the applicant's phone (same session).
+    phone_context, phone = _new_page(
+        browser, viewport=MOBILE_VIEWPORT, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    phone_context.add_cookies(page.context.cookies())
+    phone.goto(base + "/r/application/")
+    expect(phone.get_by_test_id("application-status")).to_have_text("Applied")
+    snap(phone, "application-applied-phone")
+    assert phone.problems == []
+    phone_context.close()
     ostsee = Reseller.objects.get(legal_name="Ostsee Connect GmbH")
     assert ostsee.status == Reseller.Status.APPLIED
 
