@@ -4,7 +4,9 @@ Every view of ours is wrapped by exactly one of these decorators. Each records w
 on the wrapper as `view.access`, which navigation reads to show a person only what they may
 open; the role-matrix test checks the same rules from the outside.
 
-- `tenant_role_required(*roles)`: a signed-in member of the current reseller with one of roles;
+- `tenant_role_required(*roles, applicants=False)`: a signed-in member of the current reseller
+  with one of roles; while the reseller has applied and is not approved yet, only the views
+  declared with `applicants=True` (its application) are open to it;
 - `operator_staff_required`: operator staff who have enrolled MFA;
 - `operator_staff_or_debug_required`: the same, or anyone signed in while settings.DEBUG
   (developer tools such as the SMS inbox);
@@ -35,6 +37,8 @@ from accounts.models import Role
 class Access:
     kind: str  # "tenant" | "staff" | "staff_or_debug" | "customer" | "signed_in" | "public"
     roles: frozenset[str] = field(default_factory=frozenset)
+    # Tenant views only: open to a reseller that applied and is not approved yet.
+    applicants: bool = False
 
     def allows(self, request) -> bool:
         """Whether the request's user may open the view (without side effects)."""
@@ -52,7 +56,9 @@ class Access:
         if self.kind == "customer":
             return getattr(request, "customer", None) is not None
         membership = getattr(request, "membership", None)
-        return membership is not None and membership.role in self.roles
+        if membership is None or membership.role not in self.roles:
+            return False
+        return self.applicants or not membership.reseller.is_pending_approval
 
 
 def _declare(view: Callable, access: Access) -> Callable:
@@ -60,11 +66,12 @@ def _declare(view: Callable, access: Access) -> Callable:
     return view
 
 
-def tenant_role_required(*roles: Role) -> Callable:
-    """Allow members of the current reseller whose role is one of `roles`."""
+def tenant_role_required(*roles: Role, applicants: bool = False) -> Callable:
+    """Allow members of the current reseller whose role is one of `roles`; `applicants`: also
+    while the reseller is not approved yet (resellers.tenancy refuses the other views then)."""
     if not roles:
         raise ValueError("Name at least one role.")
-    access = Access("tenant", frozenset(str(r) for r in roles))
+    access = Access("tenant", frozenset(str(r) for r in roles), applicants=applicants)
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)

@@ -14,6 +14,7 @@ class CustomerTable(tables.Table):
         model = Customer
         fields = ("phone", "name", "balance", "status", "language", "created_at")
         order_by = ("-created_at",)
+        empty_text = _("No customers found.")
 
     def __init__(self, *args, currency: str, **kwargs):
         self.currency = currency

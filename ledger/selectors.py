@@ -145,7 +145,7 @@ def reseller_recent_entries(
         account__owner_type=LedgerAccount.OwnerType.RESELLER,
         account__reseller=reseller,
         account__kind=kind,
-    ).select_related("transaction", "transaction__actor")
+    ).select_related("account", "transaction", "transaction__actor")
     if transaction_kind is not None:
         entries = entries.filter(transaction__kind=transaction_kind)
     return list(entries.order_by("-id")[:limit])

@@ -8,6 +8,9 @@ from customers.models import Customer
 from resellers.models import AdvertisingRequest, AuditEvent, Reseller, TermsDocument
 from resellers.services import OVERDUE_AFTER_DAYS, REMINDER_AFTER_DAYS
 
+# Money columns: right-aligned figures under a right-aligned heading.
+_MONEY_CELL = {"td": {"class": "text-end font-monospace"}, "th": {"class": "text-end"}}
+
 
 class StaffResellerTable(tables.Table):
     name = tables.LinkColumn("resellers:staff-reseller-detail", args=[tables.A("pk")])
@@ -48,9 +51,7 @@ class SubResellerTable(tables.Table):
         accessor="country__name", order_by=("country",), verbose_name=_("Country")
     )
     customer_count = tables.Column(verbose_name=_("Customers"))
-    sales_credit = tables.Column(
-        verbose_name=_("Sales credit"), attrs={"td": {"class": "text-end font-monospace"}}
-    )
+    sales_credit = tables.Column(verbose_name=_("Sales credit"), attrs=_MONEY_CELL)
 
     class Meta:
         model = Reseller
@@ -64,6 +65,7 @@ class SubResellerTable(tables.Table):
             "sales_credit",
         )
         order_by = ("name",)
+        empty_text = _("No sub-resellers yet.")
 
     def render_sales_credit(self, record, value):
         return f"{_money(value)} {record.currency}"
@@ -73,9 +75,7 @@ class SubResellerAccountTable(tables.Table):
     """Manage accounts: a sub-reseller per row, its balance and the way to add credits."""
 
     customer_count = tables.Column(verbose_name=_("Customers"))
-    sales_credit = tables.Column(
-        verbose_name=_("Sales credit"), attrs={"td": {"class": "text-end font-monospace"}}
-    )
+    sales_credit = tables.Column(verbose_name=_("Sales credit"), attrs=_MONEY_CELL)
     actions = tables.TemplateColumn(
         template_name="resellers/includes/account_actions.html",
         verbose_name=_("Actions"),
@@ -87,6 +87,7 @@ class SubResellerAccountTable(tables.Table):
         fields = ("name", "status", "commission_rate", "customer_count", "sales_credit", "actions")
         order_by = ("name",)
         row_attrs = {"data-testid": lambda record: f"account-{record.slug}"}
+        empty_text = _("No sub-resellers yet.")
 
     def render_sales_credit(self, record, value):
         return f"{_money(value)} {record.currency}"
@@ -95,21 +96,20 @@ class SubResellerAccountTable(tables.Table):
 class CustomerAccountTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"))
     phone = tables.Column(verbose_name=_("Mobile number"))
-    balance = tables.Column(
-        verbose_name=_("Balance"), attrs={"td": {"class": "text-end font-monospace"}}
-    )
+    balance = tables.Column(verbose_name=_("Balance"), attrs=_MONEY_CELL)
 
     class Meta:
         model = Customer
         fields = ("name", "phone", "status", "balance")
         order_by = ("name",)
+        empty_text = _("No customers yet.")
 
     def render_balance(self, record, value):
         return _money(value)
 
 
 class AuditEventTable(tables.Table):
-    at = DateTimeText(format="Y-m-d H:i:s")
+    at = DateTimeText(format="Y-m-d H:i:s", attrs={"td": {"class": "text-nowrap"}})
     actor = tables.Column(order_by=("actor__email",))
     reseller = tables.Column(order_by=("reseller__name",))
     data = tables.JSONColumn(orderable=False)
@@ -131,9 +131,16 @@ class StaffApplicationTable(tables.Table):
     country = tables.Column(
         accessor="country__name", order_by=("country",), verbose_name=_("Country")
     )
-    created_at = DateTimeText(format="Y-m-d", verbose_name=_("Applied"))
+    vat_id = tables.Column(verbose_name=_("VAT ID"), attrs={"td": {"class": "text-nowrap"}})
+    created_at = DateTimeText(
+        format="Y-m-d", verbose_name=_("Applied"), attrs={"td": {"class": "text-nowrap"}}
+    )
     age = tables.Column(
-        verbose_name=_("Age (days)"), empty_values=(), order_by=("-created_at",), accessor="pk"
+        verbose_name=_("Age (days)"),
+        empty_values=(),
+        order_by=("-created_at",),
+        accessor="pk",
+        attrs={"td": {"class": "text-nowrap"}},
     )
     vies = tables.Column(verbose_name=_("VIES"), empty_values=(), orderable=False)
     treatment = tables.Column(verbose_name=_("VAT treatment"), empty_values=(), orderable=False)
@@ -155,6 +162,7 @@ class StaffApplicationTable(tables.Table):
         )
         order_by = ("created_at",)
         row_attrs = {"data-testid": lambda record: f"application-{record.pk}"}
+        empty_text = _("No applications match.")
 
     def __init__(self, *args, now=None, **kwargs):
         self.now = now or timezone.now()

@@ -9,7 +9,8 @@
 The reseller in use is kept in the session and switched with `tenant_switch`. Users of a
 suspended or rejected reseller see a page saying so, and nothing else but sign-out and the
 tenant switch. Users of a reseller that applied and is not approved yet see their application
-page; every other Sales Panel page is refused with a page that says why.
+page (the views declared `tenant_role_required(..., applicants=True)`); every other Sales Panel
+page is refused with a page that says why, and navigation does not offer it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ from accounts.selectors import membership_list_for_user
 from customers.selectors import customer_for_user
 
 SESSION_KEY = "tessera.reseller_id"
-
-# Sales Panel views the users of a reseller that applied and is not approved yet may reach.
-_APPLICANT_VIEW_NAMES = frozenset({"resellers:application", "resellers:application-vat-id"})
 
 # Views a blocked reseller's users may still reach.
 _UNBLOCKED_URL_NAMES = frozenset(
@@ -82,10 +80,7 @@ class TenantMiddleware:
     def _pending(self, request, view_func):
         """An applicant sees its application; every other Sales Panel page is refused."""
         access = getattr(view_func, "access", None)
-        match = request.resolver_match
-        if access is None or access.kind != "tenant":
-            return None
-        if match and match.view_name in _APPLICANT_VIEW_NAMES:
+        if access is None or access.kind != "tenant" or access.applicants:
             return None
         return render(
             request, "resellers/reseller_pending.html", {"pending": request.reseller}, status=403

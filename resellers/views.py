@@ -296,7 +296,9 @@ def _staff_reseller_page(request, pk: int, *, credit_form=None, policy_form=None
         reseller = selectors.staff_reseller_get(pk=pk)
     except Reseller.DoesNotExist:
         raise Http404 from None
-    events = AuditEventTable(selectors.audit_event_list(reseller=reseller)[:20], orderable=False)
+    events = AuditEventTable(
+        selectors.audit_event_list(reseller=reseller)[:20], orderable=False, exclude=("reseller",)
+    )
     return render(
         request,
         "resellers/staff_reseller_detail.html",
@@ -512,7 +514,7 @@ def _sign_in_applicant(request, reseller) -> None:
     address.send_confirmation(request, signup=True)
 
 
-@tenant_role_required(Role.ADMIN, Role.USER, Role.ACCOUNTANT)
+@tenant_role_required(Role.ADMIN, Role.USER, Role.ACCOUNTANT, applicants=True)
 def application(request):
     """The reseller's application: what is done, what is pending, the VIES result."""
     reseller = request.reseller
@@ -531,7 +533,7 @@ def application(request):
 
 
 @require_POST
-@tenant_role_required(Role.ADMIN)
+@tenant_role_required(Role.ADMIN, applicants=True)
 def application_vat_id(request):
     form = VatIdForm(request.POST)
     if form.is_valid():

@@ -19,6 +19,7 @@ from typing import Protocol
 from django.conf import settings
 
 from resellers.models import Reseller
+from resellers.selectors import reseller_display_name
 from sms.models import Message
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,11 @@ class SmsBackend(Protocol):
 
 
 def sender_name_for(reseller: Reseller) -> str:
-    """The alphanumeric sender shown on the phone: the reseller's name, letters and digits
-    only, at most 11 characters (the GSM limit); the operator's SMS_SENDER_NAME if none."""
-    ascii_name = unicodedata.normalize("NFKD", reseller.name).encode("ascii", "ignore").decode()
+    """The alphanumeric sender shown on the phone: the name the reseller shows its customers
+    (the branding's display name, else its name), letters and digits only, at most 11
+    characters (the GSM limit); the operator's SMS_SENDER_NAME if nothing is left."""
+    display_name = reseller_display_name(reseller=reseller)
+    ascii_name = unicodedata.normalize("NFKD", display_name).encode("ascii", "ignore").decode()
     name = "".join(ch for ch in ascii_name if ch.isalnum())[:11]
     return name or settings.SMS_SENDER_NAME
 

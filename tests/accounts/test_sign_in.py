@@ -9,7 +9,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
-from tests.factories import PASSWORD, MembershipFactory, StaffFactory, UserFactory
+from resellers.models import ResellerHostname
+from tests.factories import PASSWORD, MembershipFactory, ResellerFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,25 @@ def test_member_signs_in_with_email_and_lands_on_the_reseller_dashboard(client):
     answer = client.post(LOGIN, {"login": "ANNA@example.TEST", "password": PASSWORD}, follow=True)
     assert answer.redirect_chain[-1][0] == reverse("resellers:dashboard")
     assert membership.reseller.name in answer.content.decode()
+
+
+def test_sign_in_page_invites_companies_to_apply(client):
+    page = client.get(LOGIN, HTTP_HOST="localhost").content.decode()
+    assert 'data-testid="become-reseller"' in page
+    assert f'href="{reverse("resellers:apply")}"' in page and "Become a reseller" in page
+
+
+def test_sign_in_on_a_resellers_own_host_is_branded_without_the_operators_offer(client):
+    reseller = ResellerFactory(name="Acme Mobile")
+    ResellerHostname.objects.create(
+        reseller=reseller, hostname="portal.acme.test", status=ResellerHostname.Status.ACTIVE
+    )
+    answer = client.get(LOGIN, HTTP_HOST="portal.acme.test")
+    page = answer.content.decode()
+    assert answer.status_code == 200
+    assert 'data-testid="brand-name">Acme Mobile<' in page
+    assert 'name="login"' in page
+    assert 'data-testid="become-reseller"' not in page
 
 
 def test_wrong_password_says_so_and_does_not_sign_in(client):

@@ -9,16 +9,24 @@ Fixtures:
 - `page`: a fresh context and page per test, desktop viewport;
 - `mobile_page`: the same on a 390x844 phone viewport;
 - `screenshot(page, name)`: writes <repo>/artifacts/screenshots/<name>.png (git-ignored).
+
+Shared journey steps (plain functions, import them): `sign_in`, `staff_sign_in` (password and
+the demo TOTP code), `sidebar_link`, `application_fill` (the /apply/ form) and
+`invitation_fill` (a new colleague opens the invitation link and fills in the form).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from resellers.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 # Playwright's sync API runs an asyncio event loop in this thread (in a greenlet) for as long
 # as the Playwright instance lives, so Django sees a "running event loop" and every ORM call in
@@ -116,6 +124,8 @@ def take_screenshot(page, name: str) -> Path:
         raise ValueError(f"screenshot name must be a plain file name, not {name!r}")
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
+    # From the top: scrolled down, the sticky navbar would be drawn across the middle.
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
     return path
 
@@ -124,3 +134,79 @@ def take_screenshot(page, name: str) -> Path:
 def screenshot() -> Callable:
     """`screenshot(page, name)` -> Path of the written PNG."""
     return take_screenshot
+
+
+# --- Shared journey steps ---------------------------------------------------------------------
+
+OPERATOR_EMAIL = "operator@tessera.test"  # demo data: operator staff with TOTP enrolled
+
+
+def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill the sign-in form and submit it (where the browser lands is the caller's check)."""
+    page.goto(base + "/accounts/login/")
+    page.locator('input[name="login"]').fill(email)
+    page.locator('input[name="password"]').fill(password)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def totp_code() -> str:
+    """The current TOTP code of the demo staff's authenticator."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
+
+
+def staff_sign_in(page, base: str, email: str = OPERATOR_EMAIL) -> None:
+    """Operator staff sign in with password and TOTP code and land on the staff overview.
+    allauth accepts each code once: sign a staff member in once per 30 s."""
+    sign_in(page, base, email)
+    page.locator('input[name="code"]').fill(totp_code())
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/staff/$"))
+
+
+def sidebar_link(page, label: str):
+    """The sidebar link whose text is exactly `label`. By text, not by role name: the icon
+    glyph ends up in the link's accessible name."""
+    return page.locator("#sidebar a.nav-link", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+
+
+APPLICATION = {
+    "legal_name": "Ostsee Connect GmbH",
+    "country": "DE",
+    "address_line": "Strandweg 1",
+    "postal_code": "18055",
+    "city": "Rostock",
+    "vat_id": "DE 136 695 976",
+    "phone": "0381 1234567",
+    "email": "lea@ostsee.test",
+    "website": "ostsee.test",
+    "contact_person": "Lea Lange",
+    "password": "ostsee-passphrase-2026",
+}
+
+
+def application_fill(page, **changes) -> dict:
+    """Fill the /apply/ form (APPLICATION with `changes`) and accept the terms; the caller
+    submits. Returns the values used."""
+    values = {**APPLICATION, **changes}
+    form = page.get_by_test_id("apply-form")
+    for name in ("legal_name", "address_line", "postal_code", "city", "vat_id", "phone"):
+        form.locator(f'input[name="{name}"]').fill(values[name])
+    form.locator('select[name="country"]').select_option(values["country"])
+    for name in ("email", "website", "contact_person"):
+        form.locator(f'input[name="{name}"]').fill(values[name])
+    form.locator('input[name="password1"]').fill(values["password"])
+    form.locator('input[name="password2"]').fill(values["password"])
+    form.locator('input[name="accept_terms"]').check()
+    return values
+
+
+def invitation_fill(page, link: str, *, first_name: str, last_name: str, password: str) -> None:
+    """Open an invitation link and fill in name and password; the caller submits."""
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Join ")
+    page.locator('input[name="first_name"]').fill(first_name)
+    page.locator('input[name="last_name"]').fill(last_name)
+    page.locator('input[name="password1"]').fill(password)
+    page.locator('input[name="password2"]').fill(password)

@@ -6,28 +6,15 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from resellers.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from resellers.models import Reseller
+from tests.browser.conftest import application_fill, staff_sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _staff_sign_in(page, base: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.locator('input[name="login"]').fill("operator@tessera.test")
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
-    page.locator('input[name="code"]').fill(code)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(re.compile(r"/staff/$"))
 
 
 def test_apply_then_staff_approve(
@@ -39,21 +26,8 @@ def test_apply_then_staff_approve(
     page.goto(base + "/apply/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Apply as a reseller")
     screenshot(page, "apply-01-form")
-    form = page.get_by_test_id("apply-form")
-    form.locator('input[name="legal_name"]').fill("Ostsee Connect GmbH")
-    form.locator('select[name="country"]').select_option("DE")
-    form.locator('input[name="address_line"]').fill("Strandweg 1")
-    form.locator('input[name="postal_code"]').fill("18055")
-    form.locator('input[name="city"]').fill("Rostock")
-    form.locator('input[name="vat_id"]').fill("DE 136 695 977")  # wrong check digit
-    form.locator('input[name="phone"]').fill("0381 1234567")
-    form.locator('input[name="email"]').fill("lea@ostsee.test")
-    form.locator('input[name="website"]').fill("ostsee.test")
-    form.locator('input[name="contact_person"]').fill("Lea Lange")
-    form.locator('input[name="password1"]').fill("ostsee-passphrase-2026")
-    form.locator('input[name="password2"]').fill("ostsee-passphrase-2026")
-    form.locator('input[name="accept_terms"]').check()
-    form.get_by_role("button", name=re.compile("Apply")).click()
+    application_fill(page, vat_id="DE 136 695 977")  # wrong check digit
+    page.get_by_test_id("apply-form").get_by_role("button", name=re.compile("Apply")).click()
     expect(page.get_by_test_id("apply-errors")).to_be_visible()
     expect(page.locator(".invalid-feedback")).to_contain_text("the check digit is wrong")
     screenshot(page, "apply-02-invalid-vat-id")
@@ -77,7 +51,7 @@ def test_apply_then_staff_approve(
     # Operator staff review the queue in a browser of their own.
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     staff = context.new_page()
-    _staff_sign_in(staff, base)
+    staff_sign_in(staff, base)
     staff.locator("#sidebar").get_by_role("link", name=re.compile("Applications")).click()
     rows = staff.locator("main table tbody tr")
     expect(rows).to_have_count(2)

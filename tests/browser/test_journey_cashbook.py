@@ -13,16 +13,13 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from ledger.verify import ledger_verify
-from resellers.management.commands.demo_data import DEMO_PASSWORD
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def _sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.locator('input[name="login"]').fill(email)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    sign_in(page, base, email)
     expect(page).to_have_url(re.compile(r"/r/$"))
 
 

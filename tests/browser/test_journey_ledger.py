@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from ledger.models import LedgerTransaction
 from ledger.verify import ledger_verify
-from resellers.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.browser.conftest import staff_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,13 +20,7 @@ pytestmark = pytest.mark.browser
 def test_staff_reverse_a_recharge(live_server, transactional_db, page, screenshot):
     call_command("demo_data", stdout=io.StringIO())
     base = live_server.url
-    page.goto(base + "/accounts/login/")
-    page.locator('input[name="login"]').fill("operator@tessera.test")
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
-    page.locator('input[name="code"]').fill(code)
-    page.get_by_role("button", name="Sign In").click()
+    staff_sign_in(page, base)
 
     page.locator("#sidebar").get_by_role("link", name=re.compile("Ledger")).click()
     page.locator('input[name="reseller"]').fill("Baltic")

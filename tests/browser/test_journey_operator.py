@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from resellers.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from resellers.models import AuditEvent, Reseller
+from tests.browser.conftest import sign_in as _sign_in
+from tests.browser.conftest import totp_code
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.locator('input[name="login"]').fill(email)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_staff_suspend_a_reseller_whose_admin_then_sees_the_block(
@@ -34,8 +26,7 @@ def test_staff_suspend_a_reseller_whose_admin_then_sees_the_block(
     _sign_in(page, base, "operator@tessera.test")
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
     screenshot(page, "operator-01-totp")
-    code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
-    page.locator('input[name="code"]').fill(code)
+    page.locator('input[name="code"]').fill(totp_code())
     page.get_by_role("button", name="Sign In").click()
 
     expect(page).to_have_url(re.compile(r"/staff/$"))

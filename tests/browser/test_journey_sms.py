@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
 from django.db import transaction
 from playwright.sync_api import expect
 
 from customers.models import Customer
-from resellers.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from sms.models import Message
 from sms.services import message_queue
+from tests.browser.conftest import sign_in as _sign_in
+from tests.browser.conftest import staff_sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.locator('input[name="login"]').fill(email)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def _demo_messages() -> tuple[Customer, Message]:
@@ -68,10 +60,7 @@ def test_staff_read_the_inbox_and_a_user_resends_a_failed_sms(
     customer, failed = _demo_messages()
     base = live_server.url
 
-    _sign_in(page, base, "operator@tessera.test")
-    code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
-    page.locator('input[name="code"]').fill(code)
-    page.get_by_role("button", name="Sign In").click()
+    staff_sign_in(page, base)
     page.locator("#sidebar").get_by_role("link", name=re.compile("SMS inbox")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("SMS inbox")
     expect(page.locator("main table tbody tr")).to_have_count(2)

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -18,23 +16,18 @@ from playwright.sync_api import expect
 from ledger.models import LedgerAccount
 from ledger.selectors import reseller_balance
 from ledger.verify import ledger_verify
-from resellers.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from resellers.models import Reseller
-from tests.browser.conftest import DESKTOP_VIEWPORT, _new_page
+from tests.browser.conftest import (
+    DESKTOP_VIEWPORT,
+    _new_page,
+    invitation_fill,
+    sidebar_link,
+    sign_in,
+    staff_sign_in,
+)
 
 pytestmark = pytest.mark.browser
 SALES = LedgerAccount.Kind.SALES_CREDIT
-
-
-def _sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.locator('input[name="login"]').fill(email)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-
-
-def _nav(page, label: str):
-    return page.locator("#sidebar a.nav-link", has_text=re.compile(rf"^\s*{label}\s*$"))
 
 
 def test_invite_a_user_then_credit_and_revoke_a_subreseller(
@@ -45,11 +38,11 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
     base = live_server.url
 
     # The Admin of Alpha Telecom (also Admin of Alpha Kiosk Nord) chooses Alpha Telecom.
-    _sign_in(page, base, "admin@alpha.test")
+    sign_in(page, base, "admin@alpha.test")
     page.locator("main .list-group button", has_text="Alpha Telecom").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Alpha Telecom")
 
-    _nav(page, "Users").click()
+    sidebar_link(page, "Users").click()
     expect(page.get_by_test_id("invitation-new.colleague@alpha.test")).to_be_visible()
     invite = page.get_by_test_id("invite-form")
     invite.locator('input[name="email"]').fill("not-an-address")
@@ -66,20 +59,16 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
 
     # Sam opens the link in another browser, sets a name and a password, and is in.
     context, sam = _new_page(browser, viewport=DESKTOP_VIEWPORT)
-    sam.goto(link)
+    invitation_fill(sam, link, first_name="Sam", last_name="Seller", password="sells-prepaid-2026")
     expect(sam.get_by_role("heading", level=1)).to_have_text("Join Alpha Telecom")
-    sam.locator('input[name="first_name"]').fill("Sam")
-    sam.locator('input[name="last_name"]').fill("Seller")
-    sam.locator('input[name="password1"]').fill("sells-prepaid-2026")
-    sam.locator('input[name="password2"]').fill("sells-prepaid-2026")
     screenshot(sam, "team-02-invitation-accept")
     sam.get_by_role("button", name="Create account and join").click()
     expect(sam.locator(".alert-success")).to_contain_text("You work here as User")
-    expect(_nav(sam, "Customers")).to_be_visible()
-    expect(_nav(sam, "Users")).to_have_count(0)
-    expect(_nav(sam, "Manage accounts")).to_have_count(0)
+    expect(sidebar_link(sam, "Customers")).to_be_visible()
+    expect(sidebar_link(sam, "Users")).to_have_count(0)
+    expect(sidebar_link(sam, "Manage accounts")).to_have_count(0)
     screenshot(sam, "team-03-user-dashboard")
-    _nav(sam, "Customers").click()
+    sidebar_link(sam, "Customers").click()
     expect(sam.get_by_role("heading", level=1)).to_contain_text("Customers")
     answer = sam.goto(base + "/r/users/")
     assert answer.status == 403
@@ -89,7 +78,7 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
     # The Admin sees Sam in the team, then opens Manage accounts.
     page.reload()
     expect(page.get_by_test_id("member-sam@alpha.test")).to_contain_text("User")
-    _nav(page, "Manage accounts").click()
+    sidebar_link(page, "Manage accounts").click()
     kiosk = Reseller.objects.get(slug="alpha-kiosk")
     alpha = Reseller.objects.get(slug="alpha")
     start_child = reseller_balance(reseller=kiosk, kind=SALES)
@@ -130,7 +119,7 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
     assert reseller_balance(reseller=alpha, kind=SALES) == start_parent - 30 + Decimal("12.50")
 
     # Alpha Telecom may create sub-resellers (demo data): the form is offered.
-    _nav(page, "Sub-resellers").click()
+    sidebar_link(page, "Sub-resellers").click()
     screenshot(page, "team-08-subreseller-list")
     page.get_by_role("link", name=re.compile("New sub-reseller")).click()
     page.locator('input[name="name"]').fill("Alpha Späti Mitte")
@@ -147,10 +136,7 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
 
     # Operator staff: the sub-reseller policy and the credit/debit form on the reseller page.
     context, staff = _new_page(browser, viewport=DESKTOP_VIEWPORT)
-    _sign_in(staff, base, "operator@tessera.test")
-    code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
-    staff.locator('input[name="code"]').fill(code)
-    staff.get_by_role("button", name="Sign In").click()
+    staff_sign_in(staff, base)
     staff.goto(f"{base}/staff/resellers/{kiosk.pk}/")
     form = staff.get_by_test_id("staff-credit-form")
     form.locator('select[name="credit-direction"]').select_option("credit")

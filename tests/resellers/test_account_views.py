@@ -120,6 +120,35 @@ def test_add_credits_then_revoke_part_of_them(world, django_assert_max_num_queri
         client.get(detail)
 
 
+def _history_row(page: str, note: str) -> str:
+    """The text of the history row with `note`, tags removed."""
+    [row] = [r for r in page.split("<tr>") if note in r]
+    return " ".join(re.sub(r"<[^>]+>", " ", row).split())
+
+
+def test_history_says_which_way_the_money_went_on_both_sides(world):
+    _give(world, "30.00")
+    subreseller_credit_transfer(
+        parent=world.a.reseller,
+        actor=world.a.admin,
+        child_id=world.a.child.pk,
+        amount=Decimal("-12.00"),
+        note="Back to the parent",
+        idempotency_key=str(uuid4()),
+    )
+    client = world.client_for("admin")
+    parent_side = client.get(ACCOUNTS).content.decode()
+    assert "to Tenant A child seed" in _history_row(parent_side, "seed")
+    assert "from Tenant A child Back to the parent" in _history_row(
+        parent_side, "Back to the parent"
+    )
+    detail = reverse("resellers:subreseller-detail", kwargs={"pk": world.a.child.pk})
+    child_side = client.get(detail).content.decode()
+    assert "from Tenant A seed" in _history_row(child_side, "seed")
+    assert "to Tenant A Back to the parent" in _history_row(child_side, "Back to the parent")
+    assert _history_row(child_side, "Back to the parent").endswith("-12.00 18.00")
+
+
 @pytest.mark.parametrize(
     ("amount", "error"),
     [

@@ -98,6 +98,23 @@ def test_applicant_cannot_sell_until_approved(terms):
     assert client.get(reverse("resellers:application")).status_code == 200
 
 
+def _nav_labels(answer) -> list[str]:
+    return [str(item["label"]) for s in answer.context["nav_sections"] for item in s["items"]]
+
+
+def test_applicant_navigation_offers_only_the_application(terms, world):
+    client = Client()
+    _post(client, terms)
+    assert _nav_labels(client.get(reverse("resellers:application"))) == ["Company"]
+    # Also on the page that refuses a Sales Panel view.
+    assert _nav_labels(client.get(reverse("customers:customer-list"))) == ["Company"]
+    reseller = Reseller.objects.get(legal_name="Nordwind Telekom GmbH")
+    reseller.status = Reseller.Status.APPROVED
+    reseller.save(update_fields=["status"])
+    labels = _nav_labels(client.get(reverse("resellers:application")))
+    assert {"Dashboard", "Customers", "Users", "Company"} <= set(labels)
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

@@ -3,6 +3,7 @@ import socket
 
 import pytest
 
+from resellers.models import Branding
 from sms.backends import (
     BACKENDS,
     ConsoleBackend,
@@ -54,7 +55,23 @@ def test_database_backend_accepts_the_message():
 )
 def test_sender_name_is_alphanumeric_and_at_most_11(name, sender, settings):
     settings.SMS_SENDER_NAME = "Tessera"
-    assert sender_name_for(ResellerFactory.build(name=name)) == sender
+    assert sender_name_for(ResellerFactory(name=name)) == sender
+
+
+@pytest.mark.parametrize(
+    ("display_name", "sender"),
+    [
+        ("Späti-Phone", "SpatiPhone"),
+        ("Kiosk am Hauptbahnhof Nord", "KioskamHaup"),
+        ("", "AlphaTeleco"),  # no display name: the company name
+        ("+++", "Tessera"),  # nothing alphanumeric left: the operator's sender
+    ],
+)
+def test_sender_name_is_the_branding_display_name(display_name, sender, settings):
+    settings.SMS_SENDER_NAME = "Tessera"
+    reseller = ResellerFactory(name="Alpha Telecom")
+    Branding.objects.create(reseller=reseller, display_name=display_name)
+    assert sender_name_for(reseller) == sender
 
 
 def test_http_backend_posts_json_with_bearer_token(gateway):
@@ -70,6 +87,14 @@ def test_http_backend_posts_json_with_bearer_token(gateway):
         "text": "Hi",
         "reference": str(message.pk),
     }
+
+
+def test_http_backend_sends_from_the_branding_display_name(gateway):
+    message = MessageFactory(customer__reseller__name="Kiosk Nord", body="Hi")
+    Branding.objects.create(reseller=message.reseller, display_name="Späti 24")
+    assert HttpGatewayBackend().send(message).outcome == "sent"
+    [received] = gateway.requests
+    assert received.payload["from"] == "Spati24"
 
 
 @pytest.mark.parametrize(("mode", "outcome", "error"), [("down", "transient", "HTTP 503")])
