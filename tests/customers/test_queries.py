@@ -11,7 +11,7 @@ from django.conf import settings
 from customers.forms import recharge_key_sign
 from customers.services import customer_recharge
 from ledger.services import shard_for
-from tests.config.test_celery_worker import broker  # noqa: F401 - a fixture
+from tests.celery_worker import broker  # noqa: F401 - a fixture
 from tests.world import fund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]

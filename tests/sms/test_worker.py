@@ -5,11 +5,7 @@ The web side is this test process (Redis broker instead of eager tasks); the wor
 database and sending to the loopback fake gateway.
 """
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -17,7 +13,7 @@ from django.db import connection, transaction
 
 from sms.models import Message
 from sms.services import message_queue
-from tests.config.test_celery_worker import broker  # noqa: F401 - a fixture
+from tests.celery_worker import broker, celery_worker  # noqa: F401 - broker is a fixture
 from tests.factories import CustomerFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,51 +29,19 @@ def _test_database_url() -> str:
 
 @pytest.fixture
 def sms_worker(broker, gateway):  # noqa: F811 - the imported fixture
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SMS_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        DEBUG="false",
-        CELERY_BROKER_URL=broker,
-        DATABASE_URL=_test_database_url(),
-        SMS_BACKEND="http",
-        SMS_HTTP_URL=gateway.url,
-        SMS_HTTP_TOKEN=gateway.token,
-        SMS_HTTP_TIMEOUT="2",
-        SMS_RETRY_BASE_SECONDS="1",
-        SMS_RETRY_MAX_SECONDS="2",
-        SMS_MAX_ATTEMPTS="30",
-    )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"sms-{uuid.uuid4().hex[:8]}@%h",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    env = {
+        "CELERY_BROKER_URL": broker,
+        "DATABASE_URL": _test_database_url(),
+        "SMS_BACKEND": "http",
+        "SMS_HTTP_URL": gateway.url,
+        "SMS_HTTP_TOKEN": gateway.token,
+        "SMS_HTTP_TIMEOUT": "2",
+        "SMS_RETRY_BASE_SECONDS": "1",
+        "SMS_RETRY_MAX_SECONDS": "2",
+        "SMS_MAX_ATTEMPTS": "30",
+    }
+    with celery_worker(name="sms", env=env, drop_prefixes=("DJANGO_", "SMS_")) as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _wait(condition, seconds: float = 45) -> bool:

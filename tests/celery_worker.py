@@ -1,0 +1,73 @@
+"""A real `celery -A config worker` in a subprocess, for the integration tests, and the Redis
+broker fixture they share (this process sends through Redis instead of running eagerly)."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+
+from config.celery import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    """A clean Redis database as broker, for this process and the worker."""
+    url = settings.TEST_REDIS_URL
+    redis.Redis.from_url(url).flushdb()
+    saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
+    app.conf.update(broker_url=url, task_always_eager=False)
+    # Producers and connections made before were made for another broker: start afresh.
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    yield url
+    app.conf.update(saved)
+    redis.Redis.from_url(url).flushdb()
+
+
+@contextlib.contextmanager
+def celery_worker(
+    *, name: str, env: dict[str, str], drop_prefixes: tuple[str, ...] = ("DJANGO_",)
+) -> Iterator[subprocess.Popen]:
+    """Start one solo worker with the project's local settings plus `env`; stop it after."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(drop_prefixes)}
+    full_env.update(DJANGO_SETTINGS_MODULE="config.settings.local", DEBUG="false", **env)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"{name}-{uuid.uuid4().hex[:8]}@%h",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
