@@ -18,6 +18,7 @@ RUN apt-get update \
         libharfbuzz-subset0 \
         libfontconfig1 \
         fonts-dejavu-core \
+        gettext \
     && rm -rf /var/lib/apt/lists/*
 
 # The application runs as an unprivileged user; the code itself stays owned by root.
@@ -32,14 +33,15 @@ RUN pip install -r requirements.lock
 
 COPY . .
 
-# Register the project itself, then collect static files for whitenoise. The production settings
+# Register the project itself, then collect static files for whitenoise and compile the
+# translations. The production settings
 # need SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL to import; these dummy values exist only in this
 # build step (collectstatic does not touch the database) and are not kept in the image.
 RUN pip install --no-deps -e . \
     && SECRET_KEY=collectstatic-build-only-not-a-secret \
        ALLOWED_HOSTS=localhost \
        DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
-       python manage.py collectstatic --noinput \
+       sh -c "python manage.py collectstatic --noinput && python manage.py compilemessages -v0" \
     && mkdir -p /app/media /var/lib/tessera/beat \
     && chown -R tessera:tessera /app/media /var/lib/tessera
 

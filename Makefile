@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run migrate demo test test-sqlite lint format worker beat bench bench-pages bench-ledger bench-recharge check-deploy totp clean
+.PHONY: help install messages run migrate demo test test-sqlite lint format worker beat bench bench-pages bench-ledger bench-recharge check-deploy totp clean
 
 help:
 	@echo "make run     install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -30,7 +30,12 @@ $(STAMP): $(PY) pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-migrate: install
+# Translations: locale/*.po are the sources; the .mo files are built here (git ignores them).
+messages: install
+	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv -v0; \
+	else echo "msgfmt not found (apt-get install gettext): the portal runs in English only"; fi
+
+migrate: install messages
 	$(PY) manage.py migrate --noinput
 
 demo: migrate

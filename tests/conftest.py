@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -46,6 +48,16 @@ def _ledger_clean_at_the_end(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         _assert_clean("at the end of the test session")
+
+
+def pytest_sessionstart(session):
+    """Compile the translation catalogues (locale/*.po → .mo, which git ignores) so tests see
+    the same languages `make run` serves. Needs GNU gettext's msgfmt (.ci/run installs it)."""
+    if shutil.which("msgfmt") is None:
+        return
+    from django.core.management import call_command
+
+    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
 
 
 def pytest_report_header(config):

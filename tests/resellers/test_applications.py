@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 from decimal import Decimal
 from uuid import uuid4
@@ -32,6 +33,12 @@ from tests.factories import ResellerFactory, StaffFactory
 pytestmark = pytest.mark.django_db
 
 Kind = LedgerAccount.Kind
+
+# The translated mails need locale/*.po compiled (tests/conftest.py does it with msgfmt).
+NEEDS_CATALOGUES = pytest.mark.skipif(
+    shutil.which("msgfmt") is None,
+    reason="needs GNU gettext's msgfmt to compile locale/ (apt-get install gettext)",
+)
 
 
 @pytest.fixture
@@ -263,6 +270,7 @@ def _pay_before_approval(reseller: Reseller, net: str) -> None:
     )
 
 
+@NEEDS_CATALOGUES
 def test_approval_releases_pending_money_and_mails_the_applicant_in_their_language(
     terms, django_capture_on_commit_callbacks
 ):
@@ -285,8 +293,9 @@ def test_approval_releases_pending_money_and_mails_the_applicant_in_their_langua
     assert event.data == {"released": {"EUR": "75.5000"}}
     (message,) = mail.outbox
     assert message.to == ["anna@nordwind.example"]
-    assert "genehmigt" in message.subject or "approved" in message.subject
-    assert "Nordwind Telekom GmbH" in message.subject
+    # The applicant chose German: the mail is German (locale/de), not the English source.
+    assert message.subject.endswith("Ihr Reseller-Antrag für Nordwind Telekom GmbH ist genehmigt")
+    assert "gute Nachrichten" in message.body and "good news" not in message.body
 
 
 def test_approve_twice_is_refused_and_posts_nothing_more(terms):
@@ -326,6 +335,30 @@ def test_reject_needs_a_reason_and_mails_it(terms, django_capture_on_commit_call
         reseller_reject(reseller_id=reseller.pk, actor=staff, reason="again")
     with pytest.raises(ResellerStateError, match="not-applied"):
         reseller_approve(reseller_id=reseller.pk, actor=staff)
+
+
+@NEEDS_CATALOGUES
+@pytest.mark.parametrize(
+    ("language", "subject", "reason_label"),
+    [
+        (
+            "fr",
+            "Votre demande de revendeur pour Nordwind Telekom GmbH n'a pas été acceptée",
+            "Motif",
+        ),
+        ("pl", "Wniosek resellerski firmy Nordwind Telekom GmbH nie został przyjęty", "Powód"),
+    ],
+)
+def test_the_rejection_mail_speaks_the_applicants_language(
+    terms, django_capture_on_commit_callbacks, language, subject, reason_label
+):
+    reseller = reseller_apply(**application(terms, language=language))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reseller_reject(reseller_id=reseller.pk, actor=StaffFactory(), reason="KRS missing")
+    (message,) = mail.outbox
+    assert message.subject.endswith(subject)
+    assert f"{reason_label}" in message.body and "KRS missing" in message.body
 
 
 def test_terms_versions_are_kept(db):
