@@ -120,7 +120,13 @@ _NOWRAP = {"td": {"class": "text-nowrap"}}
 
 class _MoneyColumn(tables.Column):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "text-end font-monospace text-nowrap"}})
+        kwargs.setdefault(
+            "attrs",
+            {
+                "td": {"class": "text-end font-monospace text-nowrap"},
+                "th": {"class": "text-end money-heading"},
+            },
+        )
         kwargs.setdefault("orderable", False)
         super().__init__(*args, **kwargs)
 

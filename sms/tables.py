@@ -23,7 +23,7 @@ def status_badge(message: Message) -> str:
 
 class InboxTable(tables.Table):
     id = tables.LinkColumn("sms:message-detail", args=[tables.A("pk")], text=lambda r: f"#{r.pk}")
-    created_at = DateTimeText(format="Y-m-d H:i:s")
+    created_at = DateTimeText(format="Y-m-d H:i:s", attrs={"td": {"class": "text-nowrap"}})
     reseller = tables.Column(order_by=("reseller__name",))
     body = tables.Column(verbose_name=_("Text"), orderable=False)
     status = tables.Column()

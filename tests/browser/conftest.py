@@ -10,9 +10,10 @@ Fixtures:
 - `mobile_page`: the same on a 390x844 phone viewport;
 - `screenshot(page, name)`: writes <repo>/artifacts/screenshots/<name>.png (git-ignored).
 
-Shared journey steps (plain functions, import them): `sign_in`, `staff_sign_in` (password and
-the demo TOTP code), `sidebar_link`, `application_fill` (the /apply/ form) and
-`invitation_fill` (a new colleague opens the invitation link and fills in the form).
+Shared journey steps (plain functions, import them): `sign_in`, `sign_out`, `staff_sign_in`
+(password and the demo TOTP code), `sidebar_link`, `money` (an amount as a page shows it),
+`application_fill` (the /apply/ form) and `invitation_fill` (a new colleague opens the
+invitation link and fills in the form).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -147,6 +149,19 @@ def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.locator('input[name="login"]').fill(email)
     page.locator('input[name="password"]').fill(password)
     page.get_by_role("button", name="Sign In").click()
+
+
+def sign_out(page, base: str) -> None:
+    """Sign out through the confirmation page (the user menu is folded away on a phone)."""
+    page.goto(base + "/accounts/logout/")
+    page.get_by_role("button", name=re.compile("Sign Out")).click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def money(text: str) -> Decimal:
+    """The amount in a page's text such as "1,234.50 EUR" or "-10.00" (English number
+    format: commas group thousands)."""
+    return Decimal(text.replace(",", "").split()[0])
 
 
 def totp_code() -> str:

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from ledger.verify import ledger_verify
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import money, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,18 +23,14 @@ def _sign_in(page, base: str, email: str) -> None:
     expect(page).to_have_url(re.compile(r"/r/$"))
 
 
-def _amount(text: str) -> float:
-    return float(text.replace(",", "").split()[0])
-
-
 def test_admin_transfers_commission_and_reads_the_cashbook(
     live_server, transactional_db, page, screenshot
 ):
     call_command("demo_data", stdout=io.StringIO())
     base = live_server.url
     _sign_in(page, base, "admin@baltic.test")
-    sales_before = _amount(page.get_by_test_id("sales-credit").inner_text())
-    commission_before = _amount(page.get_by_test_id("commission-credit").inner_text())
+    sales_before = money(page.get_by_test_id("sales-credit").inner_text())
+    commission_before = money(page.get_by_test_id("commission-credit").inner_text())
     assert commission_before > 10
     expect(page.get_by_test_id("sales-chart").locator(".sales-bar")).to_have_count(30)
     screenshot(page, "cash-01-dashboard")

@@ -15,7 +15,7 @@ from customers.models import Customer
 from sms.models import Message
 from sms.services import message_queue
 from tests.browser.conftest import sign_in as _sign_in
-from tests.browser.conftest import staff_sign_in
+from tests.browser.conftest import sign_out, staff_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -73,8 +73,7 @@ def test_staff_read_the_inbox_and_a_user_resends_a_failed_sms(
     expect(page.get_by_test_id("sms-body")).to_contain_text("Neues Guthaben: 35,50 EUR")
     expect(page.locator("main")).to_contain_text("HTTP 400: invalid destination")
     screenshot(page, "sms-02-message")
-    page.goto(base + "/accounts/logout/")
-    page.get_by_role("button", name=re.compile("Sign Out")).click()
+    sign_out(page, base)
 
     _sign_in(page, base, "user@alpha.test")
     page.goto(f"{base}/r/customers/{customer.pk}/")
