@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.db import connection
 
@@ -41,6 +42,15 @@ def _ledger_stays_clean(request):
     request.getfixturevalue(database)
     yield
     _assert_clean(f"after {request.node.nodeid}")
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_reset():
+    """Celery's eager `Task.apply` sets and restores a process-wide "joining would block" flag;
+    tests that run eager tasks from several threads at once (the concurrent recharges) can
+    leave it set, and every later `.delay().get()` would then refuse to run. Reset it."""
+    yield
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(scope="session", autouse=True)
