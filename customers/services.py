@@ -11,16 +11,14 @@ from decimal import Decimal
 import phonenumbers
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connections, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from customers.models import Customer
+from customers.models import CommissionTier, Customer
 from customers.selectors import (
     commission_on,
-    commission_tier_rate,
     customer_by_phone,
     mask_name,
     recharge_amounts,
@@ -253,7 +251,7 @@ def customer_recharge(
 def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
     scope = f"reseller:{reseller.pk}"
     currency = str(reseller.currency)
-    customer = customer_by_phone(phone=phone)
+    customer = customer_by_phone(phone=phone, reseller=reseller)
     password = None
     if customer is None:
         # Hashing takes a while; no row is locked yet. The customer row is inserted now, so
@@ -271,10 +269,10 @@ def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
         sales, commission_account, balance = _lock_accounts(
             reseller=reseller, customer=customer, amount=amount
         )
-        previous = LedgerTransaction.objects.filter(idempotency_scope=scope, idempotency_key=key)
-        previous = previous.first()
+        previous = _posted_id(scope=scope, key=key)
         if previous is not None:
-            return _replay(reseller=reseller, txn=previous, phone=phone, amount=amount)
+            txn = LedgerTransaction.objects.get(pk=previous)
+            return _replay(reseller=reseller, txn=txn, phone=phone, amount=amount)
     created = password is not None
 
     # The tier rate came with the locked rows (see _lock_accounts).
@@ -352,33 +350,53 @@ def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
     )
 
 
+def _lock_sql(*, with_customer: bool, lock_of: bool) -> str:
+    """The statement `_lock_accounts` runs (see there), one text per shape, built once."""
+    account, tier = LedgerAccount._meta.db_table, CommissionTier._meta.db_table
+    columns = ", ".join(f"a.{f.column}" for f in LedgerAccount._meta.concrete_fields)
+    where = "(a.owner_type = %s AND a.reseller_id = %s AND a.kind IN (%s, %s) AND a.currency = %s)"
+    if with_customer:
+        where += (
+            " OR (a.owner_type = %s AND a.customer_id = %s AND a.kind = %s AND a.currency = %s)"
+        )
+    # The tier: the reseller's own with the highest min_amount not above the amount, else the
+    # operator's default chosen the same way (customers.selectors.commission_tier_rate).
+    # Table and column names come from the models; every value is a parameter.
+    return (
+        f"SELECT {columns}, (SELECT t.rate FROM {tier} t WHERE (t.reseller_id = %s OR "  # noqa: S608
+        "t.reseller_id IS NULL) AND t.min_amount <= %s ORDER BY t.reseller_id ASC NULLS LAST, "
+        f"t.min_amount DESC LIMIT 1) AS tier_rate FROM {account} a WHERE {where} ORDER BY a.id"
+        + (" FOR UPDATE OF a" if lock_of else "")
+    )
+
+
+_LOCK_SQL: dict[tuple[str, bool], str] = {}
+
+
 def _lock_accounts(
     *, reseller, customer, amount
 ) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount]:
     """Lock the reseller's sales credit and commission (and the customer's balance) in id
     order with one statement and return them; what is missing (the reseller's first sale, a
     customer without a balance yet) is created first. Each row carries `tier_rate`, the
-    commission tier rate for `amount` (None: the flat rate), read by the same statement."""
+    commission tier rate for `amount` (None: the flat rate), read by the same statement.
+
+    The statement is written out rather than built by the ORM: every recharge runs it, and
+    compiling the equivalent queryset cost more CPU than the rest of the locking."""
     currency = str(reseller.currency)
-    condition = Q(
-        owner_type=LedgerAccount.OwnerType.RESELLER,
-        reseller=reseller,
-        kind__in=(Kind.SALES_CREDIT, Kind.COMMISSION),
-        currency=currency,
-    )
-    if customer is not None:
-        condition |= Q(
-            owner_type=LedgerAccount.OwnerType.CUSTOMER,
-            customer=customer,
-            kind=Kind.BALANCE,
-            currency=currency,
+    db = connections[LedgerAccount.objects.db]
+    shape = (db.vendor, customer is not None)
+    sql = _LOCK_SQL.get(shape)
+    if sql is None:
+        sql = _LOCK_SQL[shape] = _lock_sql(
+            with_customer=customer is not None,
+            lock_of=db.features.has_select_for_update_of,
         )
-    rows = list(
-        LedgerAccount.objects.select_for_update(of=("self",))
-        .filter(condition)
-        .annotate(tier_rate=commission_tier_rate(reseller_id=reseller.pk, amount=amount))
-        .order_by("pk")
-    )
+    params = [reseller.pk, amount, LedgerAccount.OwnerType.RESELLER, reseller.pk]
+    params += [Kind.SALES_CREDIT, Kind.COMMISSION, currency]
+    if customer is not None:
+        params += [LedgerAccount.OwnerType.CUSTOMER, customer.pk, Kind.BALANCE, currency]
+    rows = list(LedgerAccount.objects.raw(sql, params))
     found = {(a.owner_type, a.kind): a for a in rows}
     wanted = 3 if customer is not None else 2
     if len(found) < wanted:
@@ -387,12 +405,30 @@ def _lock_accounts(
         if customer is not None:
             customer_account(customer=customer)
         return _lock_accounts(reseller=reseller, customer=customer, amount=amount)
+    for account in rows:  # SQLite hands a computed column back as a float
+        if account.tier_rate is not None and not isinstance(account.tier_rate, Decimal):
+            account.tier_rate = Decimal(str(account.tier_rate))
     reseller_side = LedgerAccount.OwnerType.RESELLER
     return (
         found[(reseller_side, Kind.SALES_CREDIT)],
         found[(reseller_side, Kind.COMMISSION)],
         found.get((LedgerAccount.OwnerType.CUSTOMER, Kind.BALANCE)),
     )
+
+
+_POSTED = (  # the table name from the model; the values are parameters
+    f"SELECT id FROM {LedgerTransaction._meta.db_table} "  # noqa: S608
+    "WHERE idempotency_scope = %s AND idempotency_key = %s"
+)
+
+
+def _posted_id(*, scope: str, key: str) -> int | None:
+    """The id of the transaction posted under this idempotency key, if any (one indexed
+    look-up, written out: every recharge asks, and a replay is rare)."""
+    with connections[LedgerTransaction.objects.db].cursor() as cursor:
+        cursor.execute(_POSTED, [scope, key])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _balance_account_new(customer: Customer) -> LedgerAccount:
