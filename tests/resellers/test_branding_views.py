@@ -195,6 +195,22 @@ def test_a_customer_signs_in_on_the_resellers_host_and_sees_its_branding(
     assert "My account · Acme Mobile" in page
 
 
+def test_a_customer_signs_in_with_the_phone_on_the_resellers_host(branded, client):
+    """The customer portal's phone sign-in works on the reseller's own host, branded."""
+    customer = branded.a.customer
+    digits = customer.phone.lstrip("+")  # the no-plus international form, as typed at a shop
+    answer = client.post(
+        reverse("account_login"),
+        {"login": digits, "password": PASSWORD},
+        HTTP_HOST=HOST,
+        follow=True,
+    )
+    assert answer.status_code == 200
+    assert answer.wsgi_request.user == customer.user
+    assert answer.redirect_chain[-1][0].endswith(reverse("customers:portal"))
+    assert 'data-testid="brand-name">Acme Mobile<' in answer.content.decode()
+
+
 def test_an_unknown_host_is_400(branded, client):
     assert client.get(reverse("account_login"), HTTP_HOST="portal.other.test").status_code == 400
     assert client.get("/healthz", HTTP_HOST="portal.other.test").status_code == 400
