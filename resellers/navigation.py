@@ -25,7 +25,6 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("resellers:staff-reseller-list", _("Resellers"), "buildings"),
             NavItem("ledger:staff-transaction-list", _("Ledger"), "journal-check"),
             NavItem("resellers:staff-audit-list", _("Audit log"), "journal-text"),
-            NavItem("sms:inbox", _("SMS inbox"), "chat-left-text"),
             NavItem("resellers:staff-application-list", _("Applications"), "inbox"),
             NavItem("resellers:staff-terms-list", _("Reseller terms"), "file-earmark-text"),
             NavItem("resellers:staff-advertising-list", _("Advertising material"), "megaphone"),
@@ -47,6 +46,9 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("ledger:commission-transfer", _("Transfer commission"), "arrow-left-right"),
         ],
     ),
+    # Its own section: besides operator staff, anyone signed in reads it when DEBUG is on (the
+    # demo inbox of `make run`), and they are not the operator.
+    (_("Messages"), [NavItem("sms:inbox", _("SMS inbox"), "chat-left-text")]),
     (
         _("My account"),
         [
