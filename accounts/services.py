@@ -367,16 +367,7 @@ def membership_deactivate(*, reseller: Reseller, actor: User, membership_id: int
         raise TeamError("self")
     if membership.role == Role.ADMIN and not _other_active_admins(team, membership):
         raise TeamError("last-admin")
-    membership.is_active = False
-    membership.save(update_fields=["is_active"])
-    audit_record(
-        actor=actor,
-        action="membership.deactivated",
-        reseller=reseller,
-        obj=membership,
-        data={"user": membership.user.email, "role": membership.role},
-    )
-    return membership
+    return _membership_active_set(membership, active=False, reseller=reseller, actor=actor)
 
 
 @transaction.atomic(durable=True)
@@ -385,11 +376,17 @@ def membership_reactivate(*, reseller: Reseller, actor: User, membership_id: int
     membership = _team_member(team, membership_id)
     if membership.is_active:
         raise TeamError("already-active")
-    membership.is_active = True
+    return _membership_active_set(membership, active=True, reseller=reseller, actor=actor)
+
+
+def _membership_active_set(
+    membership: Membership, *, active: bool, reseller: Reseller, actor: User
+) -> Membership:
+    membership.is_active = active
     membership.save(update_fields=["is_active"])
     audit_record(
         actor=actor,
-        action="membership.reactivated",
+        action="membership.reactivated" if active else "membership.deactivated",
         reseller=reseller,
         obj=membership,
         data={"user": membership.user.email, "role": membership.role},

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from customers.models import CommissionTier, Customer
 from ledger.models import LedgerAccount, LedgerEntry
 from ledger.money import to_ledger, to_minor_unit
+from ledger.selectors import reseller_balance
 from resellers.models import Reseller
 
 
@@ -161,24 +162,10 @@ def mask_name(name: str) -> str:
     return " ".join(part[0] + "***" for part in name.split()) if name else ""
 
 
-def sales_credit_balance(*, reseller) -> Decimal:
-    balance = (
-        LedgerAccount.objects.filter(
-            owner_type=LedgerAccount.OwnerType.RESELLER,
-            reseller=reseller,
-            kind=LedgerAccount.Kind.SALES_CREDIT,
-            currency=str(reseller.currency),
-        )
-        .values_list("balance", flat=True)
-        .first()
-    )
-    return balance if balance is not None else Decimal(0)
-
-
 def recharge_preview(*, reseller, phone: str, amount: Decimal) -> dict:
     """What a recharge would do, for the confirmation step: nothing is written."""
     customer = customer_by_phone(phone=phone)
-    sales_credit = sales_credit_balance(reseller=reseller)
+    sales_credit = reseller_balance(reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT)
     refusal = recharge_refusal(reseller=reseller, customer=customer) if customer else None
     if reseller.status != Reseller.Status.APPROVED:
         refusal = _("Only an approved reseller can sell credit.")

@@ -31,6 +31,7 @@ from ledger.services import (
     InsufficientFunds,
     OperatorAccount,
     customer_account,
+    customer_lower_limit,
     ledger_post,
     reseller_account,
 )
@@ -440,7 +441,7 @@ def _balance_account_new(customer: Customer) -> LedgerAccount:
         reseller_id=customer.reseller_id,
         kind=Kind.BALANCE,
         currency=str(customer.reseller.currency),
-        lower_limit=Decimal(0),  # new customers are strict
+        lower_limit=customer_lower_limit(customer=customer),
     )
 
 

@@ -121,7 +121,6 @@ def reseller_account(*, reseller, kind: str, currency: str | None = None) -> Led
 def customer_account(*, customer, currency: str | None = None) -> LedgerAccount:
     """The customer's balance: strict customers never below zero, permissive ones down to
     minus their credit limit."""
-    strict = customer.balance_policy == customer.BalancePolicy.STRICT
     account, _ = LedgerAccount.objects.get_or_create(
         owner_type=LedgerAccount.OwnerType.CUSTOMER,
         customer=customer,
@@ -129,10 +128,17 @@ def customer_account(*, customer, currency: str | None = None) -> LedgerAccount:
         currency=currency or str(customer.reseller.currency),
         defaults={
             "reseller_id": customer.reseller_id,
-            "lower_limit": Decimal(0) if strict else -to_ledger(customer.credit_limit),
+            "lower_limit": customer_lower_limit(customer=customer),
         },
     )
     return account
+
+
+def customer_lower_limit(*, customer) -> Decimal:
+    """0 for a strict customer; minus the credit limit for a permissive one."""
+    if customer.balance_policy == customer.BalancePolicy.STRICT:
+        return Decimal(0)
+    return -to_ledger(customer.credit_limit)
 
 
 def _operator_shard(*, kind: str, currency: str, shard: int) -> LedgerAccount:

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config.ui import DateTimeText
+from customers.selectors import mask_name
 from ledger.models import LedgerEntry, LedgerTransaction
 from ledger.money import to_minor_unit
 
@@ -61,11 +62,6 @@ def _account_label(account) -> str:
 
 
 # --- The cashbook -----------------------------------------------------------------------------
-
-
-def mask_name(name: str) -> str:
-    """'Jonas Weber' → 'J*** W***': enough to recognise, not to identify."""
-    return " ".join(f"{word[0]}***" for word in name.split()) or "***"
 
 
 def mask_phone(phone: str) -> str:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
-from ledger.money import to_minor_unit
+from ledger.money import minor_digits
 from resellers.models import MAX_SUBRESELLER_DEPTH
 from resellers.services import MAX_CREDIT_MOVE, CreditAmountError, credit_amount_check
 
@@ -112,7 +112,7 @@ _AMOUNT_ERRORS = {
 
 
 def amount_error(code: str, currency: str) -> str:
-    places = len(str(to_minor_unit("1", currency)).partition(".")[2])
+    places = minor_digits(currency)
     return _AMOUNT_ERRORS[code] % {"currency": currency, "places": places, "max": MAX_CREDIT_MOVE}
 
 
