@@ -166,12 +166,21 @@ class LedgerTransaction(models.Model):
 
 
 class LedgerEntry(models.Model):
+    # No foreign-key constraints in the database for these two (db_constraint=False): on
+    # PostgreSQL, triggers (migration 0005) check instead, once per statement and once per
+    # transaction rather than two deferred look-ups per entry: an entry is written only with
+    # its transaction, in the same database transaction; at commit, every entry's account
+    # exists; an account with entries cannot be deleted; transactions never are.
     transaction = models.ForeignKey(
-        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries", db_constraint=False
     )
     # No index of its own: the (account, id) index below serves look-ups by account too.
     account = models.ForeignKey(
-        LedgerAccount, on_delete=models.PROTECT, related_name="entries", db_index=False
+        LedgerAccount,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
+        db_constraint=False,
     )
     amount = models.DecimalField(_("amount"), **AMOUNT)
     balance_after = models.DecimalField(_("balance after"), **AMOUNT)

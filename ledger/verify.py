@@ -36,10 +36,12 @@ RULES: list[tuple[str, str]] = [
              GROUP BY t.id HAVING COUNT(e.id) < 2""",
     ),
     (
-        "entries are in their transaction's currency",
+        # Also what a foreign key would say: the entries have none in the database (0005).
+        "entries are on existing accounts, in their transaction's currency",
         f"""SELECT e.id, e.transaction_id, a.currency, t.currency
-              FROM {E} e JOIN {A} a ON a.id = e.account_id JOIN {T} t ON t.id = e.transaction_id
-             WHERE a.currency <> t.currency""",
+              FROM {E} e LEFT JOIN {A} a ON a.id = e.account_id
+                         LEFT JOIN {T} t ON t.id = e.transaction_id
+             WHERE a.id IS NULL OR t.id IS NULL OR a.currency <> t.currency""",
     ),
     (
         "cached balances equal the sum of entries",
