@@ -260,7 +260,7 @@ def invitation_accept(request, token: str):
         except services.TeamError as exc:
             form.add_error(None, _TEAM_ERRORS[exc.code])
         else:
-            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, membership.user, backend="accounts.backends.ModelBackend")
             return _joined(request, membership)
     context["form"] = form
     return render(request, "accounts/invitation_accept.html", context)

@@ -3,8 +3,7 @@ e-mail address (customers.forms.PhoneOrEmailLoginForm passes it as `phone`)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.backends import ModelBackend
-
+from accounts.backends import ModelBackend
 from accounts.models import User
 from customers.selectors import customer_by_phone
 from customers.services import InvalidPhoneNumber, phone_normalise

@@ -30,6 +30,7 @@ from ledger.services import (
     IdempotencyConflict,
     InsufficientFunds,
     OperatorAccount,
+    StaleOperatorShard,
     customer_account,
     customer_lower_limit,
     ledger_post,
@@ -240,12 +241,18 @@ def customer_recharge(
     phone = phone_normalise(phone, default_region=str(reseller.country) or None)
     value = recharge_amount_check(reseller=reseller, amount=amount)
     arguments = {"reseller": reseller, "actor": actor, "phone": phone, "amount": value}
-    try:
-        return _recharge(**arguments, key=f"recharge:{idempotency_key}")
-    except IntegrityError:
-        # The number was registered by someone else a moment ago (or this very form, sent
-        # twice at once): once more, now as an existing customer (or as the replay).
-        return _recharge(**arguments, key=f"recharge:{idempotency_key}")
+    attempts = 3
+    for attempt in range(1, attempts + 1):
+        try:
+            return _recharge(**arguments, key=f"recharge:{idempotency_key}")
+        except (IntegrityError, StaleOperatorShard):
+            # IntegrityError: the number was registered by someone else a moment ago (or by
+            # this very form, sent twice at once): again, now as an existing customer (or as
+            # the replay). StaleOperatorShard: a cached operator shard id was gone (tests
+            # roll back the transaction that created it): again, with fresh look-ups.
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 @transaction.atomic(durable=True)
@@ -266,14 +273,11 @@ def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
     else:
         _may_recharge(reseller=reseller, customer=customer)
         # Lock the seller's accounts and the customer's balance in id order first: every
-        # recharge of this reseller queues here, so the replay check below is reliable.
+        # recharge of this reseller queues here. A replayed key is found by the posting
+        # below, which then moves nothing and returns the first transaction.
         sales, commission_account, balance = _lock_accounts(
             reseller=reseller, customer=customer, amount=amount
         )
-        previous = _posted_id(scope=scope, key=key)
-        if previous is not None:
-            txn = LedgerTransaction.objects.get(pk=previous)
-            return _replay(reseller=reseller, txn=txn, phone=phone, amount=amount)
     created = password is not None
 
     # The tier rate came with the locked rows (see _lock_accounts).
@@ -294,6 +298,7 @@ def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
             memo=f"Recharge of {phone}",
             actor=actor,
             reseller=reseller,
+            savepoint=False,  # any error rolls the whole recharge back
             metadata={
                 "customer_id": customer.pk,
                 "phone": phone,
@@ -313,10 +318,13 @@ def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
                 "amount": to_minor_unit(amount, currency),
             }
         ) from exc
-    except IdempotencyConflict as exc:
-        raise RechargeError(
-            _("This form was already used for another recharge; start again.")
-        ) from exc
+    except IdempotencyConflict:
+        # The key was used for a posting of another shape: the same form (a rate changed in
+        # between) gets its first result, any other a refusal (see _replay).
+        txn = LedgerTransaction.objects.get(pk=_posted_id(scope=scope, key=key))
+        return _replay(reseller=reseller, txn=txn, phone=phone, amount=amount)
+    if txn.replayed:
+        return _replay(reseller=reseller, txn=txn, phone=phone, amount=amount)
     # One audit row: a new customer's registration is recorded with its first recharge.
     audit_record(
         actor=actor,
@@ -425,7 +433,7 @@ _POSTED = (  # the table name from the model; the values are parameters
 
 def _posted_id(*, scope: str, key: str) -> int | None:
     """The id of the transaction posted under this idempotency key, if any (one indexed
-    look-up, written out: every recharge asks, and a replay is rare)."""
+    look-up, written out)."""
     with connections[LedgerTransaction.objects.db].cursor() as cursor:
         cursor.execute(_POSTED, [scope, key])
         row = cursor.fetchone()

@@ -150,6 +150,10 @@ class LedgerTransaction(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
 
+    # Not a column: ledger_post sets it on the transaction it returns for a replayed key (the
+    # one posted before), so a caller can tell a replay without asking the database again.
+    replayed = False
+
     class Meta:
         verbose_name = _("ledger transaction")
         verbose_name_plural = _("ledger transactions")

@@ -195,6 +195,7 @@ def _replayed(scope: str, key: str, request_hash: str) -> LedgerTransaction:
         raise IdempotencyConflict(
             f"The idempotency key {key!r} was already used for a different posting."
         )
+    existing.replayed = True
     return existing
 
 
@@ -210,8 +211,15 @@ def ledger_post(
     reseller=None,
     metadata: dict | None = None,
     reverses: LedgerTransaction | None = None,
+    savepoint: bool = True,
 ) -> LedgerTransaction:
-    """Post one balanced transaction, or return the one already posted under this key."""
+    """Post one balanced transaction, or return the one already posted under this key.
+
+    Inside a caller's transaction the posting runs in a savepoint, so a refusal leaves that
+    transaction usable. `savepoint=False` saves the two round trips for a caller that rolls
+    back on any error anyway: a refusal then leaves its transaction aborted, and the error is
+    built from the accounts passed in (as locked by the caller), or is StaleOperatorShard,
+    after which the caller runs its whole transaction again."""
     if not idempotency_key:
         raise ValueError("an idempotency key is required")
     legs = [(target, to_ledger(amount)) for target, amount in legs]
@@ -242,6 +250,7 @@ def ledger_post(
         reseller=reseller,
         metadata=metadata or {},
         reverses=reverses,
+        savepoint=savepoint,
     )
     if connection.vendor == "postgresql":
         try:
@@ -268,6 +277,7 @@ class _Posting:
     reseller: object
     metadata: dict
     reverses: LedgerTransaction | None
+    savepoint: bool = True
 
     def deltas(self, shard_id) -> dict[int, Decimal]:
         """Net amount per account id, in id order (the lock order)."""
@@ -331,6 +341,26 @@ def _insufficient_or_mismatch(posting: _Posting, deltas, moved: set[int]) -> Led
         delta = deltas[account.pk]
         return InsufficientFunds(account, account.balance - account.lower_limit, -delta)
     return _StaleShardCache()
+
+
+class StaleOperatorShard(LedgerError):
+    """A posting without a savepoint met an operator shard id that is gone (a cached id whose
+    creation was rolled back, as in tests): the caller's transaction is aborted; run it again
+    (the shard ids are looked up afresh)."""
+
+
+def _refusal_without_query(posting: _Posting, deltas, refused: int) -> LedgerError:
+    """The error for a refused account, from the accounts the caller passed in (it locked
+    them, so their balances are current)."""
+    for target, _amount in posting.legs:
+        if isinstance(target, LedgerAccount) and target.pk == refused:
+            if target.lower_limit is None:
+                break
+            return InsufficientFunds(
+                target, target.balance - target.lower_limit, -deltas[target.pk]
+            )
+    _SHARD_IDS.clear()
+    return StaleOperatorShard(f"ledger account {refused} refused the posting; run it again")
 
 
 def _post_orm(posting: _Posting) -> LedgerTransaction:
@@ -416,7 +446,8 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
         created_at.isoformat(),
     ]
     db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` goes through a proxy
-    atomic = transaction.atomic() if db.in_atomic_block else nullcontext()
+    in_savepoint = db.in_atomic_block and posting.savepoint
+    atomic = transaction.atomic() if in_savepoint else nullcontext()
     try:
         with atomic:
             if db.queries_logged or db.execute_wrappers:
@@ -427,6 +458,8 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
         refused = _refused_account(error)
         if refused is None:
             raise
+        if db.in_atomic_block and not in_savepoint:  # aborted: no query can run now
+            raise _refusal_without_query(posting, deltas, refused) from None
         raise _insufficient_or_mismatch(posting, deltas, set(ids) - {refused}) from None
     if txn_id is None:
         return _not_inserted(posting)

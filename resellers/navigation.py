@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.urls import NoReverseMatch, resolve, reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 
@@ -85,7 +85,18 @@ def build_navigation(request) -> list[dict]:
 
 
 def navigation(request) -> dict:
-    """Context processor: `nav_sections` for the base layout."""
+    """Context processor: `nav_sections` for the base layout (built when a template first
+    reads it: a partial response, see `layout`, has no sidebar and never builds it), and
+    `layout`, the template a page extends."""
+    layout = "partial.html" if is_partial(request) else "base.html"
     if not getattr(request, "user", None) or not request.user.is_authenticated:
-        return {"nav_sections": []}
-    return {"nav_sections": build_navigation(request)}
+        return {"nav_sections": [], "layout": layout}
+    return {"nav_sections": SimpleLazyObject(lambda: build_navigation(request)), "layout": layout}
+
+
+def is_partial(request) -> bool:
+    """Whether the request is htmx swapping the page's <main> (hx-target="#main"): the answer
+    is the page's content without the layout around it (templates/partial.html). Without
+    JavaScript the same forms post normally and get the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and htmx.target == "main"

@@ -508,7 +508,7 @@ def _sign_in_applicant(request, reseller) -> None:
     """Sign the new Admin in now and send allauth's confirmation of the e-mail address."""
     membership = reseller.memberships.select_related("user").get()
     user = membership.user
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="accounts.backends.ModelBackend")
     request.session[SESSION_KEY] = reseller.pk
     address = EmailAddress.objects.get(user=user, primary=True)
     address.send_confirmation(request, signup=True)

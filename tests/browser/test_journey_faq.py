@@ -49,6 +49,9 @@ def _sell(page, amount: int, *, new: bool, snap, left: Decimal, rate: Decimal) -
     """Pick `amount` EUR on the recharge form, check the confirmation (new or known customer,
     commission at `rate` %, sales credit `left` after) and confirm; returns the commission."""
     commission = (Decimal(amount) * rate / 100).quantize(CENT)
+    # The steps swap <main> with htmx: the page itself is never loaded again, so a marker
+    # set on it now is still there at the end (a full page load would drop it).
+    page.evaluate("window.rechargeFlowMarker = 'kept'")
     page.get_by_text(f"{amount} EUR", exact=True).click()
     snap(page, "recharge-form")
     page.get_by_role("button", name=re.compile("Continue")).click()
@@ -63,6 +66,9 @@ def _sell(page, amount: int, *, new: bool, snap, left: Decimal, rate: Decimal) -
     expect(page.get_by_test_id("recharge-done")).to_be_visible()
     expect(page.get_by_test_id("done-commission")).to_have_text(f"{commission} EUR")
     expect(page.get_by_test_id("done-left")).to_have_text(f"{left} EUR")
+    assert page.evaluate("window.rechargeFlowMarker") == "kept"
+    expect(page).to_have_title(re.compile(r"^Recharge done · "))
+    expect(page.locator("aside.sidebar")).to_have_count(1)  # the layout once, not nested
     snap(page, "recharge-done")
     return commission
 
@@ -122,6 +128,17 @@ def test_cloufon_faq_journey(live_server, transactional_db, browser, page, scree
 
     # --- 2. Register / Recharge Customer with a new number ----------------------------------
     page.get_by_test_id("actions").get_by_role("link", name="Register / Recharge Customer").click()
+    # A number that cannot be a mobile one: the form comes back (a 400, swapped in by htmx
+    # like any answer) saying why, and nothing is sold.
+    page.locator('input[name="phone"]').fill("+49 30 1234")
+    page.get_by_text("10 EUR", exact=True).click()
+    page.get_by_role("button", name=re.compile("Continue")).click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    expect(page.get_by_test_id("recharge-form")).to_be_visible()
+    snap(page, "recharge-bad-number")
+    refused = [p for p in page.problems if p.startswith("HTTP 400") and "/r/recharge/" in p]
+    assert len(refused) == 1, page.problems  # the one expected answer, nothing else broken
+    page.problems.remove(refused[0])
     page.locator('input[name="phone"]').fill(TYPED_PHONE)
     first = _sell(page, 10, new=True, snap=snap, left=sales - 10, rate=rate)
 

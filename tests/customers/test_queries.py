@@ -30,7 +30,9 @@ def keys_on_every_shard(reseller, prefix: str) -> list[str]:
     return keys
 
 
+@pytest.mark.parametrize("headers", [{}, {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "main"}])
 def test_recharge_pages_stay_under_15_queries(
+    headers,
     world,
     broker,  # noqa: F811 - the imported fixture
     django_assert_max_num_queries,
@@ -51,16 +53,20 @@ def test_recharge_pages_stay_under_15_queries(
             )
     client = world.client_for("user")
     with django_assert_max_num_queries(15):
-        page = client.get(URL).content.decode()
+        page = client.get(URL, **headers).content.decode()
     key = re.search(r'name="key" value="([^"]+)"', page).group(1)
     data = {"phone": "+49 179 1234567", "amount": "10.0000", "key": key, "step": "review"}
     with django_assert_max_num_queries(15):
-        assert 'data-testid="customer-new"' in client.post(URL, data).content.decode()
+        assert 'data-testid="customer-new"' in client.post(URL, data, **headers).content.decode()
     data["step"] = "confirm"
     with django_assert_max_num_queries(15):
-        assert "is registered" in client.post(URL, data).content.decode()  # a new customer
+        assert (
+            "is registered" in client.post(URL, data, **headers).content.decode()
+        )  # a new customer
     with django_assert_max_num_queries(15):
-        assert "recharge-replayed" in client.post(URL, data).content.decode()
+        assert "recharge-replayed" in client.post(URL, data, **headers).content.decode()
     data["key"], data["phone"] = recharge_key_sign("second"), world.a.customer.phone
     with django_assert_max_num_queries(15):
-        assert "is recharged" in client.post(URL, data).content.decode()  # an existing one
+        assert (
+            "is recharged" in client.post(URL, data, **headers).content.decode()
+        )  # an existing one

@@ -164,6 +164,23 @@ def test_the_same_key_for_another_number_is_refused(seller):
     assert LedgerTransaction.objects.filter(kind="recharge").count() == 1
 
 
+def test_a_replay_after_the_rate_changed_returns_the_first_recharge(seller):
+    """The replayed form's posting would book another commission (the rate changed in
+    between): it is still the same form, so it gets the first result and moves nothing."""
+    reseller, user = seller
+    first = customer_recharge(
+        reseller=reseller, actor=user, phone=NEW, amount="10", idempotency_key="rate"
+    )
+    CommissionTier.objects.create(reseller=reseller, min_amount=Decimal("0"), rate=Decimal("25"))
+    again = customer_recharge(
+        reseller=reseller, actor=user, phone=NEW, amount="10", idempotency_key="rate"
+    )
+    assert again.replayed and again.transaction.pk == first.transaction.pk
+    assert again.commission == first.commission
+    assert LedgerTransaction.objects.filter(kind="recharge").count() == 1
+    assert balance(reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)) == Decimal(90)
+
+
 def test_not_enough_sales_credit_changes_nothing(seller):
     reseller, user = seller
     before = (

@@ -318,3 +318,37 @@ def test_an_unapproved_reseller_cannot_open_the_recharge_form(world):
         assert answer.status_code == 403
         assert "is not approved yet" in answer.content.decode()
     assert sales_credit(world.a) == before
+
+
+# --- The htmx steps: the answer is the content of <main>, without the layout ------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "main"}
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_each_step_answers_htmx_with_the_content_only_and_a_browser_with_the_page(world, htmx):
+    client = world.client_for("user")
+    headers = HTMX if htmx else {}
+    form = client.get(URL, **headers).content.decode()
+    key = key_of(form)
+    data = {"phone": NEW, "amount": "10.0000", "key": key, "step": "review"}
+    confirm = client.post(URL, data, **headers)
+    done = client.post(URL, {**data, "step": "confirm"}, **headers)
+    bad = client.post(URL, {**data, "phone": "+49 30 1234", "step": "review"}, **headers)
+    assert (confirm.status_code, done.status_code, bad.status_code) == (200, 200, 400)
+    for answer in (form, confirm.content.decode(), done.content.decode(), bad.content.decode()):
+        assert ("<html" in answer) is not htmx
+        assert ('class="col-lg-2 p-0 border-end' in answer) is not htmx  # the sidebar
+        assert 'id="main"' in answer or htmx
+        assert "<title>" in answer  # htmx sets the tab's title from it
+    assert 'data-testid="recharge-done"' in done.content.decode()
+    assert "not a mobile number" in bad.content.decode()
+    assert 'hx-post="/r/recharge/"' in form and 'hx-target="#main"' in form
+    assert LedgerTransaction.objects.filter(kind="recharge").count() == 1
+
+
+def test_htmx_aimed_elsewhere_gets_the_whole_page(world):
+    """Only a swap of <main> gets the content alone; any other htmx target, the page."""
+    client = world.client_for("user")
+    page = client.get(URL, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="somewhere").content.decode()
+    assert "<html" in page

@@ -20,6 +20,7 @@ class Received:
     payload: dict
     authorization: str
     status: int
+    client: tuple = ()  # the client's (host, port): one per connection
 
 
 class FakeSmsGateway:
@@ -27,6 +28,9 @@ class FakeSmsGateway:
         self.token = token
         self.mode = "ok"
         self.delay = 0.0
+        # True: close each connection after answering without saying so (as a gateway
+        # dropping idle keep-alive connections does), so the next request on it fails.
+        self.drop_connections = False
         self.requests: list[Received] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -51,6 +55,11 @@ class FakeSmsGateway:
         with self._lock:
             return [r.payload for r in self.requests if 200 <= r.status < 300]
 
+    def connections(self) -> int:
+        """How many client connections the requests came on."""
+        with self._lock:
+            return len({r.client for r in self.requests})
+
     def accepted_per_reference(self) -> Counter:
         return Counter(p["reference"] for p in self.accepted())
 
@@ -69,6 +78,12 @@ class FakeSmsGateway:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real gateways do
+            # The answer's head and body in one segment: with keep-alive, two small writes
+            # meet the client's delayed ACK (Nagle) and every answer would wait ~40 ms.
+            disable_nagle_algorithm = True
+            wbufsize = -1  # buffered; flushed once the answer is written
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 try:
@@ -78,7 +93,12 @@ class FakeSmsGateway:
                 status, body = gateway._answer(payload, self.headers.get("Authorization", ""))
                 with gateway._lock:
                     gateway.requests.append(
-                        Received(payload, self.headers.get("Authorization", ""), status)
+                        Received(
+                            payload,
+                            self.headers.get("Authorization", ""),
+                            status,
+                            self.client_address,
+                        )
                     )
                 raw = json.dumps(body).encode()
                 try:
@@ -89,6 +109,8 @@ class FakeSmsGateway:
                     self.wfile.write(raw)
                 except OSError:  # the client gave up (a timeout test)
                     pass
+                if gateway.drop_connections:
+                    self.close_connection = True
 
             def log_message(self, *args):
                 pass

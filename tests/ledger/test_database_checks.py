@@ -97,9 +97,11 @@ def test_entries_written_in_a_savepoint_of_the_same_transaction_are_accepted():
 def test_an_account_with_entries_cannot_be_deleted():
     a = _receipts()
     fund(a, "5", "keep")
-    with pytest.raises(IntegrityError, match="has entries and cannot be deleted"):
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM ledger_ledgeraccount WHERE id = %s", [a.pk])
+    with (
+        pytest.raises(IntegrityError, match="has entries and cannot be deleted"),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM ledger_ledgeraccount WHERE id = %s", [a.pk])
     assert LedgerAccount.objects.filter(pk=a.pk).exists()
     unused = _receipts()
     with connection.cursor() as cursor:  # the control: an account without entries can go
@@ -170,4 +172,53 @@ def test_the_prepared_statement_is_prepared_again_when_the_server_dropped_it():
         cursor.execute("DEALLOCATE ALL")
     fund(a, "6", "second")
     assert account_balance(account=a) == Decimal("11.0000")
+    assert_ledger_clean()
+
+
+# --- Without a savepoint ----------------------------------------------------------------------
+
+
+def test_without_a_savepoint_a_refusal_is_insufficient_funds_from_the_locked_account():
+    sales = reseller_account(reseller=ResellerFactory(), kind=Kind.SALES_CREDIT)
+    fund(sales, "5", "fund")
+    with pytest.raises(InsufficientFunds) as refused, transaction.atomic():
+        sales = LedgerAccount.objects.select_for_update().get(pk=sales.pk)  # as callers do
+        ledger_post(
+            kind=LedgerTransaction.Kind.FEE,
+            currency="EUR",
+            legs=[(sales, "-9"), (OperatorAccount(Kind.REVENUE), "9")],
+            idempotency_key="no-savepoint",
+            savepoint=False,
+        )
+    assert refused.value.account.pk == sales.pk
+    assert refused.value.available == Decimal("5.0000")
+    assert account_balance(account=sales) == Decimal("5.0000")
+    assert LedgerTransaction.objects.count() == 1
+    assert_ledger_clean()
+
+
+def test_without_a_savepoint_a_stale_shard_id_asks_the_caller_to_run_again():
+    """A shard id cached from a transaction that was rolled back: the posting cannot look
+    it up again inside the aborted transaction, so it says so; the run after it posts."""
+    a = _receipts()
+    fund(a, "5", "fund")
+    shard = services.shard_for("operator:stale")
+    key = (Kind.REVENUE, "EUR", shard)
+    services._SHARD_IDS[key] = 987654321
+
+    def post():
+        with transaction.atomic():
+            return ledger_post(
+                kind=LedgerTransaction.Kind.FEE,
+                currency="EUR",
+                legs=[(a, "-2"), (OperatorAccount(Kind.REVENUE), "2")],
+                idempotency_key="stale",
+                savepoint=False,
+            )
+
+    with pytest.raises(services.StaleOperatorShard):
+        post()
+    assert key not in services._SHARD_IDS
+    post()
+    assert account_balance(account=a) == Decimal("3.0000")
     assert_ledger_clean()

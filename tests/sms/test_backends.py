@@ -11,8 +11,10 @@ from sms.backends import (
     HttpGatewayBackend,
     SendResult,
     backend_get,
+    message_sender_name,
     sender_name_for,
 )
+from sms.services import message_for_delivery
 from tests.factories import ResellerFactory
 from tests.sms.factories import MessageFactory
 
@@ -72,6 +74,30 @@ def test_sender_name_is_the_branding_display_name(display_name, sender, settings
     reseller = ResellerFactory(name="Alpha Telecom")
     Branding.objects.create(reseller=reseller, display_name=display_name)
     assert sender_name_for(reseller) == sender
+
+
+@pytest.mark.parametrize(
+    ("display_name", "sender"),
+    [("Späti-Phone", "SpatiPhone"), ("", "AlphaTeleco"), (None, "AlphaTeleco")],
+)
+def test_a_message_loaded_for_delivery_knows_its_sender_without_a_query(
+    display_name, sender, django_assert_num_queries
+):
+    """The names come with the message (one query); None: the reseller has no branding."""
+    reseller = ResellerFactory(name="Alpha Telecom")
+    if display_name is not None:
+        Branding.objects.create(reseller=reseller, display_name=display_name)
+    message = MessageFactory(reseller=reseller)
+    with django_assert_num_queries(1):
+        loaded = message_for_delivery(message_id=message.pk)
+    with django_assert_num_queries(0):
+        assert message_sender_name(loaded) == sender
+    assert (loaded.pk, loaded.recipient, loaded.body) == (
+        message.pk,
+        message.recipient,
+        message.body,
+    )
+    assert message_sender_name(message) == sender  # a message loaded otherwise: looked up
 
 
 def test_http_backend_posts_json_with_bearer_token(gateway):
@@ -136,3 +162,21 @@ def test_http_connection_refused_is_transient(settings):
     result = HttpGatewayBackend().send(MessageFactory())
     assert result.outcome == "transient"
     assert "refused" in result.error.lower()
+
+
+def test_http_backend_keeps_its_connection_open_between_messages(gateway):
+    results = [HttpGatewayBackend().send(MessageFactory()) for _ in range(3)]
+    assert [r.outcome for r in results] == ["sent"] * 3
+    assert len(gateway.accepted()) == 3
+    assert gateway.connections() == 1
+
+
+def test_a_connection_the_gateway_dropped_is_opened_again_once(gateway):
+    """The gateway closes each connection after its answer without saying so: the next
+    message fails on the old connection, goes again on a new one, and is delivered once."""
+    gateway.drop_connections = True
+    first, second = (MessageFactory() for _ in range(2))
+    assert HttpGatewayBackend().send(first).outcome == "sent"
+    assert HttpGatewayBackend().send(second).outcome == "sent"
+    assert gateway.accepted_per_reference() == {str(first.pk): 1, str(second.pk): 1}
+    assert gateway.connections() == 2
