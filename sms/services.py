@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connections, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -181,12 +181,9 @@ def retry_delay(attempts: int) -> int:
 def message_deliver(*, message_id: int) -> Delivery:
     """Send one queued message once. Safe to run twice or concurrently for the same id: only
     the run that moves it queued → sending calls the backend."""
-    now = timezone.now()
-    claimed = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
-        status=Message.Status.SENDING,
-        attempts=F("attempts") + 1,
-        backend=settings.SMS_BACKEND,
-        updated_at=now,
+    claimed = _execute(
+        _CLAIM,
+        [Message.Status.SENDING, settings.SMS_BACKEND, _now(), message_id, Message.Status.QUEUED],
     )
     if not claimed:
         status = Message.objects.filter(pk=message_id).values_list("status", flat=True).first()
@@ -220,6 +217,30 @@ _FOR_DELIVERY = (  # noqa: S608 - names from the models, the id a parameter
 )
 
 
+# The two statements every SMS runs, written out for the same reason.
+_M = Message._meta.db_table
+_CLAIM = (  # the table name from the model, every value a parameter
+    f"UPDATE {_M} SET status = %s, attempts = attempts + 1, backend = %s, updated_at = %s "  # noqa: S608
+    "WHERE id = %s AND status = %s"
+)
+_SENT = (
+    f"UPDATE {_M} SET status = %s, provider_message_id = %s, sent_at = %s, "  # noqa: S608
+    "next_attempt_at = NULL, last_error = '', updated_at = %s WHERE id = %s AND status <> %s"
+)
+
+
+def _execute(sql: str, params: list) -> int:
+    """Run one statement; the number of rows it changed."""
+    with connections[Message.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _now():
+    """Now, as the database takes a datetime column's value (what the ORM would send)."""
+    return connections[Message.objects.db].ops.adapt_datetimefield_value(timezone.now())
+
+
 def message_for_delivery(*, message_id: int) -> Message:
     """The message with the names its sender is made of (`sender_reseller_name`,
     `sender_display_name`; see sms.backends.message_sender_name), in one query."""
@@ -227,18 +248,13 @@ def message_for_delivery(*, message_id: int) -> Message:
 
 
 def _record(*, message: Message, result: SendResult) -> Delivery:
+    if result.outcome == SendResult.SENT:
+        now = _now()
+        params = [Message.Status.SENT, result.provider_message_id, now, now, message.pk]
+        _execute(_SENT, [*params, Message.Status.SENT])
+        return Delivery(status=Message.Status.SENT)
     now = timezone.now()
     unsent = Message.objects.filter(pk=message.pk).exclude(status=Message.Status.SENT)
-    if result.outcome == SendResult.SENT:
-        unsent.update(
-            status=Message.Status.SENT,
-            provider_message_id=result.provider_message_id,
-            sent_at=now,
-            next_attempt_at=None,
-            last_error="",
-            updated_at=now,
-        )
-        return Delivery(status=Message.Status.SENT)
     error = (result.error or result.outcome)[:500]
     if result.outcome == SendResult.TRANSIENT and message.attempts < settings.SMS_MAX_ATTEMPTS:
         delay = retry_delay(message.attempts)
