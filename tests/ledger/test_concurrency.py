@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from decimal import Decimal
 
 import pytest
@@ -395,17 +396,21 @@ def test_raw_sql_cannot_commit_a_broken_transaction(case, message):
     assert_ledger_clean()
 
 
-def test_raw_sql_can_commit_a_balanced_transaction():
+@pytest.mark.parametrize("in_savepoints", [False, True])
+def test_raw_sql_can_commit_a_balanced_transaction(in_savepoints):
     """The control for the test above: the same raw SQL, balanced, commits (and, with its
-    cached balances and digests written as ledger_post would, verifies clean)."""
+    cached balances and digests written as ledger_post would, verifies clean). Entries
+    written in savepoints of the same transaction (as nested atomic blocks make) are
+    accepted too: the triggers compare top-level transaction ids."""
     a, b = (
         reseller_account(reseller=ResellerFactory(), kind=Kind.RECEIPTS, currency="EUR")
         for _ in range(2)
     )
     with transaction.atomic(), connection.cursor() as cursor:
         txn_id = _raw_transaction(cursor, "EUR")
-        _raw_entry(cursor, txn_id, a, "5.0000")
-        _raw_entry(cursor, txn_id, b, "-5.0000")
+        for account, amount in ((a, "5.0000"), (b, "-5.0000")):
+            with transaction.atomic() if in_savepoints else nullcontext():
+                _raw_entry(cursor, txn_id, account, amount)
         cursor.execute("UPDATE ledger_ledgeraccount SET balance = 5 WHERE id = %s", [a.pk])
         cursor.execute("UPDATE ledger_ledgeraccount SET balance = -5 WHERE id = %s", [b.pk])
     assert LedgerEntry.objects.filter(transaction_id=txn_id).count() == 2

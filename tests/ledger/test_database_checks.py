@@ -78,22 +78,6 @@ def test_an_entry_on_a_missing_account_is_refused_at_commit():
     assert_ledger_clean()
 
 
-def test_entries_written_in_a_savepoint_of_the_same_transaction_are_accepted():
-    """The statement trigger compares top-level transaction ids: a savepoint between the
-    transaction row and its entries (as Django's nested atomic blocks make) is fine."""
-    a, b = _receipts(), _receipts()
-    with transaction.atomic(), connection.cursor() as cursor:
-        txn_id = _raw_transaction(cursor, "EUR")
-        with transaction.atomic():
-            _raw_entry(cursor, txn_id, a, "5.0000")
-        with transaction.atomic():
-            _raw_entry(cursor, txn_id, b, "-5.0000")
-        cursor.execute("UPDATE ledger_ledgeraccount SET balance = 5 WHERE id = %s", [a.pk])
-        cursor.execute("UPDATE ledger_ledgeraccount SET balance = -5 WHERE id = %s", [b.pk])
-    assert LedgerEntry.objects.filter(transaction_id=txn_id).count() == 2
-    assert_ledger_clean()
-
-
 def test_an_account_with_entries_cannot_be_deleted():
     a = _receipts()
     fund(a, "5", "keep")
