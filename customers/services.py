@@ -318,11 +318,10 @@ def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
                 "amount": to_minor_unit(amount, currency),
             }
         ) from exc
-    except IdempotencyConflict:
+    except IdempotencyConflict as conflict:
         # The key was used for a posting of another shape: the same form (a rate changed in
         # between) gets its first result, any other a refusal (see _replay).
-        txn = LedgerTransaction.objects.get(pk=_posted_id(scope=scope, key=key))
-        return _replay(reseller=reseller, txn=txn, phone=phone, amount=amount)
+        return _replay(reseller=reseller, txn=conflict.existing, phone=phone, amount=amount)
     if txn.replayed:
         return _replay(reseller=reseller, txn=txn, phone=phone, amount=amount)
     # One audit row: a new customer's registration is recorded with its first recharge.
@@ -423,21 +422,6 @@ def _lock_accounts(
         found[(reseller_side, Kind.COMMISSION)],
         found.get((LedgerAccount.OwnerType.CUSTOMER, Kind.BALANCE)),
     )
-
-
-_POSTED = (  # the table name from the model; the values are parameters
-    f"SELECT id FROM {LedgerTransaction._meta.db_table} "  # noqa: S608
-    "WHERE idempotency_scope = %s AND idempotency_key = %s"
-)
-
-
-def _posted_id(*, scope: str, key: str) -> int | None:
-    """The id of the transaction posted under this idempotency key, if any (one indexed
-    look-up, written out)."""
-    with connections[LedgerTransaction.objects.db].cursor() as cursor:
-        cursor.execute(_POSTED, [scope, key])
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 def _balance_account_new(customer: Customer) -> LedgerAccount:

@@ -85,7 +85,12 @@ class InsufficientFunds(LedgerError):
 
 
 class IdempotencyConflict(LedgerError):
-    """The idempotency key was used before for a different request."""
+    """The idempotency key was used before for a different request: `existing` is the
+    transaction posted under it."""
+
+    def __init__(self, message: str, existing: LedgerTransaction):
+        super().__init__(message)
+        self.existing = existing
 
 
 class AlreadyReversed(LedgerError):
@@ -193,7 +198,7 @@ def _replayed(scope: str, key: str, request_hash: str) -> LedgerTransaction:
     existing = LedgerTransaction.objects.get(idempotency_scope=scope, idempotency_key=key)
     if existing.request_hash != request_hash:
         raise IdempotencyConflict(
-            f"The idempotency key {key!r} was already used for a different posting."
+            f"The idempotency key {key!r} was already used for a different posting.", existing
         )
     existing.replayed = True
     return existing
