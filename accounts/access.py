@@ -68,7 +68,7 @@ def _declare(view: Callable, access: Access) -> Callable:
 
 def tenant_role_required(*roles: Role, applicants: bool = False) -> Callable:
     """Allow members of the current reseller whose role is one of `roles`; `applicants`: also
-    while the reseller is not approved yet (resellers.tenancy refuses the other views then)."""
+    while the reseller is not approved yet (resellers.middleware refuses the other views then)."""
     if not roles:
         raise ValueError("Name at least one role.")
     access = Access("tenant", frozenset(str(r) for r in roles), applicants=applicants)

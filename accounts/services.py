@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -14,8 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
-from resellers.models import Reseller
-from resellers.services import audit_record
+from audit.services import audit_record
+
+if TYPE_CHECKING:  # a type only: resellers sits above accounts
+    from resellers.models import Reseller
 
 
 @transaction.atomic(durable=True)

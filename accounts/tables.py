@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, Membership
-from config.ui import DateTimeText
+from core.ui import DateTimeText
 
 
 class MembershipTable(tables.Table):

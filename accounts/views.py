@@ -19,8 +19,8 @@ from accounts.selectors import (
     user_exists,
 )
 from accounts.tables import InvitationTable, MembershipTable
-from config.ui import paginated
-from resellers.tenancy import SESSION_KEY
+from accounts.tenancy import SESSION_KEY
+from core.ui import paginated
 
 
 def _safe_next(request, default: str) -> str:

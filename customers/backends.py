@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from accounts.backends import ModelBackend
 from accounts.models import User
+from core.phones import InvalidPhoneNumber, phone_normalise
 from customers.selectors import customer_by_phone
-from customers.services import InvalidPhoneNumber, phone_normalise
 
 
 class PhoneBackend(ModelBackend):

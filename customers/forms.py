@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.utils.translation import gettext_lazy as _
 
-from customers.services import InvalidPhoneNumber, phone_normalise
+from core.phones import InvalidPhoneNumber, phone_normalise
 
 # --- Sign-in ----------------------------------------------------------------------------------
 

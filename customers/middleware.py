@@ -1,14 +1,33 @@
-"""An end customer whose password was generated must choose their own before anything else."""
+"""The end customer of a request, and the password change a generated password requires."""
 
 from __future__ import annotations
 
 from django.shortcuts import redirect
 
+from customers.selectors import customer_for_user
+
 # What a customer may still open before the change.
 _ALLOWED = frozenset({"portal-password", "account_logout", "set_language", "healthz"})
 
 
+class CustomerMiddleware:
+    """`request.customer`: the end customer the signed-in user is, or None. A user with a
+    membership or staff rights is never a customer. Runs after `TenantMiddleware`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.customer = None
+        user = request.user
+        if user.is_authenticated and not request.memberships and not user.is_staff:
+            request.customer = customer_for_user(user=user)
+        return self.get_response(request)
+
+
 class PasswordChangeRequiredMiddleware:
+    """An end customer whose password was generated must choose their own first."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 

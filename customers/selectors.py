@@ -5,30 +5,23 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, F, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from core.masking import mask_name
+from core.money import to_ledger, to_minor_unit
 from customers.models import CommissionTier, Customer
 from ledger.models import LedgerAccount, LedgerEntry
-from ledger.money import to_ledger, to_minor_unit
-from ledger.selectors import reseller_balance
+from ledger.selectors import customer_balance_expression, reseller_balance
 from resellers.models import Reseller
 
 
-def _balance() -> Coalesce:
-    balance = LedgerAccount.objects.filter(
-        owner_type=LedgerAccount.OwnerType.CUSTOMER,
-        customer=OuterRef("pk"),
-        kind=LedgerAccount.Kind.BALANCE,
-    ).values("balance")[:1]
-    field = DecimalField(max_digits=18, decimal_places=4)
-    return Coalesce(Subquery(balance, output_field=field), Value(Decimal(0)), output_field=field)
-
-
 def customer_list(*, reseller) -> QuerySet[Customer]:
-    """The customers a reseller owns, each with its `balance`."""
-    return Customer.objects.filter(reseller=reseller).annotate(balance=_balance())
+    """The customers a reseller owns, each with its `balance` (the customer list and
+    "Manage accounts")."""
+    return Customer.objects.filter(reseller=reseller).annotate(
+        balance=customer_balance_expression()
+    )
 
 
 def customer_get(*, reseller, pk: int) -> Customer:
@@ -155,11 +148,6 @@ def recharge_refusal(*, reseller, customer: Customer) -> str | None:
     if customer.status != Customer.Status.ACTIVE:
         return _("This customer is suspended and cannot be recharged.")
     return None
-
-
-def mask_name(name: str) -> str:
-    """What another reseller sees of a customer's name: initials only."""
-    return " ".join(part[0] + "***" for part in name.split()) if name else ""
 
 
 def recharge_preview(*, reseller, phone: str, amount: Decimal) -> dict:

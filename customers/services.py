@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import secrets
 import string
 from dataclasses import dataclass
 from decimal import Decimal
 
-import phonenumbers
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, connections, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import audit_record
+from core.masking import mask_name
+from core.money import as_decimal, to_ledger, to_minor_unit
+from core.phones import language_for_phone, phone_normalise
 from customers.models import CommissionTier, Customer
-from customers.selectors import (
-    commission_on,
-    customer_by_phone,
-    mask_name,
-    recharge_amounts,
-    recharge_refusal,
-)
+from customers.selectors import commission_on, customer_by_phone, recharge_amounts, recharge_refusal
 from ledger.models import LedgerAccount, LedgerTransaction
-from ledger.money import as_decimal, to_ledger, to_minor_unit
 from ledger.services import (
     IdempotencyConflict,
     InsufficientFunds,
@@ -36,14 +31,9 @@ from ledger.services import (
     ledger_post,
     reseller_account,
 )
-from resellers.models import AuditEvent, Reseller
-from resellers.services import audit_record
+from resellers.models import Reseller
 
 Kind = LedgerAccount.Kind
-
-
-class InvalidPhoneNumber(ValueError):
-    """The text is not a valid mobile number."""
 
 
 class RechargeError(Exception):
@@ -52,88 +42,6 @@ class RechargeError(Exception):
 
 class CustomerStateError(Exception):
     """The customer is not in a state that allows the action."""
-
-
-_PARSE_REASONS = {
-    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
-        gettext_lazy(
-            "the country code is missing or unknown (start with + or 00 and the country code)"
-        )
-    ),
-    phonenumbers.NumberParseException.NOT_A_NUMBER: gettext_lazy("it is not a phone number"),
-    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: gettext_lazy("it is too short"),
-    phonenumbers.NumberParseException.TOO_SHORT_NSN: gettext_lazy("it is too short"),
-    phonenumbers.NumberParseException.TOO_LONG: gettext_lazy("it is too long"),
-}
-
-
-@functools.lru_cache(maxsize=4096)  # a pure function; a recharge parses its number 3 times
-def phone_normalise(raw: str, *, default_region: str | None = None, mobile: bool = True) -> str:
-    """`491791234567`, `+49 179 1234567` or `0049 179 1234567` → `+491791234567` (E.164).
-
-    A number starting with `+` or `00` carries its country code. Digits without a leading
-    `0` are read as international without the `+` (`491791234567`) and, if that is no
-    mobile number, as a national number of `default_region` (Polish numbers have no trunk
-    `0`: `512 345 678`). A number with one leading `0` is national and needs
-    `default_region` (the reseller's country). With `mobile=False` (a company's phone on an
-    application) a landline is accepted too.
-    """
-    text = raw.strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if not digits:
-        raise InvalidPhoneNumber(_("Enter a mobile number: it has no digits."))
-    if text.startswith("00"):
-        return _mobile("+" + digits[2:], None, mobile)
-    if text.startswith("+"):
-        return _mobile(text, None, mobile)
-    if digits.startswith("0"):
-        if default_region is None:
-            raise InvalidPhoneNumber(
-                _("Enter the number with its country code, e.g. +49 179 1234567.")
-            )
-        return _mobile(text, default_region, mobile)
-    try:
-        return _mobile("+" + digits, None, mobile)
-    except InvalidPhoneNumber:
-        if default_region is None:
-            raise
-        try:
-            return _mobile(digits, default_region, mobile)
-        except InvalidPhoneNumber:
-            pass
-        raise
-
-
-def _mobile(text: str, region: str | None, mobile: bool = True) -> str:
-    """The E.164 form of a valid (mobile, unless `mobile` is false) number, or
-    InvalidPhoneNumber saying why not."""
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as exc:
-        reason = _PARSE_REASONS.get(exc.error_type, str(exc))
-        raise InvalidPhoneNumber(_("This is not a valid number: %s.") % reason) from exc
-    if not phonenumbers.is_valid_number(number):
-        if not phonenumbers.is_possible_number(number):
-            raise InvalidPhoneNumber(
-                _("This is not a valid number: it has the wrong length for its country.")
-            )
-        raise InvalidPhoneNumber(_("This is not a valid number for its country."))
-    kind = phonenumbers.number_type(number)
-    if mobile and kind not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
-        raise InvalidPhoneNumber(_("This is not a mobile number: SMS cannot reach it."))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-_LANGUAGE_BY_REGION = {"DE": "de", "AT": "de", "CH": "de", "FR": "fr", "BE": "fr", "PL": "pl"}
-
-
-def language_for_phone(phone: str) -> str:
-    """The customer's default language: from the number's country, English otherwise."""
-    region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
-    return _LANGUAGE_BY_REGION.get(region, "en")
 
 
 def password_generate() -> str:

@@ -1,7 +1,8 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from config.ui import DateTimeText
+from core.money import money_text
+from core.ui import DateTimeText
 from customers.models import Customer
 
 
@@ -21,4 +22,28 @@ class CustomerTable(tables.Table):
         super().__init__(*args, **kwargs)
 
     def render_balance(self, value):
-        return f"{value:.2f} {self.currency}"
+        return f"{money_text(value, self.currency)} {self.currency}"
+
+
+class CustomerAccountTable(tables.Table):
+    """ "Manage accounts": the reseller's own customers with their balances."""
+
+    name = tables.Column(verbose_name=_("Name"))
+    phone = tables.Column(verbose_name=_("Mobile number"))
+    balance = tables.Column(
+        verbose_name=_("Balance"),
+        attrs={"td": {"class": "text-end font-monospace"}, "th": {"class": "text-end"}},
+    )
+
+    class Meta:
+        model = Customer
+        fields = ("name", "phone", "status", "balance")
+        order_by = ("name",)
+        empty_text = _("No customers yet.")
+
+    def __init__(self, *args, currency: str, **kwargs):
+        self.currency = currency
+        super().__init__(*args, **kwargs)
+
+    def render_balance(self, value):
+        return money_text(value, self.currency)

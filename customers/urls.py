@@ -6,6 +6,7 @@ app_name = "customers"
 
 urlpatterns = [
     path("r/customers/", views.customer_list_view, name="customer-list"),
+    path("r/accounts/", views.account_list, name="account-list"),
     path("r/customers/<int:pk>/", views.customer_detail, name="customer-detail"),
     path("my/", views.portal, name="portal"),
     path("r/recharge/", views.recharge, name="recharge"),

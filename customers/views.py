@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import customer_required, tenant_role_required
 from accounts.models import Role
-from config.ui import filtered, paginated
+from core.phones import InvalidPhoneNumber
+from core.ui import filtered, paginated
 from customers import selectors, services
 from customers.filters import CustomerFilter
 from customers.forms import (
@@ -21,10 +22,54 @@ from customers.forms import (
     recharge_key_sign,
 )
 from customers.models import Customer
-from customers.tables import CustomerTable
+from customers.tables import CustomerAccountTable, CustomerTable
+from ledger.models import LedgerAccount, LedgerTransaction
+from ledger.selectors import reseller_balance, reseller_recent_entries
+from resellers import selectors as reseller_selectors
+from resellers.tables import SubResellerAccountTable
 from sms.selectors import message_list_for_customer
 
 # --- Sales Panel ------------------------------------------------------------------------------
+
+HISTORY_ROWS = 50
+
+
+@tenant_role_required(Role.ADMIN, Role.ACCOUNTANT)
+def account_list(request):
+    """Manage accounts: direct sub-resellers and customers, each with its balance, and the
+    latest credit transfers."""
+    reseller = request.reseller
+    currency = str(reseller.currency)
+    children = paginated(
+        request,
+        SubResellerAccountTable(
+            reseller_selectors.sub_reseller_accounts(reseller=reseller), prefix="sub-"
+        ),
+    )
+    customers = paginated(
+        request,
+        CustomerAccountTable(
+            selectors.customer_list(reseller=reseller), currency=currency, prefix="cust-"
+        ),
+    )
+    if request.membership.role != Role.ADMIN:
+        children.exclude = ("actions",)
+    Kind = LedgerAccount.Kind
+    return render(
+        request,
+        "customers/account_list.html",
+        {
+            "children": children,
+            "customers": customers,
+            "sales_credit": reseller_balance(reseller=reseller, kind=Kind.SALES_CREDIT),
+            "history": reseller_recent_entries(
+                reseller=reseller,
+                kind=Kind.SALES_CREDIT,
+                transaction_kind=LedgerTransaction.Kind.TRANSFER,
+                limit=HISTORY_ROWS,
+            ),
+        },
+    )
 
 
 @tenant_role_required(Role.ADMIN, Role.USER)
@@ -135,7 +180,7 @@ def recharge(request):
             amount=amount,
             idempotency_key=form.idempotency_key,
         )
-    except (services.RechargeError, services.InvalidPhoneNumber) as exc:
+    except (services.RechargeError, InvalidPhoneNumber) as exc:
         form.add_error(None, str(exc))
         return _recharge_form(request, form, status=400)
     return render(request, "customers/recharge_done.html", {"result": result})

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from config.ui import day_filter
+from core.ui import day_filter
 from ledger.models import LedgerTransaction
 
 

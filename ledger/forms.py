@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.money import minor_digits, to_minor_unit
 from ledger.models import LedgerTransaction
-from ledger.money import minor_digits, to_minor_unit
 
 
 class ReverseForm(forms.Form):

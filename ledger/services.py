@@ -41,8 +41,9 @@ from django.db import (
 from django.db.models import F
 from django.utils import timezone
 
+from audit.services import audit_record, audit_record_once
+from core.money import InvalidAmount, as_decimal, to_ledger, to_minor_unit
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from ledger.money import InvalidAmount, as_decimal, to_ledger, to_minor_unit
 
 Kind = LedgerAccount.Kind
 
@@ -592,8 +593,6 @@ def ledger_reverse(
 @transaction.atomic(durable=True)
 def ledger_transaction_reverse(*, transaction_id: int, actor, reason: str) -> LedgerTransaction:
     """Staff action: reverse a transaction with a reason, audited in the same transaction."""
-    from resellers.services import audit_record
-
     reason = reason.strip()
     if not reason:
         raise LedgerError("A reversal needs a reason.")
@@ -639,8 +638,6 @@ def commission_transfer(
     """Move commission credit to sales credit (Dr commission / Cr sales credit), posted once
     per idempotency key and audited in the same transaction. Refused with InsufficientFunds
     when the commission credit does not cover the amount."""
-    from resellers.services import audit_record
-
     currency = str(reseller.currency)
     amount = transfer_amount(amount, currency)
     if not idempotency_key:
@@ -669,21 +666,11 @@ def commission_transfer(
         reseller=reseller,
         metadata={"amount": str(amount)},
     )
-    # A replayed key returns the first posting, which was audited then (a concurrent replay
-    # waited on the idempotency index until the first one committed, audit row included).
-    from resellers.models import AuditEvent
-
-    audited = AuditEvent.objects.filter(
+    audit_record_once(
+        actor=actor,
         action="ledger.commission_transferred",
-        object_type=txn._meta.label_lower,
-        object_id=str(txn.pk),
-    ).exists()
-    if not audited:
-        audit_record(
-            actor=actor,
-            action="ledger.commission_transferred",
-            reseller=reseller,
-            obj=txn,
-            data={"amount": str(amount), "currency": currency},
-        )
+        reseller=reseller,
+        obj=txn,
+        data={"amount": str(amount), "currency": currency},
+    )
     return txn

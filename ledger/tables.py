@@ -5,10 +5,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from config.ui import DateTimeText
-from customers.selectors import mask_name
+from core.masking import mask_name
+from core.money import to_minor_unit
+from core.ui import DateTimeText
 from ledger.models import LedgerEntry, LedgerTransaction
-from ledger.money import to_minor_unit
 
 
 class StaffTransactionTable(tables.Table):

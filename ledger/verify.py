@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 
-from ledger.money import LEDGER_PLACES
+from core.money import LEDGER_PLACES
 from ledger.services import digest_text, entry_digest
 
 E, A, T = "ledger_ledgerentry", "ledger_ledgeraccount", "ledger_ledgertransaction"

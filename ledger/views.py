@@ -14,12 +14,12 @@ from django_tables2.export import TableExport
 
 from accounts.access import operator_staff_required, tenant_role_required
 from accounts.models import Role
-from config.ui import filtered, paginated
+from core.money import to_minor_unit
+from core.ui import filtered, paginated
 from ledger import selectors, services
 from ledger.filters import StaffTransactionFilter
 from ledger.forms import CashbookFilterForm, CommissionTransferForm, ReverseForm, over_available
 from ledger.models import LedgerAccount
-from ledger.money import to_minor_unit
 from ledger.tables import CashbookTable, EntryTable, StaffTransactionTable, _account_label
 
 STATEMENT_PAGE = 50

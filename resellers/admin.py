@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from resellers.models import AdvertisingRequest, AuditEvent, Branding, Reseller, ResellerHostname
+from audit.models import AuditEvent
+from resellers.models import AdvertisingRequest, Branding, Reseller, ResellerHostname
 
 
 @admin.register(Reseller)

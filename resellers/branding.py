@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from resellers.models import Branding
+
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # WCAG 2 AA for normal text.
 MIN_CONTRAST = 4.5
@@ -120,6 +122,13 @@ class Theme:
     header_text: str
     background: str
     text: str
+
+
+def reseller_display_name(*, reseller) -> str:
+    """The name a reseller shows to its customers (page headers, SMS sender): the branding's
+    display name, else the reseller's name."""
+    name = Branding.objects.filter(reseller=reseller).values_list("display_name", flat=True)
+    return next(iter(name), "") or reseller.name
 
 
 def theme_for(*, reseller, branding) -> Theme:

@@ -2,8 +2,9 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.ui import day_filter
-from resellers.models import AdvertisingRequest, AuditEvent, Reseller
+from audit.models import AuditEvent
+from core.ui import day_filter
+from resellers.models import AdvertisingRequest, Reseller
 
 
 class StaffResellerFilter(django_filters.FilterSet):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
-from ledger.money import minor_digits
+from core.money import minor_digits
 from resellers.models import MAX_SUBRESELLER_DEPTH
 from resellers.services import MAX_CREDIT_MOVE, CreditAmountError, credit_amount_check
 

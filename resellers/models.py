@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from djmoney.models.fields import CurrencyField
 
+from tax.models import VatCheck
+from tax.treatment import vat_treatment
+
 MAX_SUBRESELLER_DEPTH = 5
 
 
@@ -58,7 +61,7 @@ class Reseller(models.Model):
         help_text=_("The language of e-mails to the reseller."),
     )
     vat_check = models.ForeignKey(
-        "resellers.VatCheck",
+        "tax.VatCheck",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -131,55 +134,8 @@ class Reseller(models.Model):
 
     @property
     def vat_treatment(self):
-        """How the operator charges VAT to this reseller (billing.vat)."""
-        from billing.vat import vat_treatment
-
+        """How the operator charges VAT to this reseller (tax.treatment)."""
         return vat_treatment(customer_country=self.country.code, vies_valid=self.vies_valid)
-
-
-class VatCheck(models.Model):
-    """One VIES check of one VAT ID. The reseller points at its current one.
-
-    "Unavailable" (VIES or the member state down) is retried and shown as pending: it never
-    means the number is invalid.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        VALID = "valid", _("Valid")
-        INVALID = "invalid", _("Invalid")
-        UNAVAILABLE = "unavailable", _("Unavailable")
-
-    reseller = models.ForeignKey(
-        Reseller, on_delete=models.CASCADE, related_name="vat_checks", verbose_name=_("reseller")
-    )
-    vat_id = models.CharField(_("VAT ID"), max_length=20)
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
-    )
-    name = models.CharField(_("name (VIES)"), max_length=300, blank=True)
-    address = models.TextField(_("address (VIES)"), blank=True)
-    consultation_number = models.CharField(_("consultation number"), max_length=64, blank=True)
-    error = models.CharField(_("last error"), max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("VIES check")
-        verbose_name_plural = _("VIES checks")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.vat_id} {self.status}"
-
-    @property
-    def shown_status(self) -> str:
-        """What people see: unavailable is still pending (VIES is asked again)."""
-        return self.Status.PENDING if self.status == self.Status.UNAVAILABLE else self.status
-
-    def get_shown_status_display(self) -> str:
-        return str(self.Status(self.shown_status).label)
 
 
 class TermsDocument(models.Model):
@@ -236,44 +192,6 @@ class TermsAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reseller_id} v{self.terms_id}"
-
-
-class AuditEvent(models.Model):
-    """Who did what, when, to which object. Written by services inside their transaction."""
-
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
-    reseller = models.ForeignKey(
-        Reseller,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="audit_events",
-        verbose_name=_("reseller"),
-    )
-    action = models.CharField(_("action"), max_length=64, db_index=True)
-    object_type = models.CharField(_("object type"), max_length=64, blank=True)
-    object_id = models.CharField(_("object id"), max_length=64, blank=True)
-    data = models.JSONField(_("data"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
-        ordering = ["-at", "-id"]
-        indexes = [
-            models.Index(fields=["reseller", "-at"]),
-            models.Index(fields=["object_type", "object_id"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
 
 # --- Branding and own hostname (issue 4, point 7) ---------------------------------------------

@@ -39,7 +39,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("resellers:subreseller-list", _("Sub-resellers"), "diagram-3"),
             NavItem("accounts:member-list", _("Users"), "person-gear"),
             NavItem("resellers:application", _("Company"), "building-check"),
-            NavItem("resellers:account-list", _("Manage accounts"), "wallet2"),
+            NavItem("customers:account-list", _("Manage accounts"), "wallet2"),
             NavItem("resellers:branding", _("Branding"), "palette"),
             NavItem("resellers:advertising-list", _("Advertising material"), "megaphone"),
             NavItem("ledger:cashbook", _("Cashbook"), "journal-text"),

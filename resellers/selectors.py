@@ -11,46 +11,42 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Membership
-from customers.models import Customer
+from audit.models import AuditEvent
 from ledger.models import LedgerAccount
-from ledger.selectors import customer_balance_expression, reseller_balance_expression
+from ledger.selectors import reseller_balance_expression
 from resellers.models import (
     MAX_SUBRESELLER_DEPTH,
     AdvertisingRequest,
-    AuditEvent,
     Branding,
     Reseller,
     ResellerHostname,
     TermsAcceptance,
     TermsDocument,
-    VatCheck,
 )
+from tax.models import VatCheck
 
 
-def _count_of(model, field: str = "reseller") -> Coalesce:
-    """A correlated COUNT(*) per reseller: one index lookup a row, no fan-out join."""
-    counted = (
-        model.objects.filter(**{field: OuterRef("pk")})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+def _count_of(relation: str, model=Reseller) -> Coalesce:
+    """A correlated COUNT, per row of `model`, of a reverse relation (`customers`,
+    `memberships`, `children` of a reseller): one index look-up a row, no fan-out join over
+    the list. The relation is named, not imported: the apps that own those models sit above
+    this one."""
+    counted = model.objects.filter(pk=OuterRef("pk")).annotate(n=Count(relation)).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def sub_reseller_list(*, reseller: Reseller) -> QuerySet[Reseller]:
     """The direct sub-resellers of a reseller."""
-    return Reseller.objects.children_of(reseller).annotate(customer_count=_count_of(Customer))
+    return Reseller.objects.children_of(reseller).annotate(customer_count=_count_of("customers"))
 
 
 def reseller_dashboard_counts(*, reseller: Reseller) -> dict[str, int]:
     row = (
         Reseller.objects.filter(pk=reseller.pk)
         .annotate(
-            customers_n=_count_of(Customer),
-            children_n=_count_of(Reseller, "parent"),
-            members_n=_count_of(Membership),
+            customers_n=_count_of("customers"),
+            children_n=_count_of("children"),
+            members_n=_count_of("memberships"),
         )
         .values("customers_n", "children_n", "members_n")
         .get()
@@ -65,7 +61,7 @@ def reseller_dashboard_counts(*, reseller: Reseller) -> dict[str, int]:
 def staff_reseller_list() -> QuerySet[Reseller]:
     """Every reseller, for operator staff."""
     return Reseller.objects.select_related("parent", "vat_check").annotate(
-        customer_count=_count_of(Customer), member_count=_count_of(Membership)
+        customer_count=_count_of("customers"), member_count=_count_of("memberships")
     )
 
 
@@ -96,7 +92,7 @@ def terms_current() -> TermsDocument | None:
 
 def staff_terms_list() -> QuerySet[TermsDocument]:
     return TermsDocument.objects.select_related("published_by").annotate(
-        acceptance_count=_count_of(TermsAcceptance, "terms")
+        acceptance_count=_count_of("acceptances", TermsDocument)
     )
 
 
@@ -205,13 +201,6 @@ def sub_reseller_accounts(*, reseller: Reseller) -> QuerySet[Reseller]:
     )
 
 
-def customer_accounts(*, reseller: Reseller) -> QuerySet[Customer]:
-    """The reseller's own customers with their balances."""
-    return Customer.objects.filter(reseller=reseller).annotate(
-        balance=customer_balance_expression()
-    )
-
-
 def staff_reseller_get(*, pk: int) -> Reseller:
     """One reseller for staff pages, with its sales-credit balance."""
     return (
@@ -227,13 +216,6 @@ def staff_reseller_get(*, pk: int) -> Reseller:
 def branding_for(*, reseller: Reseller) -> Branding | None:
     """The reseller's branding, or None before it saved any."""
     return Branding.objects.filter(reseller=reseller).first()
-
-
-def reseller_display_name(*, reseller: Reseller) -> str:
-    """The name a reseller shows to its customers (page headers, SMS sender): the branding's
-    display name, else the reseller's name."""
-    name = Branding.objects.filter(reseller=reseller).values_list("display_name", flat=True)
-    return next(iter(name), "") or reseller.name
 
 
 def reseller_sales_credit(*, reseller: Reseller) -> Decimal:

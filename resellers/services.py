@@ -6,38 +6,37 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role, User
-from billing.vat import EU_COUNTRIES
+from audit.services import audit_record, audit_record_once
+from core.money import as_decimal, to_ledger, to_minor_unit
 from ledger.models import LedgerAccount, LedgerTransaction
-from ledger.money import as_decimal, to_ledger, to_minor_unit
 from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
 from resellers import branding as brand
 from resellers import hosts
-from resellers.identifiers import tax_id_clean, vat_id_clean
 from resellers.models import (
     MAX_SUBRESELLER_DEPTH,
     AdvertisingRequest,
-    AuditEvent,
     Branding,
     Reseller,
     ResellerHostname,
     TermsAcceptance,
     TermsDocument,
-    VatCheck,
 )
-from resellers.vies import ViesAnswer
+from tax.identifiers import tax_id_clean, vat_id_clean
+from tax.models import VatCheck
+from tax.services import vat_check_start
+from tax.treatment import EU_COUNTRIES
 
 # Applications waiting longer than this are highlighted and reminded to staff daily.
 REMINDER_AFTER_DAYS = 7
@@ -46,26 +45,6 @@ OVERDUE_AFTER_DAYS = 30
 
 class ResellerStateError(Exception):
     """The reseller is not in a state that allows the action."""
-
-
-def audit_record(
-    *,
-    actor: User | None,
-    action: str,
-    reseller: Reseller | None = None,
-    obj: models.Model | None = None,
-    data: dict[str, Any] | None = None,
-    reseller_id: int | None = None,
-) -> AuditEvent:
-    """Write one audit row. Call it inside the transaction of the change it records."""
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        reseller_id=reseller.pk if reseller is not None else reseller_id,
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        data=data or {},
-    )
 
 
 def _lock(reseller_id: int) -> Reseller:
@@ -188,7 +167,7 @@ def _application_errors(
     accepted_terms: bool,
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Check everything an application needs; return (errors, cleaned values)."""
-    from customers.services import InvalidPhoneNumber, phone_normalise
+    from core.phones import InvalidPhoneNumber, phone_normalise
 
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, str] = {}
@@ -314,24 +293,13 @@ def reseller_apply(
         data={"email": user.email, "terms_version": terms.version, "ip": ip_address},
     )
     if _vies_applies(reseller):
-        _vat_check_start(reseller)
+        vat_check_start(reseller=reseller)
     return reseller
 
 
 def _vies_applies(reseller: Reseller) -> bool:
     """VIES knows EU VAT IDs only."""
     return bool(reseller.vat_id) and reseller.country.code in EU_COUNTRIES
-
-
-def _vat_check_start(reseller: Reseller) -> VatCheck:
-    """A new pending VIES check of the reseller's VAT ID, asked after commit."""
-    from resellers.tasks import vies_check
-
-    check = VatCheck.objects.create(reseller=reseller, vat_id=reseller.vat_id)
-    reseller.vat_check = check
-    reseller.save(update_fields=["vat_check"])
-    transaction.on_commit(lambda: vies_check.delay(check.pk))
-    return check
 
 
 @transaction.atomic(durable=True)
@@ -357,7 +325,7 @@ def reseller_vat_id_change(*, reseller_id: int, actor: User, vat_id: str) -> Res
         data={"from": previous, "to": cleaned},
     )
     if _vies_applies(reseller):
-        _vat_check_start(reseller)
+        vat_check_start(reseller=reseller)
     else:
         reseller.vat_check = None
         reseller.save(update_fields=["vat_check"])
@@ -370,48 +338,8 @@ def vat_check_request(*, reseller_id: int, actor: User) -> VatCheck:
     reseller = _lock(reseller_id)
     if not _vies_applies(reseller):
         raise ResellerStateError("no-vat-id")
-    check = _vat_check_start(reseller)
+    check = vat_check_start(reseller=reseller)
     audit_record(actor=actor, action="vat_check.requested", reseller=reseller, obj=check)
-    return check
-
-
-def vat_check_vat_id(*, check_id: int) -> str | None:
-    """The VAT ID a check should ask VIES about, or None when it needs no (more) asking."""
-    check = VatCheck.objects.filter(pk=check_id).select_related("reseller").first()
-    if check is None or check.status in (VatCheck.Status.VALID, VatCheck.Status.INVALID):
-        return None
-    if check.reseller.vat_check_id != check.pk:
-        return None  # the VAT ID changed since: a newer check is under way
-    return check.vat_id
-
-
-@transaction.atomic(durable=True)
-def vat_check_record(
-    *, check_id: int, answer: ViesAnswer | None, unavailable_reason: str = ""
-) -> VatCheck:
-    """Store what VIES said: valid / invalid, or unavailable (answer None; asked again)."""
-    check = VatCheck.objects.select_for_update().get(pk=check_id)
-    if check.status in (VatCheck.Status.VALID, VatCheck.Status.INVALID):
-        return check  # a duplicate delivery of the task: the answer is already stored
-    check.attempts += 1
-    check.checked_at = timezone.now()
-    if answer is None:
-        check.status = VatCheck.Status.UNAVAILABLE
-        check.error = unavailable_reason[:200]
-    else:
-        check.status = VatCheck.Status.VALID if answer.valid else VatCheck.Status.INVALID
-        check.name = answer.name[:300]
-        check.address = answer.address
-        check.consultation_number = answer.consultation_number[:64]
-        check.error = answer.error[:200]
-    check.save()
-    audit_record(
-        actor=None,
-        action=f"vat_check.{check.status}",
-        reseller_id=check.reseller_id,
-        obj=check,
-        data={"vat_id": check.vat_id, "attempt": check.attempts, "error": check.error},
-    )
     return check
 
 
@@ -678,13 +606,6 @@ def subreseller_create(
     return child
 
 
-def _already_audited(txn: LedgerTransaction, action: str) -> bool:
-    """A replayed idempotency key returns the first posting: it was audited then."""
-    return AuditEvent.objects.filter(
-        action=action, object_type=txn._meta.label_lower, object_id=str(txn.pk)
-    ).exists()
-
-
 @transaction.atomic(durable=True)
 def subreseller_credit_transfer(
     *,
@@ -732,11 +653,9 @@ def subreseller_credit_transfer(
         },
     )
     action = f"ledger.credit_{'transferred' if direction == 'credit' else 'revoked'}"
-    if _already_audited(txn, action):
-        return txn
     data = {"amount": str(amount), "currency": currency, "note": note, "child": child.pk}
-    audit_record(actor=actor, action=action, reseller=parent, obj=txn, data=data)
-    audit_record(actor=actor, action=action, reseller=child, obj=txn, data=data)
+    if audit_record_once(actor=actor, action=action, reseller=parent, obj=txn, data=data):
+        audit_record(actor=actor, action=action, reseller=child, obj=txn, data=data)
     return txn
 
 
@@ -781,9 +700,7 @@ def reseller_credit_adjust(
         reseller=reseller,
         metadata={"direction": direction, "reason": reason, "account": kind},
     )
-    if _already_audited(txn, "ledger.staff_adjusted"):
-        return txn
-    audit_record(
+    audit_record_once(
         actor=actor,
         action="ledger.staff_adjusted",
         reseller=reseller,

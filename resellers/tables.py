@@ -3,9 +3,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from config.ui import DateTimeText
-from customers.models import Customer
-from resellers.models import AdvertisingRequest, AuditEvent, Reseller, TermsDocument
+from audit.models import AuditEvent
+from core.money import money_text
+from core.ui import DateTimeText
+from resellers.models import AdvertisingRequest, Reseller, TermsDocument
 from resellers.services import OVERDUE_AFTER_DAYS, REMINDER_AFTER_DAYS
 
 # Money columns: right-aligned figures under a right-aligned heading.
@@ -41,10 +42,6 @@ class StaffResellerTable(tables.Table):
         return record.parent.name if record.parent_id else _("Operator")
 
 
-def _money(value) -> str:
-    return f"{value:,.2f}"
-
-
 class SubResellerTable(tables.Table):
     name = tables.LinkColumn("resellers:subreseller-detail", args=[tables.A("pk")])
     country = tables.Column(
@@ -68,7 +65,7 @@ class SubResellerTable(tables.Table):
         empty_text = _("No sub-resellers yet.")
 
     def render_sales_credit(self, record, value):
-        return f"{_money(value)} {record.currency}"
+        return f"{money_text(value, str(record.currency))} {record.currency}"
 
 
 class SubResellerAccountTable(tables.Table):
@@ -90,22 +87,7 @@ class SubResellerAccountTable(tables.Table):
         empty_text = _("No sub-resellers yet.")
 
     def render_sales_credit(self, record, value):
-        return f"{_money(value)} {record.currency}"
-
-
-class CustomerAccountTable(tables.Table):
-    name = tables.Column(verbose_name=_("Name"))
-    phone = tables.Column(verbose_name=_("Mobile number"))
-    balance = tables.Column(verbose_name=_("Balance"), attrs=_MONEY_CELL)
-
-    class Meta:
-        model = Customer
-        fields = ("name", "phone", "status", "balance")
-        order_by = ("name",)
-        empty_text = _("No customers yet.")
-
-    def render_balance(self, record, value):
-        return _money(value)
+        return f"{money_text(value, str(record.currency))} {record.currency}"
 
 
 class AuditEventTable(tables.Table):

@@ -6,7 +6,6 @@ app_name = "resellers"
 
 urlpatterns = [
     path("r/", views.dashboard, name="dashboard"),
-    path("r/accounts/", views.account_list, name="account-list"),
     path("r/sub-resellers/", views.subreseller_list, name="subreseller-list"),
     path("r/sub-resellers/new/", views.subreseller_create, name="subreseller-create"),
     path("r/sub-resellers/<int:pk>/", views.subreseller_detail, name="subreseller-detail"),

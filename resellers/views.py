@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import operator_staff_required, public, tenant_role_required
 from accounts.models import Role
-from config.ui import filtered, paginated
+from accounts.tenancy import SESSION_KEY
+from core.money import to_minor_unit
+from core.ui import filtered, paginated
 from ledger import selectors as ledger_selectors
-from ledger.models import LedgerAccount, LedgerTransaction
-from ledger.money import to_minor_unit
+from ledger.models import LedgerAccount
 from ledger.selectors import reseller_balance, reseller_recent_entries
 from ledger.services import IdempotencyConflict, InsufficientFunds
 from ledger.tables import LatestMovementsTable
@@ -48,15 +49,12 @@ from resellers.models import AdvertisingRequest, Reseller
 from resellers.tables import (
     AdvertisingRequestTable,
     AuditEventTable,
-    CustomerAccountTable,
     StaffAdvertisingRequestTable,
     StaffApplicationTable,
     StaffResellerTable,
-    SubResellerAccountTable,
     SubResellerTable,
     TermsTable,
 )
-from resellers.tenancy import SESSION_KEY
 
 Kind = LedgerAccount.Kind
 
@@ -120,37 +118,6 @@ def _insufficient_message(exc: InsufficientFunds, parent) -> str:
             "take back more than that."
         )
         % values
-    )
-
-
-@tenant_role_required(Role.ADMIN, Role.ACCOUNTANT)
-def account_list(request):
-    """Manage accounts: direct sub-resellers and customers, each with its balance."""
-    reseller = request.reseller
-    children = paginated(
-        request,
-        SubResellerAccountTable(selectors.sub_reseller_accounts(reseller=reseller), prefix="sub-"),
-    )
-    customers = paginated(
-        request,
-        CustomerAccountTable(selectors.customer_accounts(reseller=reseller), prefix="cust-"),
-    )
-    if request.membership.role != Role.ADMIN:
-        children.exclude = ("actions",)
-    return render(
-        request,
-        "resellers/account_list.html",
-        {
-            "children": children,
-            "customers": customers,
-            "sales_credit": reseller_balance(reseller=reseller, kind=Kind.SALES_CREDIT),
-            "history": reseller_recent_entries(
-                reseller=reseller,
-                kind=Kind.SALES_CREDIT,
-                transaction_kind=LedgerTransaction.Kind.TRANSFER,
-                limit=HISTORY_ROWS,
-            ),
-        },
     )
 
 

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from resellers.branding import reseller_display_name
 from resellers.models import Reseller
-from resellers.selectors import reseller_display_name
 from sms.models import Message
 
 logger = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import phonenumbers
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Q
@@ -20,31 +20,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import User
-from customers.models import Customer
-from customers.services import phone_normalise
+from audit.services import audit_record
+from core.phones import LANGUAGES, language_for_phone, phone_normalise
 from resellers.models import Branding, Reseller
-from resellers.services import audit_record
 from sms.backends import SendResult, backend_get
 from sms.models import Message
 
-LANGUAGES = ("en", "de", "fr", "pl")
-DEFAULT_LANGUAGE = "en"
+if TYPE_CHECKING:  # a type only: customers sits above sms
+    from customers.models import Customer
 
 # Each template and the context it needs.
 TEMPLATES: dict[str, frozenset[str]] = {
     "customer_welcome": frozenset({"phone", "password", "portal_url", "reseller_name"}),
     "customer_recharged": frozenset({"amount", "balance", "currency", "reseller_name"}),
-}
-
-_LANGUAGE_BY_REGION = {
-    "DE": "de",
-    "AT": "de",
-    "CH": "de",
-    "FR": "fr",
-    "BE": "fr",
-    "LU": "fr",
-    "MC": "fr",
-    "PL": "pl",
 }
 
 
@@ -64,15 +52,6 @@ class MessageStateError(MessageError):
     """The message is not in a state that allows the action (e.g. resend of a sent one)."""
 
 
-def language_for_number(recipient: str) -> str:
-    """The language of a number's country: DE/AT/CH → de, FR/BE/LU/MC → fr, PL → pl, else en."""
-    try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(recipient, None))
-    except phonenumbers.NumberParseException:
-        return DEFAULT_LANGUAGE
-    return _LANGUAGE_BY_REGION.get(region or "", DEFAULT_LANGUAGE)
-
-
 def message_language(
     *, recipient: str, customer: Customer | None = None, language: str | None = None
 ) -> str:
@@ -82,7 +61,7 @@ def message_language(
             code = candidate.lower().split("-")[0]
             if code in LANGUAGES:
                 return code
-    return language_for_number(recipient)
+    return language_for_phone(recipient)
 
 
 def message_render(*, template: str, context: dict, language: str) -> str:

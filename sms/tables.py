@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from config.ui import DateTimeText
+from core.ui import DateTimeText
 from sms.models import Message
 
 STATUS_BADGES = {

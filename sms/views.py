@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import operator_staff_or_debug_required, tenant_role_required
 from accounts.models import Role
-from config.ui import paginated
+from core.ui import paginated
 from sms import selectors, services
 from sms.filters import InboxFilter
 from sms.tables import InboxTable, status_badge

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import invitation_token_hash
+from audit.models import AuditEvent
 from customers.models import Customer
-from resellers.models import AdvertisingRequest, AuditEvent, Reseller
+from resellers.models import AdvertisingRequest, Reseller
 
 PASSWORD = "correct-horse-battery-9"
 

@@ -40,14 +40,18 @@ INSTALLED_APPS = [
     "djmoney",
     "django_countries",
     "django_htmx",
-    # ours
+    # ours, lowest layer first (README "Architecture"; `make lint` holds the order)
+    "core",
+    "audit",
     "accounts",
-    "resellers",
-    "customers",
     "ledger",
+    "tax",
+    "resellers",
+    "sms",
+    "customers",
     "billing",
     "payments",
-    "sms",
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -63,7 +67,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "resellers.tenancy.TenantMiddleware",
+    "accounts.tenancy.TenantMiddleware",
+    "resellers.middleware.ResellerStatusMiddleware",
+    "customers.middleware.CustomerMiddleware",
     "customers.middleware.PasswordChangeRequiredMiddleware",
 ]
 

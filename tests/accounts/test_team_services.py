@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import TeamError
-from resellers.models import AuditEvent
+from audit.models import AuditEvent
 from tests.factories import InvitationFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from resellers.tenancy import SESSION_KEY
+from accounts.tenancy import SESSION_KEY
 from tests.factories import MembershipFactory, ResellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

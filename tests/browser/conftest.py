@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from resellers.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from config.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 # Playwright's sync API runs an asyncio event loop in this thread (in a greenlet) for as long
 # as the Playwright instance lives, so Django sees a "running event loop" and every ORM call in

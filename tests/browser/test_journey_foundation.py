@@ -17,7 +17,7 @@ from customers.models import Customer
 
 pytestmark = pytest.mark.browser
 
-DEMO_PASSWORD = "tessera-demo-2026"  # resellers/management/commands/demo_data.py
+DEMO_PASSWORD = "tessera-demo-2026"  # config/management/commands/demo_data.py
 ADMIN_EMAIL = "admin@alpha.test"
 
 

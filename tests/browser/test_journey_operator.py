@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from resellers.models import AuditEvent, Reseller
+from audit.models import AuditEvent
+from resellers.models import Reseller
 from tests.browser.conftest import sign_in as _sign_in
 from tests.browser.conftest import totp_code
 

@@ -7,22 +7,21 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.hashers import check_password
 
+from audit.models import AuditEvent
+from core.phones import InvalidPhoneNumber, phone_normalise
 from customers.models import CommissionTier, Customer
 from customers.services import (
     CustomerStateError,
-    InvalidPhoneNumber,
     RechargeError,
     customer_create,
     customer_credentials_reset,
     customer_reactivate,
     customer_recharge,
     customer_suspend,
-    phone_normalise,
 )
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledger.selectors import operator_balance
 from ledger.services import customer_account, reseller_account
-from resellers.models import AuditEvent
 from sms.models import Message
 from tests.factories import CustomerFactory, CustomerUserFactory, MembershipFactory, ResellerFactory
 from tests.world import fund

@@ -6,12 +6,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from customers.forms import recharge_key_sign
 from customers.models import Customer
 from customers.services import customer_recharge
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import customer_account, reseller_account
-from resellers.models import AuditEvent
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -308,7 +308,7 @@ def test_list_and_detail_stay_under_15_queries(world, customers, django_assert_m
 
 
 def test_an_unapproved_reseller_cannot_open_the_recharge_form(world):
-    """An applicant's Sales Panel is closed (resellers.tenancy): the form is a 403 that says
+    """An applicant's Sales Panel is closed (resellers.middleware): the form is a 403 that says
     why, and nothing is sold."""
     client = world.client_for("user")
     world.a.reseller.status = "applied"

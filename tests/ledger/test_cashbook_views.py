@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from ledger.models import LedgerTransaction
 from ledger.selectors import reseller_cash_accounts
-from resellers.models import AuditEvent
 from tests.factories import CustomerFactory
 from tests.ledger.cashbook_data import clock_at, recharge
 from tests.ledger.pdf_text import pdf_text

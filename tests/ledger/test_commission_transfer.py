@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from audit.models import AuditEvent
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import reseller_cash_accounts
 from ledger.services import (
@@ -14,7 +15,6 @@ from ledger.services import (
     InvalidTransferAmount,
     commission_transfer,
 )
-from resellers.models import AuditEvent
 from tests.ledger.cashbook_data import recharge
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from audit.models import AuditEvent
+from core.money import InvalidAmount, to_ledger, to_minor_unit
 from ledger import selectors
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from ledger.money import InvalidAmount, to_ledger, to_minor_unit
 from ledger.services import (
     AlreadyReversed,
     CurrencyMismatch,
@@ -23,7 +24,6 @@ from ledger.services import (
     ledger_transaction_reverse,
     reseller_account,
 )
-from resellers.models import AuditEvent
 from tests.factories import CustomerFactory, ResellerFactory, StaffFactory
 from tests.world import fund
 

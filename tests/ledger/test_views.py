@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from ledger.models import LedgerTransaction
-from resellers.models import AuditEvent
 from tests.factories import ResellerFactory
 from tests.world import fund
 

@@ -7,16 +7,17 @@ from uuid import uuid4
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import reseller_balance
-from resellers.models import AuditEvent, Reseller
+from resellers.models import Reseller
 from resellers.services import reseller_subreseller_policy_set, subreseller_credit_transfer
 from tests.factories import CustomerFactory, SubResellerFactory
 from tests.world import fund
 
 pytestmark = pytest.mark.django_db
 SALES = LedgerAccount.Kind.SALES_CREDIT
-ACCOUNTS = reverse("resellers:account-list")
+ACCOUNTS = reverse("customers:account-list")
 CREATE = reverse("resellers:subreseller-create")
 
 

@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from resellers import services
-from resellers.models import AdvertisingRequest, AuditEvent
+from resellers.models import AdvertisingRequest
 from tests.factories import AdvertisingRequestFactory
 
 pytestmark = pytest.mark.django_db

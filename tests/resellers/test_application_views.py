@@ -15,8 +15,9 @@ from accounts.models import User
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import account_balance
 from ledger.services import OperatorAccount, ledger_post, reseller_account
-from resellers.models import Reseller, TermsDocument, VatCheck
+from resellers.models import Reseller, TermsDocument
 from resellers.services import reseller_apply, terms_publish
+from tax.models import VatCheck
 from tests.factories import ResellerFactory
 from tests.resellers.test_applications import application
 

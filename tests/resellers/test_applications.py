@@ -12,10 +12,11 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Membership, Role, User
+from audit.models import AuditEvent
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import account_balance
 from ledger.services import OperatorAccount, ledger_post, reseller_account
-from resellers.models import AuditEvent, Reseller, TermsAcceptance, TermsDocument, VatCheck
+from resellers.models import Reseller, TermsAcceptance, TermsDocument
 from resellers.services import (
     ApplicationInvalid,
     ResellerStateError,
@@ -27,7 +28,8 @@ from resellers.services import (
     terms_publish,
     vat_check_request,
 )
-from resellers.tasks import vies_retry_countdown
+from tax.models import VatCheck
+from tax.tasks import vies_retry_countdown
 from tests.factories import ResellerFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db

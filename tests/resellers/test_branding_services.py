@@ -7,11 +7,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from audit.models import AuditEvent
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import account_balance, operator_balance
 from ledger.verify import ledger_verify
-from resellers import selectors, services
-from resellers.models import AuditEvent, Branding, ResellerHostname
+from resellers import services
+from resellers.branding import reseller_display_name
+from resellers.models import Branding, ResellerHostname
 from tests.resellers.fake_dns import LOOKUPS, fake_dns  # noqa: F401 (fixture)
 from tests.resellers.images import image_upload
 from tests.world import fund
@@ -90,12 +92,12 @@ def test_bad_branding_input_changes_nothing(world, overrides, field, message):
 
 
 def test_reseller_display_name_prefers_the_branding(world):
-    assert selectors.reseller_display_name(reseller=world.a.reseller) == "Tenant A"
+    assert reseller_display_name(reseller=world.a.reseller) == "Tenant A"
     _update(world, display_name="")
-    assert selectors.reseller_display_name(reseller=world.a.reseller) == "Tenant A"
+    assert reseller_display_name(reseller=world.a.reseller) == "Tenant A"
     _update(world, display_name="Acme Mobile")
-    assert selectors.reseller_display_name(reseller=world.a.reseller) == "Acme Mobile"
-    assert selectors.reseller_display_name(reseller=world.b.reseller) == "Tenant B"
+    assert reseller_display_name(reseller=world.a.reseller) == "Acme Mobile"
+    assert reseller_display_name(reseller=world.b.reseller) == "Tenant B"
 
 
 # --- Hostname: request --------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 import pytest
 
-from resellers.models import AuditEvent, Reseller
+from audit.models import AuditEvent
+from resellers.models import Reseller
 from resellers.services import ResellerStateError, reseller_reactivate, reseller_suspend
 from tests.factories import ResellerFactory, StaffFactory
 

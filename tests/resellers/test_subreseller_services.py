@@ -6,11 +6,12 @@ from uuid import uuid4
 import pytest
 
 from accounts.models import Membership, Role
+from audit.models import AuditEvent
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import operator_balance, reseller_balance, reseller_recent_entries
 from ledger.services import InsufficientFunds
 from resellers import services
-from resellers.models import AuditEvent, Reseller
+from resellers.models import Reseller
 from resellers.selectors import subreseller_allowance
 from resellers.services import CreditAmountError, SubresellerError
 from tests.factories import ResellerFactory, SubResellerFactory

@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from resellers.models import AuditEvent, Reseller
+from audit.models import AuditEvent
+from resellers.models import Reseller
 from resellers.services import reseller_suspend
 from tests.factories import (
     AuditEventFactory,

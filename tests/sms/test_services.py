@@ -3,14 +3,13 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from customers.services import InvalidPhoneNumber
-from resellers.models import AuditEvent
+from audit.models import AuditEvent
+from core.phones import InvalidPhoneNumber, language_for_phone
 from sms.models import Message
 from sms.services import (
     MessageStateError,
     MissingContext,
     UnknownTemplate,
-    language_for_number,
     message_language,
     message_queue,
     message_render,
@@ -92,7 +91,7 @@ def test_text_is_not_html_escaped():
     ],
 )
 def test_language_from_the_numbers_country(number, language):
-    assert language_for_number(number) == language
+    assert language_for_phone(number) == language
 
 
 def test_language_asked_wins_then_customers_then_country():

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from resellers.models import AuditEvent
+from audit.models import AuditEvent
 from sms.models import Message
 from sms.services import message_deliver, message_queue, message_resend, retry_delay
 from sms.tasks import message_send, messages_resend_stuck

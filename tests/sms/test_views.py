@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from resellers.models import AuditEvent
+from audit.models import AuditEvent
 from sms.models import Message
 from tests.sms.factories import FailedMessageFactory, MessageFactory
 

@@ -73,7 +73,7 @@ MATRIX: dict[str, frozenset[str]] = {
     # signed-in person is refused (403) and an anonymous visitor is asked to sign in first.
     "accounts:invitation-accept": frozenset({"anonymous", "admin"}),
     # Sub-resellers and credit transfers (issue 4, point 6).
-    "resellers:account-list": FINANCE,
+    "customers:account-list": FINANCE,
     "resellers:subreseller-create": ADMIN,
     "resellers:subreseller-credit": ADMIN,
     "resellers:staff-reseller-policy": STAFF,

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Role, User
 from accounts.services import invitation_create, membership_add, user_create
+from config.demo import demo_sales_history
 from customers.models import Customer
 from customers.services import customer_create
-from ledger.demo import demo_sales_history
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, customer_account, ledger_post, reseller_account
 from resellers.models import AdvertisingRequest, Reseller, TermsDocument

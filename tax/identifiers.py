@@ -19,7 +19,7 @@ from stdnum.exceptions import (
     ValidationError as StdnumError,
 )
 
-from billing.vat import EU_COUNTRIES
+from tax.treatment import EU_COUNTRIES
 
 # National tax numbers per country, first match wins; other countries use their `tin` module.
 TAX_ID_MODULES: dict[str, tuple[str, ...]] = {

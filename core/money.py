@@ -55,3 +55,10 @@ def _minor_digits(currency: str) -> int:
         sub_unit //= 10
         digits += 1
     return digits
+
+
+def money_text(value: Decimal | int | str, currency: str) -> str:
+    """An amount as a table or message shows it: rounded half-up to the currency's minor unit,
+    thousands grouped (`1,234.50`). Never `:.2f`, which rounds half-even and ignores the
+    currency's minor unit."""
+    return f"{to_minor_unit(value, currency):,}"

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.vat import Treatment, VatTreatment, vat_treatment
+from tax.treatment import Treatment, VatTreatment, vat_treatment
 
 R19 = Decimal("19.00")
 ZERO = Decimal("0.00")

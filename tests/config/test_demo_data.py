@@ -7,9 +7,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
+from audit.models import AuditEvent
 from customers.models import Customer
 from ledger.models import LedgerTransaction
-from resellers.models import AuditEvent, Reseller, TermsDocument
+from resellers.models import Reseller, TermsDocument
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,18 @@
+"""Writes on VIES checks that start one: the check is asked by a task after commit."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from tax.models import VatCheck
+from tax.tasks import vies_check
+
+
+def vat_check_start(*, reseller) -> VatCheck:
+    """A new pending VIES check of the reseller's VAT ID, made the reseller's current one and
+    asked after commit. Call it inside the transaction that locked the reseller."""
+    check = VatCheck.objects.create(reseller=reseller, vat_id=reseller.vat_id)
+    reseller.vat_check = check
+    reseller.save(update_fields=["vat_check"])
+    transaction.on_commit(lambda: vies_check.delay(check.pk))
+    return check
