@@ -2,6 +2,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.db import transaction
 
+from accounts.tasks import email_send
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
@@ -9,8 +11,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render now (the request's language and site), send from a task after commit."""
-        from accounts.tasks import email_send
-
         message = self.render_mail(template_prefix, email, context)
         payload = {
             "subject": message.subject,

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
+from accounts.models import Role, User
 
 
 class InviteForm(forms.Form):
@@ -40,8 +40,6 @@ class AcceptNewUserForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))
         elif first:
-            from accounts.models import User
-
             probe = User(
                 email=self.email,
                 first_name=data.get("first_name", ""),

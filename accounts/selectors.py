@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from accounts.models import Invitation, Membership, User
+from accounts.tokens import invitation_token_hash
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
@@ -31,8 +32,6 @@ def invitation_open_list(*, reseller) -> QuerySet[Invitation]:
 
 def invitation_for_token(*, token: str) -> Invitation | None:
     """The invitation a link's token opens, whatever its state (the page says which)."""
-    from accounts.services import invitation_token_hash
-
     return (
         Invitation.objects.select_related("reseller", "invited_by")
         .filter(token_hash=invitation_token_hash(token))

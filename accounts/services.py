@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -15,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
+from accounts.tasks import email_send
+from accounts.tokens import invitation_token_hash, token_new
 from audit.services import audit_record
 
 if TYPE_CHECKING:  # a type only: resellers sits above accounts
@@ -101,23 +101,8 @@ class TeamError(Exception):
 INVITATION_VALID_FOR = timedelta(days=7)
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def invitation_token_hash(token: str) -> str:
-    """What the database keeps of an invitation link's token."""
-    return _token_hash(token)
-
-
-def _new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 def _send_invitation(*, invitation: Invitation, token: str, site_url: str) -> None:
     """Render the e-mail now (in the inviting Admin's language) and send it after commit."""
-    from accounts.tasks import email_send
-
     context = {
         "invitation": invitation,
         "reseller_name": invitation.reseller.name,
@@ -168,12 +153,12 @@ def invitation_create(
         # An expired invitation makes way for the new one.
         stale.revoked_at = now
         stale.save(update_fields=["revoked_at"])
-    token = _new_token()
+    token = token_new()
     invitation = Invitation.objects.create(
         reseller=reseller,
         email=email,
         role=role,
-        token_hash=_token_hash(token),
+        token_hash=invitation_token_hash(token),
         invited_by=actor,
         sent_at=now,
         expires_at=now + INVITATION_VALID_FOR,
@@ -208,9 +193,9 @@ def invitation_resend(
 ) -> Invitation:
     """Send a fresh link (a new token; the old link stops working) valid for another week."""
     invitation = _lock_open_invitation(reseller=reseller, invitation_id=invitation_id)
-    token = _new_token()
+    token = token_new()
     now = timezone.now()
-    invitation.token_hash = _token_hash(token)
+    invitation.token_hash = invitation_token_hash(token)
     invitation.sent_at = now
     invitation.expires_at = now + INVITATION_VALID_FOR
     invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
@@ -243,7 +228,9 @@ def invitation_revoke(*, reseller: Reseller, actor: User, invitation_id: int) ->
 def _lock_token(token: str) -> Invitation:
     """The pending invitation of a token, locked after its reseller's team (the order every
     team service locks in)."""
-    found = Invitation.objects.filter(token_hash=_token_hash(token)).values("pk", "reseller_id")
+    found = Invitation.objects.filter(token_hash=invitation_token_hash(token)).values(
+        "pk", "reseller_id"
+    )
     found = found.first()
     if found is None:
         raise TeamError("invitation-unknown")
@@ -252,7 +239,7 @@ def _lock_token(token: str) -> Invitation:
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
             .select_related("reseller")
-            .get(pk=found["pk"], token_hash=_token_hash(token))
+            .get(pk=found["pk"], token_hash=invitation_token_hash(token))
         )
     except Invitation.DoesNotExist:  # resent (a new token) meanwhile
         raise TeamError("invitation-unknown") from None

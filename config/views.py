@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from accounts.access import public, signed_in_required
+from config.celery import app
 
 
 @public
@@ -42,8 +43,6 @@ def _check_database() -> str:
 def _check_broker() -> str:
     if not settings.CELERY_BROKER_URL:
         return "not configured (tasks run eagerly)"
-    from config.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return "ok"

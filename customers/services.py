@@ -32,6 +32,7 @@ from ledger.services import (
     reseller_account,
 )
 from resellers.models import Reseller
+from sms.services import message_queue
 
 Kind = LedgerAccount.Kind
 
@@ -385,8 +386,6 @@ def _recharge_notify(*, reseller, customer, amount, balance_after, created, pass
 
     The message belongs to the customer's owner, whoever sold: it tells the balance, which
     another reseller may not see, and it shows on the owner's customer page."""
-    from sms.services import message_queue  # sms imports this module (phone_normalise)
-
     owner = customer.reseller
     currency = str(reseller.currency)
     if created:
@@ -444,8 +443,6 @@ def _credentials_reset(*, reseller, actor, customer_id, password, hashed) -> Cus
 
 
 def _credentials_notify(*, reseller, customer, password) -> None:
-    from sms.services import message_queue  # sms imports this module (phone_normalise)
-
     message_queue(
         reseller=reseller,
         recipient=customer.phone,

@@ -7,8 +7,8 @@ from django_countries import countries
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
 from core.money import minor_digits
-from resellers.models import MAX_SUBRESELLER_DEPTH
-from resellers.services import MAX_CREDIT_MOVE, CreditAmountError, credit_amount_check
+from resellers.models import MAX_SUBRESELLER_DEPTH, AdvertisingRequest
+from resellers.services.subresellers import MAX_CREDIT_MOVE, CreditAmountError, credit_amount_check
 
 
 class SuspendForm(forms.Form):
@@ -290,8 +290,6 @@ class AdvertisingRequestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from resellers.models import AdvertisingRequest
-
         self.fields["kind"].choices = AdvertisingRequest.Kind.choices
 
 
@@ -305,8 +303,6 @@ class AdvertisingStatusForm(forms.Form):
 
     def __init__(self, *args, advertising_request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from resellers.models import AdvertisingRequest
-
         # The page offers the next steps only; a posted status is judged by the service,
         # which says why a step is not allowed.
         nexts = advertising_request.next_statuses if advertising_request else ()

@@ -24,8 +24,8 @@ import re
 import socket
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost, ValidationError
-from django.http.request import split_domain_port, validate_host
+from django.core.exceptions import ValidationError
+from django.http.request import validate_host
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -40,7 +40,7 @@ def operator_hosts() -> list[str]:
     return hosts
 
 
-def _is_operator_host(domain: str) -> bool:
+def is_operator_host(domain: str) -> bool:
     """Whether `domain` is one of the operator's hosts (a catch-all "*" does not count)."""
     return validate_host(domain, [h for h in operator_hosts() if h != "*"])
 
@@ -112,7 +112,7 @@ def hostname_normalize(value: str) -> str:
         raise ValidationError(
             _("Enter a public host name, reachable on the internet."), code="not-public"
         )
-    if _is_operator_host(ascii_name):
+    if is_operator_host(ascii_name):
         raise ValidationError(
             _("%(name)s belongs to the portal itself; use a name under your own domain.")
             % {"name": ascii_name},
@@ -136,33 +136,3 @@ def resolve_ipv4(hostname: str) -> list[str]:
 def resolver():
     """The configured resolver function (settings.HOSTNAME_RESOLVER)."""
     return import_string(settings.HOSTNAME_RESOLVER)
-
-
-class ResellerHostMiddleware:
-    """Accept the operator's hosts and active reseller hostnames; refuse every other host."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        from resellers.selectors import active_hostname_for_host
-
-        request.host_reseller = None
-        request.host_branding = None
-        raw_host = request._get_raw_host()
-        domain, _port = split_domain_port(raw_host)
-        if domain and _is_operator_host(domain):
-            return self.get_response(request)
-        hostname = active_hostname_for_host(host=domain) if domain else None
-        if hostname is None:
-            if domain and "*" in operator_hosts():
-                return self.get_response(request)
-            raise DisallowedHost(
-                f"Invalid HTTP_HOST header: {raw_host!r}. It is neither in ALLOWED_HOSTS nor "
-                "an active reseller hostname."
-            )
-        request.host_reseller = hostname.reseller
-        request.host_branding = getattr(hostname.reseller, "branding", None)
-        # Django's HttpRequest.get_host() checks ALLOWED_HOSTS only; this host was checked above.
-        request.get_host = lambda: raw_host
-        return self.get_response(request)

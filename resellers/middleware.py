@@ -1,4 +1,8 @@
-"""What a reseller's status allows its users to open.
+"""The reseller of a request: the host it arrived on, and what the reseller's status allows.
+
+`ResellerHostMiddleware` (the first middleware) accepts the operator's hosts and active
+reseller hostnames and refuses every other host (resellers.hosts says how hosts are checked).
+
 
 Users of a suspended or rejected reseller see a page saying so, and nothing else but sign-out
 and the tenant switch. Users of a reseller that applied and is not approved yet see their
@@ -10,7 +14,12 @@ Runs after `accounts.tenancy.TenantMiddleware`, which sets `request.reseller`.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http.request import split_domain_port
 from django.shortcuts import render
+
+from resellers.hosts import is_operator_host, operator_hosts
+from resellers.selectors import active_hostname_for_host
 
 # Views a blocked reseller's users may still reach.
 _UNBLOCKED_URL_NAMES = frozenset(
@@ -48,3 +57,31 @@ class ResellerStatusMiddleware:
         return render(
             request, "resellers/reseller_pending.html", {"pending": request.reseller}, status=403
         )
+
+
+class ResellerHostMiddleware:
+    """Accept the operator's hosts and active reseller hostnames; refuse every other host."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.host_reseller = None
+        request.host_branding = None
+        raw_host = request._get_raw_host()
+        domain, _port = split_domain_port(raw_host)
+        if domain and is_operator_host(domain):
+            return self.get_response(request)
+        hostname = active_hostname_for_host(host=domain) if domain else None
+        if hostname is None:
+            if domain and "*" in operator_hosts():
+                return self.get_response(request)
+            raise DisallowedHost(
+                f"Invalid HTTP_HOST header: {raw_host!r}. It is neither in ALLOWED_HOSTS nor "
+                "an active reseller hostname."
+            )
+        request.host_reseller = hostname.reseller
+        request.host_branding = getattr(hostname.reseller, "branding", None)
+        # Django's HttpRequest.get_host() checks ALLOWED_HOSTS only; this host was checked above.
+        request.get_host = lambda: raw_host
+        return self.get_response(request)

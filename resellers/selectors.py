@@ -238,7 +238,7 @@ def hostname_for(*, reseller: Reseller) -> ResellerHostname | None:
 
 def active_hostname_for_host(*, host: str) -> ResellerHostname | None:
     """The active reseller hostname a request's host names, with its reseller and branding
-    (one query; used by resellers.hosts.ResellerHostMiddleware before any tenant is known)."""
+    (one query; used by resellers.middleware.ResellerHostMiddleware before any tenant is known)."""
     return (
         ResellerHostname.objects.filter(hostname=host, status=ResellerHostname.Status.ACTIVE)
         .select_related("reseller", "reseller__branding")

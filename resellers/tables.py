@@ -7,7 +7,7 @@ from audit.models import AuditEvent
 from core.money import money_text
 from core.ui import DateTimeText
 from resellers.models import AdvertisingRequest, Reseller, TermsDocument
-from resellers.services import OVERDUE_AFTER_DAYS, REMINDER_AFTER_DAYS
+from resellers.services.onboarding import OVERDUE_AFTER_DAYS, REMINDER_AFTER_DAYS
 
 # Money columns: right-aligned figures under a right-aligned heading.
 _MONEY_CELL = {"td": {"class": "text-end font-monospace"}, "th": {"class": "text-end"}}

@@ -55,7 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "resellers.hosts.ResellerHostMiddleware",  # first: ALLOWED_HOSTS + active reseller hosts
+    "resellers.middleware.ResellerHostMiddleware",  # first: ALLOWED_HOSTS + active reseller hosts
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -11,7 +11,10 @@ from audit.models import AuditEvent
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import reseller_balance
 from resellers.models import Reseller
-from resellers.services import reseller_subreseller_policy_set, subreseller_credit_transfer
+from resellers.services.subresellers import (
+    reseller_subreseller_policy_set,
+    subreseller_credit_transfer,
+)
 from tests.factories import CustomerFactory, SubResellerFactory
 from tests.world import fund
 

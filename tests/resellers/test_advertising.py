@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from resellers import services
 from resellers.models import AdvertisingRequest
+from resellers.services import advertising
 from tests.factories import AdvertisingRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ ADDRESS = {
 
 def _create(world, **overrides):
     values = {"kind": "leaflet", "quantity": 500, **ADDRESS, "note": "German please", **overrides}
-    return services.advertising_request_create(
+    return advertising.advertising_request_create(
         reseller=world.a.reseller, actor=world.a.user, **values
     )
 
@@ -64,7 +64,7 @@ def test_bad_requests_say_what_is_wrong_and_create_nothing(world, overrides, fie
 
 
 def _set(world, item, status, note=""):
-    return services.advertising_request_set_status(
+    return advertising.advertising_request_set_status(
         request_id=item.pk, actor=world.staff, status=status, note=note
     )
 
@@ -99,7 +99,7 @@ def test_steps_that_are_not_allowed_change_nothing(world, path, status, note, me
         _set(world, item, new, reason)
     item.refresh_from_db()
     before = (item.status, item.status_note)
-    with pytest.raises(services.AdvertisingStateError, match=message):
+    with pytest.raises(advertising.AdvertisingStateError, match=message):
         _set(world, item, status, note)
     item.refresh_from_db()
     assert (item.status, item.status_note) == before

@@ -16,7 +16,7 @@ from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import account_balance
 from ledger.services import OperatorAccount, ledger_post, reseller_account
 from resellers.models import Reseller, TermsDocument
-from resellers.services import reseller_apply, terms_publish
+from resellers.services.onboarding import reseller_apply, terms_publish
 from tax.models import VatCheck
 from tests.factories import ResellerFactory
 from tests.resellers.test_applications import application

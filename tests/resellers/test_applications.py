@@ -17,9 +17,9 @@ from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import account_balance
 from ledger.services import OperatorAccount, ledger_post, reseller_account
 from resellers.models import Reseller, TermsAcceptance, TermsDocument
-from resellers.services import (
+from resellers.services.lifecycle import ResellerStateError
+from resellers.services.onboarding import (
     ApplicationInvalid,
-    ResellerStateError,
     application_reminders_send,
     reseller_apply,
     reseller_approve,

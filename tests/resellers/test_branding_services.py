@@ -11,9 +11,9 @@ from audit.models import AuditEvent
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import account_balance, operator_balance
 from ledger.verify import ledger_verify
-from resellers import services
 from resellers.branding import reseller_display_name
 from resellers.models import Branding, ResellerHostname
+from resellers.services import branding, hostnames
 from tests.resellers.fake_dns import LOOKUPS, fake_dns  # noqa: F401 (fixture)
 from tests.resellers.images import image_upload
 from tests.world import fund
@@ -25,7 +25,7 @@ COLOURS = {"header_colour": "#0b5345", "background_colour": "#fdfefe", "text_col
 
 def _update(world, **overrides):
     values = {"display_name": "Acme Mobile", **COLOURS, **overrides}
-    return services.branding_update(reseller=world.a.reseller, actor=world.a.admin, **values)
+    return branding.branding_update(reseller=world.a.reseller, actor=world.a.admin, **values)
 
 
 # --- Branding -----------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def test_reseller_display_name_prefers_the_branding(world):
 
 def _request(world, name="portal.acme.test", tenant=None):
     tenant = tenant or world.a
-    return services.hostname_request(reseller=tenant.reseller, actor=tenant.admin, hostname=name)
+    return hostnames.hostname_request(reseller=tenant.reseller, actor=tenant.admin, hostname=name)
 
 
 def test_a_hostname_request_is_stored_normalized_and_audited(world):
@@ -123,7 +123,7 @@ def test_a_bad_hostname_is_refused(world):
 
 def test_a_hostname_taken_by_another_reseller_is_refused(world):
     _request(world, "portal.acme.test", tenant=world.b)
-    with pytest.raises(services.HostnameTaken, match="already used by another reseller"):
+    with pytest.raises(hostnames.HostnameTaken, match="already used by another reseller"):
         _request(world, "PORTAL.acme.test")
     assert not ResellerHostname.objects.filter(reseller=world.a.reseller).exists()
 
@@ -133,9 +133,9 @@ def test_a_pending_hostname_can_be_changed_but_an_active_one_not(world, fake_dns
     record = _request(world, "new.acme.test")
     assert ResellerHostname.objects.get(reseller=world.a.reseller).hostname == "new.acme.test"
     fake_dns["new.acme.test"] = ["203.0.113.10"]
-    services.hostname_check_dns(reseller=world.a.reseller, actor=world.a.admin)
-    services.hostname_activate(reseller=world.a.reseller, actor=world.a.admin)
-    with pytest.raises(services.HostnameError, match="Remove it before"):
+    hostnames.hostname_check_dns(reseller=world.a.reseller, actor=world.a.admin)
+    hostnames.hostname_activate(reseller=world.a.reseller, actor=world.a.admin)
+    with pytest.raises(hostnames.HostnameError, match="Remove it before"):
         _request(world, "other.acme.test")
     record.refresh_from_db()
     assert (record.hostname, record.status) == ("new.acme.test", "active")
@@ -145,7 +145,7 @@ def test_a_pending_hostname_can_be_changed_but_an_active_one_not(world, fake_dns
 
 
 def _check(world):
-    return services.hostname_check_dns(reseller=world.a.reseller, actor=world.a.admin)
+    return hostnames.hostname_check_dns(reseller=world.a.reseller, actor=world.a.admin)
 
 
 def test_dns_pointing_to_the_portal_verifies(world, fake_dns):  # noqa: F811
@@ -189,7 +189,7 @@ def test_the_dns_check_refuses_to_run_inside_a_transaction(world, fake_dns):  # 
 
 
 def test_the_dns_check_needs_a_hostname(world, fake_dns):  # noqa: F811
-    with pytest.raises(services.HostnameError, match="Ask for a host name first"):
+    with pytest.raises(hostnames.HostnameError, match="Ask for a host name first"):
         _check(world)
 
 
@@ -203,7 +203,7 @@ def _verified(world, fake_dns):  # noqa: F811
 
 
 def _activate(world):
-    return services.hostname_activate(reseller=world.a.reseller, actor=world.a.admin)
+    return hostnames.hostname_activate(reseller=world.a.reseller, actor=world.a.admin)
 
 
 def test_activation_charges_the_fee_once(world, fake_dns):  # noqa: F811
@@ -238,7 +238,7 @@ def test_the_fee_is_a_setting_in_the_resellers_currency(world, fake_dns, setting
 def test_not_enough_sales_credit_changes_nothing(world, fake_dns, settings):  # noqa: F811
     settings.HOSTNAME_FEE = Decimal("100.01")
     _verified(world, fake_dns)
-    with pytest.raises(services.HostnameError) as caught:
+    with pytest.raises(hostnames.HostnameError) as caught:
         _activate(world)
     assert str(caught.value) == (
         "Not enough sales credit for the hostname fee: 100.01 EUR needed, "
@@ -252,7 +252,7 @@ def test_not_enough_sales_credit_changes_nothing(world, fake_dns, settings):  # 
 
 def test_an_unverified_hostname_cannot_be_activated(world, fake_dns):  # noqa: F811
     _request(world)
-    with pytest.raises(services.HostnameError, match="not verified yet"):
+    with pytest.raises(hostnames.HostnameError, match="not verified yet"):
         _activate(world)
     assert not LedgerTransaction.objects.filter(kind="fee").exists()
 
@@ -260,10 +260,10 @@ def test_an_unverified_hostname_cannot_be_activated(world, fake_dns):  # noqa: F
 def test_removing_a_hostname_is_audited_and_frees_the_name(world, fake_dns):  # noqa: F811
     _verified(world, fake_dns)
     _activate(world)
-    services.hostname_remove(reseller=world.a.reseller, actor=world.a.admin)
+    hostnames.hostname_remove(reseller=world.a.reseller, actor=world.a.admin)
     assert not ResellerHostname.objects.exists()
     event = AuditEvent.objects.get(action="hostname.removed")
     assert event.data == {"hostname": "portal.acme.test", "status": "active"}
     assert _request(world, tenant=world.b).hostname == "portal.acme.test"
-    with pytest.raises(services.HostnameError, match="no host name to remove"):
-        services.hostname_remove(reseller=world.a.reseller, actor=world.a.admin)
+    with pytest.raises(hostnames.HostnameError, match="no host name to remove"):
+        hostnames.hostname_remove(reseller=world.a.reseller, actor=world.a.admin)

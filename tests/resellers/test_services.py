@@ -4,7 +4,7 @@ import pytest
 
 from audit.models import AuditEvent
 from resellers.models import Reseller
-from resellers.services import ResellerStateError, reseller_reactivate, reseller_suspend
+from resellers.services.lifecycle import ResellerStateError, reseller_reactivate, reseller_suspend
 from tests.factories import ResellerFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db

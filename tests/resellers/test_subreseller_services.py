@@ -10,10 +10,10 @@ from audit.models import AuditEvent
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import operator_balance, reseller_balance, reseller_recent_entries
 from ledger.services import InsufficientFunds
-from resellers import services
 from resellers.models import Reseller
 from resellers.selectors import subreseller_allowance
-from resellers.services import CreditAmountError, SubresellerError
+from resellers.services import subresellers
+from resellers.services.subresellers import CreditAmountError, SubresellerError
 from tests.factories import ResellerFactory, SubResellerFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ SALES = LedgerAccount.Kind.SALES_CREDIT
 
 
 def _allow(reseller, depth=2, actor=None):
-    return services.reseller_subreseller_policy_set(
+    return subresellers.reseller_subreseller_policy_set(
         reseller_id=reseller.pk, actor=actor, may_create=True, depth_limit=depth
     )
 
@@ -35,7 +35,7 @@ def _create(parent, actor, **overrides):
         "commission_rate": Decimal("5.00"),
     }
     values.update(overrides)
-    return services.subreseller_create(parent=parent, actor=actor, **values)
+    return subresellers.subreseller_create(parent=parent, actor=actor, **values)
 
 
 def test_policy_change_is_audited_and_the_depth_is_bounded(world):
@@ -107,7 +107,7 @@ def test_the_top_level_depth_limit_bounds_the_whole_tree(world):
 
 
 def _transfer(world, amount, key=None, child=None, note="March allocation"):
-    return services.subreseller_credit_transfer(
+    return subresellers.subreseller_credit_transfer(
         parent=world.a.reseller,
         actor=world.a.admin,
         child_id=(child or world.a.child).pk,
@@ -204,7 +204,7 @@ def test_a_double_submit_posts_and_audits_once(world):
 
 def test_staff_credit_moves_bank_to_sales_credit_and_debit_never_below_zero(world):
     reseller = world.a.reseller
-    services.reseller_credit_adjust(
+    subresellers.reseller_credit_adjust(
         reseller_id=reseller.pk,
         actor=world.staff,
         direction="credit",
@@ -215,7 +215,7 @@ def test_staff_credit_moves_bank_to_sales_credit_and_debit_never_below_zero(worl
     assert reseller_balance(reseller=reseller, kind=SALES) == Decimal("350.0000")
     assert operator_balance(kind=LedgerAccount.Kind.BANK, currency="EUR") == Decimal("-250.0000")
     with pytest.raises(InsufficientFunds):
-        services.reseller_credit_adjust(
+        subresellers.reseller_credit_adjust(
             reseller_id=reseller.pk,
             actor=world.staff,
             direction="debit",
@@ -223,7 +223,7 @@ def test_staff_credit_moves_bank_to_sales_credit_and_debit_never_below_zero(worl
             reason="Chargeback",
             idempotency_key=str(uuid4()),
         )
-    services.reseller_credit_adjust(
+    subresellers.reseller_credit_adjust(
         reseller_id=reseller.pk,
         actor=world.staff,
         direction="debit",
@@ -247,7 +247,7 @@ def test_staff_credit_moves_bank_to_sales_credit_and_debit_never_below_zero(worl
 )
 def test_staff_adjustment_bad_input(world, direction, amount, reason, code):
     with pytest.raises(CreditAmountError) as err:
-        services.reseller_credit_adjust(
+        subresellers.reseller_credit_adjust(
             reseller_id=world.a.reseller.pk,
             actor=world.staff,
             direction=direction,
@@ -272,13 +272,13 @@ def test_staff_adjustment_bad_input(world, direction, amount, reason, code):
 )
 def test_credit_amount_check_follows_the_currency(amount, currency, allow_negative, result):
     if isinstance(result, Decimal):
-        got = services.credit_amount_check(
+        got = subresellers.credit_amount_check(
             amount=Decimal(amount), currency=currency, allow_negative=allow_negative
         )
         assert got == result
         return
     with pytest.raises(CreditAmountError) as err:
-        services.credit_amount_check(
+        subresellers.credit_amount_check(
             amount=Decimal(amount), currency=currency, allow_negative=allow_negative
         )
     assert err.value.code == result
@@ -286,7 +286,7 @@ def test_credit_amount_check_follows_the_currency(amount, currency, allow_negati
 
 def test_staff_credit_for_a_reseller_not_yet_approved_goes_to_pending(world):
     applicant = ResellerFactory(status=Reseller.Status.APPLIED)
-    services.reseller_credit_adjust(
+    subresellers.reseller_credit_adjust(
         reseller_id=applicant.pk,
         actor=world.staff,
         direction="credit",

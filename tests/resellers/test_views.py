@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import Role
 from audit.models import AuditEvent
 from resellers.models import Reseller
-from resellers.services import reseller_suspend
+from resellers.services.lifecycle import reseller_suspend
 from tests.factories import (
     AuditEventFactory,
     CustomerFactory,

@@ -20,14 +20,13 @@ from customers.services import customer_create
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, customer_account, ledger_post, reseller_account
 from resellers.models import AdvertisingRequest, Reseller, TermsDocument
-from resellers.services import (
-    advertising_request_create,
-    branding_update,
-    reseller_apply,
-    reseller_create,
+from resellers.services.advertising import advertising_request_create
+from resellers.services.branding import branding_update
+from resellers.services.lifecycle import reseller_create
+from resellers.services.onboarding import reseller_apply, terms_publish
+from resellers.services.subresellers import (
     reseller_subreseller_policy_set,
     subreseller_credit_transfer,
-    terms_publish,
 )
 
 Kind = LedgerAccount.Kind

@@ -1,0 +1,100 @@
+"""A reseller's life: created, suspended, reactivated. Each service is atomic and audits
+in the same transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audit.services import audit_record
+from resellers.models import (
+    Reseller,
+)
+
+
+class ResellerStateError(Exception):
+    """The reseller is not in a state that allows the action."""
+
+
+def reseller_lock(reseller_id: int) -> Reseller:
+    return Reseller.objects.select_for_update().get(pk=reseller_id)
+
+
+@transaction.atomic(durable=True)
+def reseller_suspend(*, reseller_id: int, actor: User, reason: str) -> Reseller:
+    """Stop a reseller's users from doing anything until staff reactivate it."""
+    reseller = reseller_lock(reseller_id)
+    if reseller.status == Reseller.Status.SUSPENDED:
+        raise ResellerStateError("already-suspended")
+    if reseller.status != Reseller.Status.APPROVED:
+        raise ResellerStateError("not-approved")
+    previous = reseller.status
+    reseller.status = Reseller.Status.SUSPENDED
+    reseller.status_reason = reason
+    reseller.save(update_fields=["status", "status_reason"])
+    audit_record(
+        actor=actor,
+        action="reseller.suspended",
+        reseller=reseller,
+        obj=reseller,
+        data={"reason": reason, "previous_status": previous},
+    )
+    return reseller
+
+
+@transaction.atomic(durable=True)
+def reseller_reactivate(*, reseller_id: int, actor: User) -> Reseller:
+    """Lift a suspension; the reseller goes back to approved."""
+    reseller = reseller_lock(reseller_id)
+    if reseller.status != Reseller.Status.SUSPENDED:
+        raise ResellerStateError("not-suspended")
+    reseller.status = Reseller.Status.APPROVED
+    reseller.status_reason = ""
+    if reseller.approved_at is None:
+        reseller.approved_at = timezone.now()
+    reseller.save(update_fields=["status", "status_reason", "approved_at"])
+    audit_record(actor=actor, action="reseller.reactivated", reseller=reseller, obj=reseller)
+    return reseller
+
+
+@transaction.atomic(durable=True)
+def reseller_create(
+    *,
+    actor: User | None,
+    name: str,
+    legal_name: str,
+    slug: str,
+    country: str,
+    contact_email: str,
+    currency: str,
+    parent: Reseller | None = None,
+    status: str = Reseller.Status.APPLIED,
+    commission_rate=None,
+    **details: str,
+) -> Reseller:
+    """Create a reseller (operator-created, or a sub-reseller of `parent`)."""
+    reseller = Reseller(
+        name=name,
+        legal_name=legal_name,
+        slug=slug,
+        country=country,
+        contact_email=contact_email,
+        currency=parent.currency if parent is not None else currency,
+        parent=parent,
+        status=status,
+        approved_at=timezone.now() if status == Reseller.Status.APPROVED else None,
+        **details,
+    )
+    if commission_rate is not None:
+        reseller.commission_rate = commission_rate
+    reseller.full_clean()
+    reseller.save()
+    audit_record(
+        actor=actor,
+        action="reseller.created",
+        reseller=reseller,
+        obj=reseller,
+        data={"status": status, "parent_id": parent.pk if parent else None},
+    )
+    return reseller

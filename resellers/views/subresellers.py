@@ -1,0 +1,167 @@
+"""Sub-resellers (reseller Admin): the list, creating one, its page, moving sales credit to
+it and back."""
+
+import uuid
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.access import tenant_role_required
+from accounts.models import Role
+from core.money import to_minor_unit
+from core.ui import paginated
+from ledger.models import LedgerAccount
+from ledger.selectors import reseller_balance, reseller_recent_entries
+from ledger.services import IdempotencyConflict, InsufficientFunds
+from resellers import selectors
+from resellers.forms import (
+    CreditTransferForm,
+    SubresellerCreateForm,
+)
+from resellers.services import subresellers
+from resellers.tables import (
+    SubResellerTable,
+)
+
+Kind = LedgerAccount.Kind
+
+# --- Sales Panel (the tenant) -----------------------------------------------------------------
+
+
+_SUBRESELLER_ERRORS = {
+    "flag-off": gettext_lazy(
+        "The operator has not enabled sub-resellers for your company. Ask the operator's "
+        "support to enable them."
+    ),
+    "too-deep": gettext_lazy(
+        "Your company is already at the deepest level of sub-resellers the operator allows."
+    ),
+    "not-approved": gettext_lazy("Only an approved reseller can create sub-resellers."),
+    "commission-too-high": gettext_lazy("A sub-reseller earns at most your own commission rate."),
+    "child-too-deep": gettext_lazy(
+        "The operator's depth limit does not allow this sub-reseller its own sub-resellers."
+    ),
+    "not-child": gettext_lazy("This is not one of your sub-resellers."),
+    "bad-depth": gettext_lazy("Choose a depth limit the form offers."),
+}
+HISTORY_ROWS = 50
+
+
+def _insufficient_message(exc: InsufficientFunds, parent) -> str:
+    currency = exc.account.currency
+    values = {"available": to_minor_unit(exc.available, currency), "currency": currency}
+    if exc.account.reseller_id == parent.pk:
+        return _("Your sales credit is too low: %(available)s %(currency)s available.") % values
+    return (
+        _(
+            "The sub-reseller has only %(available)s %(currency)s of sales credit; you cannot "
+            "take back more than that."
+        )
+        % values
+    )
+
+
+@tenant_role_required(Role.ADMIN)
+def subreseller_list(request):
+    reseller = request.reseller
+    table = paginated(request, SubResellerTable(selectors.sub_reseller_accounts(reseller=reseller)))
+    allowance = selectors.subreseller_allowance(reseller=reseller)
+    return render(
+        request,
+        "resellers/subreseller_list.html",
+        {
+            "table": table,
+            "allowance": allowance,
+            "refusal": _SUBRESELLER_ERRORS.get(allowance.reason, ""),
+        },
+    )
+
+
+@tenant_role_required(Role.ADMIN)
+def subreseller_create(request):
+    parent = request.reseller
+    allowance = selectors.subreseller_allowance(reseller=parent)
+    if not allowance.allowed:
+        messages.error(request, _SUBRESELLER_ERRORS[allowance.reason])
+        return redirect("resellers:subreseller-list")
+    form = SubresellerCreateForm(request.POST or None, parent=parent, allowance=allowance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = subresellers.subreseller_create(
+                parent=parent, actor=request.user, **form.cleaned_data
+            )
+        except subresellers.SubresellerError as exc:
+            form.add_error(None, _SUBRESELLER_ERRORS[exc.code])
+        else:
+            messages.success(
+                request,
+                _("%(name)s is created and approved. You are its Admin.") % {"name": child.name},
+            )
+            return redirect("resellers:subreseller-detail", pk=child.pk)
+    return render(request, "resellers/subreseller_create.html", {"form": form})
+
+
+def _subreseller_page(request, child, form=None, status: int = 200):
+    return render(
+        request,
+        "resellers/subreseller_detail.html",
+        {
+            "child": child,
+            "counts": selectors.reseller_dashboard_counts(reseller=child),
+            "form": form or CreditTransferForm(currency=str(request.reseller.currency)),
+            "history": reseller_recent_entries(
+                reseller=child, kind=Kind.SALES_CREDIT, limit=HISTORY_ROWS
+            ),
+            "parent_credit": reseller_balance(reseller=request.reseller, kind=Kind.SALES_CREDIT),
+        },
+        status=status,
+    )
+
+
+@tenant_role_required(Role.ADMIN)
+def subreseller_detail(request, pk: int):
+    child = get_object_or_404(selectors.sub_reseller_accounts(reseller=request.reseller), pk=pk)
+    return _subreseller_page(request, child)
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def subreseller_credit(request, pk: int):
+    """Add credits to (or, with a negative amount, take them back from) a sub-reseller."""
+    parent = request.reseller
+    child = get_object_or_404(selectors.sub_reseller_accounts(reseller=parent), pk=pk)
+    form = CreditTransferForm(request.POST, currency=str(parent.currency))
+    if not form.is_valid():
+        return _subreseller_page(request, child, form)
+    try:
+        subresellers.subreseller_credit_transfer(
+            parent=parent,
+            actor=request.user,
+            child_id=child.pk,
+            amount=form.cleaned_data["amount"],
+            note=form.cleaned_data["note"],
+            idempotency_key=str(form.cleaned_data["idempotency_key"]),
+        )
+    except InsufficientFunds as exc:
+        form.add_error("amount", _insufficient_message(exc, parent))
+        return _subreseller_page(request, child, form)
+    except IdempotencyConflict:
+        form.add_error(None, _("This form was already sent with other values. Enter it again."))
+        form.data = form.data.copy()
+        form.data["idempotency_key"] = str(uuid.uuid4())
+        return _subreseller_page(request, child, form)
+    amount = form.cleaned_data["amount"]
+    values = {
+        "amount": to_minor_unit(abs(amount), str(parent.currency)),
+        "currency": parent.currency,
+        "name": child.name,
+    }
+    if amount > 0:
+        message = _("%(amount)s %(currency)s moved to %(name)s.") % values
+    else:
+        message = _("%(amount)s %(currency)s taken back from %(name)s.") % values
+    messages.success(request, message)
+    return redirect("resellers:subreseller-detail", pk=child.pk)
