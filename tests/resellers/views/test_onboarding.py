@@ -19,7 +19,7 @@ from resellers.models import Reseller, TermsDocument
 from resellers.services.onboarding import reseller_apply, terms_publish
 from tax.models import VatCheck
 from tests.factories import ResellerFactory
-from tests.resellers.test_applications import application
+from tests.resellers.services.test_onboarding import application
 
 pytestmark = pytest.mark.django_db
 
