@@ -11,11 +11,13 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, Membership, Role, User
 from accounts.tasks import email_send
 from accounts.tokens import invitation_token_hash, token_new
 from audit.services import audit_record
+from core.errors import CodedError
 
 if TYPE_CHECKING:  # a type only: resellers sits above accounts
     from resellers.models import Reseller
@@ -90,12 +92,33 @@ def membership_add(*, actor: User | None, reseller: Reseller, user: User, role: 
 # --- Team: invitations, roles, deactivation ---------------------------------------------------
 
 
-class TeamError(Exception):
+class TeamError(CodedError):
     """A team change that is not allowed; `code` picks the message people read."""
 
-    def __init__(self, code: str):
-        self.code = code
-        super().__init__(code)
+    messages = {
+        "bad-role": _("Choose one of the roles offered."),
+        "already-member": _("This person is already an active member of this reseller."),
+        "already-invited": _(
+            "An invitation to this address is still open: resend it from the list below."
+        ),
+        "invitation-used": _("This invitation was already accepted."),
+        "invitation-accepted": _("This invitation was already accepted."),
+        "invitation-revoked": _("This invitation was revoked."),
+        "invitation-expired": _("This invitation has expired. Ask for a new one."),
+        "invitation-unknown": _("This invitation link is not valid."),
+        "account-exists": _(
+            "An account with this address exists already: sign in to accept the invitation."
+        ),
+        "wrong-account": _("This invitation was sent to another e-mail address."),
+        "last-admin": _(
+            "This is the last active Admin. Make another member an Admin first: a reseller "
+            "always needs one."
+        ),
+        "self": _("You cannot deactivate yourself; ask another Admin."),
+        "already-inactive": _("This member is already deactivated."),
+        "already-active": _("This member is already active."),
+    }
+    fields = {"already-member": "email", "already-invited": "email", "bad-role": "role"}
 
 
 INVITATION_VALID_FOR = timedelta(days=7)

@@ -5,7 +5,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import services
@@ -20,6 +19,7 @@ from accounts.selectors import (
 )
 from accounts.tables import InvitationTable, MembershipTable
 from accounts.tenancy import SESSION_KEY
+from core.errors import show_error
 from core.ui import paginated
 
 
@@ -56,30 +56,6 @@ def tenant_switch(request):
 
 
 # --- Team administration (Admins) -------------------------------------------------------------
-
-_TEAM_ERRORS = {
-    "bad-role": gettext_lazy("Choose one of the roles offered."),
-    "already-member": gettext_lazy("This person is already an active member of this reseller."),
-    "already-invited": gettext_lazy(
-        "An invitation to this address is still open: resend it from the list below."
-    ),
-    "invitation-used": gettext_lazy("This invitation was already accepted."),
-    "invitation-accepted": gettext_lazy("This invitation was already accepted."),
-    "invitation-revoked": gettext_lazy("This invitation was revoked."),
-    "invitation-expired": gettext_lazy("This invitation has expired. Ask for a new one."),
-    "invitation-unknown": gettext_lazy("This invitation link is not valid."),
-    "account-exists": gettext_lazy(
-        "An account with this address exists already: sign in to accept the invitation."
-    ),
-    "wrong-account": gettext_lazy("This invitation was sent to another e-mail address."),
-    "last-admin": gettext_lazy(
-        "This is the last active Admin. Make another member an Admin first: a reseller "
-        "always needs one."
-    ),
-    "self": gettext_lazy("You cannot deactivate yourself; ask another Admin."),
-    "already-inactive": gettext_lazy("This member is already deactivated."),
-    "already-active": gettext_lazy("This member is already active."),
-}
 
 INVITATIONS_SHOWN = 50
 
@@ -125,7 +101,7 @@ def member_invite(request):
             site_url=_site_url(request),
         )
     except services.TeamError as exc:
-        form.add_error("email", _TEAM_ERRORS[exc.code])
+        show_error(request, exc, form)
         return _member_page(request, form)
     messages.success(
         request, _("An invitation is on its way to %(email)s.") % {"email": invitation.email}
@@ -137,7 +113,7 @@ def _team_action(request, action, **kwargs):
     try:
         action(reseller=request.reseller, actor=request.user, **kwargs)
     except services.TeamError as exc:
-        messages.error(request, _TEAM_ERRORS[exc.code])
+        show_error(request, exc)
         return False
     return True
 
@@ -148,7 +124,7 @@ def member_role(request, pk: int):
     membership = get_object_or_404(membership_list(reseller=request.reseller), pk=pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _TEAM_ERRORS["bad-role"])
+        messages.error(request, services.TeamError.message_for("bad-role"))
     elif _team_action(
         request,
         services.membership_role_change,
@@ -226,22 +202,22 @@ def invitation_accept(request, token: str):
     """Public: the token is the key. A signed-in person must be the one invited."""
     invitation = invitation_for_token(token=token)
     if invitation is None:
-        raise Http404(_TEAM_ERRORS["invitation-unknown"])
+        raise Http404(services.TeamError.message_for("invitation-unknown"))
     context = {"invitation": invitation}
     status = invitation.status_at(timezone.now())
     if status != Invitation.Status.PENDING:
-        context["problem"] = _TEAM_ERRORS[f"invitation-{status}"]
+        context["problem"] = services.TeamError.message_for(f"invitation-{status}")
         return render(request, "accounts/invitation_accept.html", context, status=410)
     user = request.user
     if user.is_authenticated:
         if user.email.lower() != invitation.email.lower():
-            context["problem"] = _TEAM_ERRORS["wrong-account"]
+            context["problem"] = services.TeamError.message_for("wrong-account")
             return render(request, "accounts/invitation_accept.html", context, status=403)
         if request.method == "POST":
             try:
                 membership = services.invitation_accept_existing_user(token=token, user=user)
             except services.TeamError as exc:
-                messages.error(request, _TEAM_ERRORS[exc.code])
+                show_error(request, exc)
             else:
                 return _joined(request, membership)
         return render(request, "accounts/invitation_accept.html", context)
@@ -258,7 +234,7 @@ def invitation_accept(request, token: str):
                 password=form.cleaned_data["password1"],
             )
         except services.TeamError as exc:
-            form.add_error(None, _TEAM_ERRORS[exc.code])
+            show_error(request, exc, form)
         else:
             login(request, membership.user, backend="accounts.backends.ModelBackend")
             return _joined(request, membership)

@@ -45,15 +45,46 @@ class DomainError(Exception):
         text = str(self.message)  # translated now, in the language of whoever reads it
         return text % self.params if self.params else text
 
+    def field_errors(self) -> dict[str | None, list[str]]:
+        """The messages by form field (None: the form as a whole)."""
+        return {self.field: [str(self)]}
+
+
+class CodedError(DomainError):
+    """A family of domain errors told apart by code. The subclass lists each code's
+    message in `messages` (and, where it belongs to a field, in `fields`); it is raised by
+    code: `raise TeamError("last-admin")`. The messages live with the error, so no view maps
+    codes; an unknown code shows the family's general message instead of failing."""
+
+    messages: dict[str, str | Promise] = {}
+    fields: dict[str, str] = {}
+
+    def __init__(self, code: str, *, field: str | None = None, **params: Any):
+        super().__init__(
+            self.messages.get(code, type(self).message),
+            code=code,
+            field=field if field is not None else self.fields.get(code),
+            **params,
+        )
+
+    @classmethod
+    def message_for(cls, code: str, **params: Any) -> str:
+        """The sentence for `code`, for a page that shows a state without raising."""
+        return str(cls(code, **params))
+
 
 def show_error(request, exc: DomainError, form=None) -> None:
-    """Show a domain error on the page: on its field when the form has it, else on the form
-    as a whole, else as a message."""
-    if form is not None:
-        field = exc.field if exc.field in form.fields else None
-        form.add_error(field, str(exc))
-        return
-    messages.error(request, str(exc))
+    """Show a domain error on the page: on its field when the form has that field, else on
+    the form as a whole; without a form, as messages. A form whose fields are named
+    otherwise than the service's maps them in `service_fields` ({service name: form name})."""
+    renamed = getattr(form, "service_fields", {})
+    for field, texts in exc.field_errors().items():
+        name = renamed.get(field, field)
+        for text in texts:
+            if form is None:
+                messages.error(request, text)
+            else:
+                form.add_error(name if name in form.fields else None, text)
 
 
 def error_payload(exc: DomainError) -> dict[str, str | None]:

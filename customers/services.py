@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from core.errors import DomainError
 from core.masking import mask_name
 from core.money import as_decimal, to_ledger, to_minor_unit
 from core.phones import language_for_phone, phone_normalise
@@ -37,12 +38,16 @@ from sms.services import message_queue
 Kind = LedgerAccount.Kind
 
 
-class RechargeError(Exception):
+class RechargeError(DomainError):
     """A recharge that cannot be made; `str()` is a sentence for the seller."""
 
+    code = "recharge-refused"
 
-class CustomerStateError(Exception):
+
+class CustomerStateError(DomainError):
     """The customer is not in a state that allows the action."""
+
+    code = "customer-state"
 
 
 def password_generate() -> str:

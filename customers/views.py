@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import customer_required, tenant_role_required
 from accounts.models import Role
+from core.errors import show_error
 from core.phones import InvalidPhoneNumber
 from core.ui import filtered, paginated
 from customers import selectors, services
@@ -125,7 +126,7 @@ def customer_suspend_view(request, pk: int):
             reseller=request.reseller, actor=request.user, customer_id=customer.pk
         )
     except services.CustomerStateError as exc:
-        messages.error(request, str(exc))
+        show_error(request, exc)
     else:
         messages.success(request, _("%(phone)s is suspended.") % {"phone": customer.phone})
     return redirect("customers:customer-detail", pk=customer.pk)
@@ -140,7 +141,7 @@ def customer_reactivate_view(request, pk: int):
             reseller=request.reseller, actor=request.user, customer_id=customer.pk
         )
     except services.CustomerStateError as exc:
-        messages.error(request, str(exc))
+        show_error(request, exc)
     else:
         messages.success(request, _("%(phone)s is active again.") % {"phone": customer.phone})
     return redirect("customers:customer-detail", pk=customer.pk)
@@ -181,7 +182,7 @@ def recharge(request):
             idempotency_key=form.idempotency_key,
         )
     except (services.RechargeError, InvalidPhoneNumber) as exc:
-        form.add_error(None, str(exc))
+        show_error(request, exc, form)
         return _recharge_form(request, form, status=400)
     return render(request, "customers/recharge_done.html", {"result": result})
 

@@ -6,9 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
-from core.money import minor_digits
 from resellers.models import MAX_SUBRESELLER_DEPTH, AdvertisingRequest
-from resellers.services.subresellers import MAX_CREDIT_MOVE, CreditAmountError, credit_amount_check
+from resellers.services.subresellers import CreditAmountError, credit_amount_check
 
 
 class SuspendForm(forms.Form):
@@ -65,7 +64,8 @@ class ApplicationForm(forms.Form):
     terms_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     # Service error keys that are named differently here.
-    FIELD_OF = {"password": "password1", "contact_email": "email", "contact_phone": "phone"}
+    # The service's names of fields this form names otherwise (core.errors.show_error).
+    service_fields = {"password": "password1", "contact_email": "email", "contact_phone": "phone"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,12 +77,6 @@ class ApplicationForm(forms.Form):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords are not the same."))
         return data
-
-    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
-        for key, messages in errors.items():
-            field = self.FIELD_OF.get(key, key)
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
 
 
 class VatIdForm(forms.Form):
@@ -101,19 +95,6 @@ class RejectForm(forms.Form):
 class TermsForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 12}))
-
-
-_AMOUNT_ERRORS = {
-    "zero": _("Enter an amount other than zero."),
-    "negative": _("Enter a positive amount; choose credit or debit above."),
-    "decimals": _("%(currency)s amounts have at most %(places)s decimal places."),
-    "too-large": _("That is more than one transfer may move (at most %(max)s)."),
-}
-
-
-def amount_error(code: str, currency: str) -> str:
-    places = minor_digits(currency)
-    return _AMOUNT_ERRORS[code] % {"currency": currency, "places": places, "max": MAX_CREDIT_MOVE}
 
 
 class _AmountForm(forms.Form):
@@ -144,7 +125,7 @@ class _AmountForm(forms.Form):
                 amount=amount, currency=self.currency, allow_negative=self.allow_negative
             )
         except CreditAmountError as exc:
-            raise forms.ValidationError(amount_error(exc.code, self.currency)) from None
+            raise forms.ValidationError(str(exc)) from None
 
 
 class CreditTransferForm(_AmountForm):

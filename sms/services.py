@@ -18,9 +18,11 @@ from django.db import connections, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit.services import audit_record
+from core.errors import DomainError
 from core.phones import LANGUAGES, language_for_phone, phone_normalise
 from resellers.models import Branding, Reseller
 from sms.backends import SendResult, backend_get
@@ -36,20 +38,25 @@ TEMPLATES: dict[str, frozenset[str]] = {
 }
 
 
-class MessageError(ValueError):
+class MessageError(DomainError):
     """A message cannot be written or acted on as asked."""
+
+    code = "sms"
 
 
 class UnknownTemplate(MessageError):
-    pass
+    code = "sms-unknown-template"
 
 
 class MissingContext(MessageError):
-    pass
+    code = "sms-missing-context"
 
 
 class MessageStateError(MessageError):
     """The message is not in a state that allows the action (e.g. resend of a sent one)."""
+
+    code = "sms-state"
+    message = _("Only failed messages can be resent; this one is %(status)s.")
 
 
 def message_language(
@@ -116,7 +123,7 @@ def message_resend(*, message: Message, actor: User | None) -> Message:
     """Queue a failed message again (attempts start afresh) and send it after commit."""
     locked = Message.objects.select_for_update().get(pk=message.pk)
     if locked.status != Message.Status.FAILED:
-        raise MessageStateError(f"only failed messages can be resent; this one is {locked.status}")
+        raise MessageStateError(status=locked.get_status_display())
     previous_error = locked.last_error
     locked.status = Message.Status.QUEUED
     locked.attempts = 0

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import operator_staff_or_debug_required, tenant_role_required
 from accounts.models import Role
+from core.errors import show_error
 from core.ui import paginated
 from sms import selectors, services
 from sms.filters import InboxFilter
@@ -38,12 +39,8 @@ def message_resend(request, pk: int):
     message = get_object_or_404(selectors.message_list(reseller=request.reseller), pk=pk)
     try:
         services.message_resend(message=message, actor=request.user)
-    except services.MessageStateError:
-        messages.error(
-            request,
-            _("Only failed messages can be resent; this one is %(status)s.")
-            % {"status": message.get_status_display()},
-        )
+    except services.MessageStateError as exc:
+        show_error(request, exc)
     else:
         messages.success(
             request, _("The SMS to %(to)s is queued again.") % {"to": message.recipient}

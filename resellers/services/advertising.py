@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
+from core.errors import DomainError
 from resellers.models import (
     AdvertisingRequest,
     Reseller,
@@ -75,8 +76,10 @@ def advertising_request_create(
     return request
 
 
-class AdvertisingStateError(Exception):
+class AdvertisingStateError(DomainError):
     """The request cannot move to that status; `str()` says why."""
+
+    code = "advertising-state"
 
 
 @transaction.atomic(durable=True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
+from core.errors import DomainError
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
 from resellers import hosts
@@ -24,12 +25,15 @@ from resellers.models import (
 # --- Own hostname -----------------------------------------------------------------------------
 
 
-class HostnameError(Exception):
+class HostnameError(DomainError):
     """A hostname action that cannot be done now; `str()` is a sentence people can read."""
+
+    code = "hostname"
+    field = "hostname"
 
 
 class HostnameTaken(HostnameError):
-    pass
+    code = "hostname-taken"
 
 
 @dataclass(frozen=True)

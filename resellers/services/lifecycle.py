@@ -5,16 +5,29 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from audit.services import audit_record
+from core.errors import CodedError
 from resellers.models import (
     Reseller,
 )
 
 
-class ResellerStateError(Exception):
+class ResellerStateError(CodedError):
     """The reseller is not in a state that allows the action."""
+
+    message = gettext_lazy("The reseller is not in a state that allows this.")
+    messages = {
+        "already-suspended": gettext_lazy("This reseller is already suspended."),
+        "not-approved": gettext_lazy("Only an approved reseller can be suspended."),
+        "not-suspended": gettext_lazy("This reseller is not suspended."),
+        "not-applied": gettext_lazy("This application was already decided."),
+        "reason-required": gettext_lazy("Give a reason for the rejection."),
+        "no-vat-id": gettext_lazy("This company has no EU VAT ID to check."),
+    }
+    fields = {"reason-required": "reason"}
 
 
 def reseller_lock(reseller_id: int) -> Reseller:

@@ -12,9 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, Role, User
 from audit.services import audit_record
+from core.errors import DomainError
 from core.phones import InvalidPhoneNumber, phone_normalise
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import ledger_post, reseller_account
@@ -38,12 +40,18 @@ OVERDUE_AFTER_DAYS = 30
 # --- Applications -----------------------------------------------------------------------------
 
 
-class ApplicationInvalid(Exception):
+class ApplicationInvalid(DomainError):
     """The application has errors: {field name: [messages]}; nothing was saved."""
 
+    code = "application-invalid"
+    message = gettext_lazy("The application has errors; nothing was saved.")
+
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
+        super().__init__()
         self.errors = errors
+
+    def field_errors(self) -> dict[str | None, list[str]]:
+        return dict(self.errors)
 
 
 def _fail(field: str, message: str) -> ApplicationInvalid:

@@ -9,10 +9,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, Role, User
 from audit.services import audit_record, audit_record_once
-from core.money import as_decimal, to_ledger, to_minor_unit
+from core.errors import CodedError
+from core.money import as_decimal, minor_digits, to_ledger, to_minor_unit
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, ledger_post, reseller_account
 from resellers.models import (
@@ -25,24 +27,59 @@ from resellers.services.lifecycle import reseller_lock
 # --- Sub-resellers and credit transfers --------------------------------------------------------
 
 
-class SubresellerError(Exception):
+class SubresellerError(CodedError):
     """A sub-reseller may not be created (or a policy not set); `code` names the reason."""
 
-    def __init__(self, code: str):
-        self.code = code
-        super().__init__(code)
-
-
-class CreditAmountError(ValueError):
-    """The amount of a transfer or adjustment is not acceptable; `code` names the reason."""
-
-    def __init__(self, code: str):
-        self.code = code
-        super().__init__(code)
+    messages = {
+        "flag-off": gettext_lazy(
+            "The operator has not enabled sub-resellers for your company. Ask the operator's "
+            "support to enable them."
+        ),
+        "too-deep": gettext_lazy(
+            "Your company is already at the deepest level of sub-resellers the operator allows."
+        ),
+        "not-approved": gettext_lazy("Only an approved reseller can create sub-resellers."),
+        "commission-too-high": gettext_lazy(
+            "A sub-reseller earns at most your own commission rate."
+        ),
+        "child-too-deep": gettext_lazy(
+            "The operator's depth limit does not allow this sub-reseller its own sub-resellers."
+        ),
+        "not-child": gettext_lazy("This is not one of your sub-resellers."),
+        "bad-depth": gettext_lazy("Choose a depth limit the form offers."),
+    }
+    fields = {"commission-too-high": "commission_rate", "bad-depth": "subreseller_depth_limit"}
 
 
 # A single transfer or staff adjustment above this is a typo, not a business decision.
 MAX_CREDIT_MOVE = Decimal("1000000")
+
+
+class CreditAmountError(CodedError):
+    """The amount (or note) of a transfer or adjustment is not acceptable."""
+
+    messages = {
+        "zero": gettext_lazy("Enter an amount other than zero."),
+        "negative": gettext_lazy("Enter a positive amount; choose credit or debit above."),
+        "decimals": gettext_lazy("%(currency)s amounts have at most %(places)s decimal places."),
+        "too-large": gettext_lazy("That is more than one transfer may move (at most %(max)s)."),
+        "note": gettext_lazy("Write a note: it shows in both resellers' history."),
+        "reason": gettext_lazy("Give a reason: it is kept with the posting and in the audit log."),
+        "direction": gettext_lazy("Choose credit or debit."),
+    }
+    fields = {
+        "zero": "amount",
+        "negative": "amount",
+        "decimals": "amount",
+        "too-large": "amount",
+        "note": "note",
+        "reason": "reason",
+        "direction": "direction",
+    }
+
+    def __init__(self, code: str, *, currency: str = "", **params):
+        places = minor_digits(currency) if currency else 2
+        super().__init__(code, currency=currency, places=places, max=MAX_CREDIT_MOVE, **params)
 
 
 def credit_amount_check(*, amount: Decimal, currency: str, allow_negative: bool) -> Decimal:
@@ -50,13 +87,13 @@ def credit_amount_check(*, amount: Decimal, currency: str, allow_negative: bool)
     more decimals than the currency has, or more than MAX_CREDIT_MOVE."""
     amount = as_decimal(amount)
     if amount == 0:
-        raise CreditAmountError("zero")
+        raise CreditAmountError("zero", currency=currency)
     if amount < 0 and not allow_negative:
-        raise CreditAmountError("negative")
+        raise CreditAmountError("negative", currency=currency)
     if to_minor_unit(amount, currency) != amount:
-        raise CreditAmountError("decimals")
+        raise CreditAmountError("decimals", currency=currency)
     if abs(amount) > MAX_CREDIT_MOVE:
-        raise CreditAmountError("too-large")
+        raise CreditAmountError("too-large", currency=currency)
     return to_ledger(amount)
 
 

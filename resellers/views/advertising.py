@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import operator_staff_required, tenant_role_required
 from accounts.models import Role
+from core.errors import show_error
 from core.ui import filtered, paginated
 from resellers import selectors
 from resellers.filters import (
@@ -135,7 +136,7 @@ def staff_advertising_status(request, pk: int):
             note=form.cleaned_data["note"],
         )
     except advertising.AdvertisingStateError as exc:
-        messages.error(request, str(exc))
+        show_error(request, exc)
     else:
         messages.success(
             request,

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import tenant_role_required
 from accounts.models import Role
+from core.errors import show_error
 from resellers import branding as brand
 from resellers import selectors
 from resellers.forms import (
@@ -102,7 +103,7 @@ def hostname_request(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except hostnames.HostnameError as exc:
-        messages.error(request, str(exc))
+        show_error(request, exc)
     else:
         messages.success(
             request,
@@ -118,7 +119,7 @@ def hostname_check(request):
     try:
         check = hostnames.hostname_check_dns(reseller=request.reseller, actor=request.user)
     except hostnames.HostnameError as exc:
-        messages.error(request, str(exc))
+        show_error(request, exc)
     else:
         (messages.success if check.ok else messages.error)(request, check.message)
     return redirect("resellers:branding")
@@ -130,7 +131,7 @@ def hostname_activate(request):
     try:
         record = hostnames.hostname_activate(reseller=request.reseller, actor=request.user)
     except hostnames.HostnameError as exc:
-        messages.error(request, str(exc))
+        show_error(request, exc)
     else:
         messages.success(
             request,
@@ -145,7 +146,7 @@ def hostname_remove(request):
     try:
         hostnames.hostname_remove(reseller=request.reseller, actor=request.user)
     except hostnames.HostnameError as exc:
-        messages.error(request, str(exc))
+        show_error(request, exc)
     else:
         messages.success(request, _("The host name is removed."))
     return redirect("resellers:branding")

@@ -8,12 +8,12 @@ from django.contrib.auth import login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import operator_staff_required, public, tenant_role_required
 from accounts.models import Role
 from accounts.tenancy import SESSION_KEY
+from core.errors import show_error
 from core.ui import filtered, paginated
 from resellers import selectors
 from resellers.filters import (
@@ -70,7 +70,7 @@ def apply(request):
                     ip_address=request.META.get("REMOTE_ADDR"),
                 )
             except onboarding.ApplicationInvalid as exc:
-                form.add_service_errors(exc.errors)
+                show_error(request, exc, form)
             else:
                 _sign_in_applicant(request, reseller)
                 messages.success(
@@ -126,8 +126,7 @@ def application_vat_id(request):
                 vat_id=form.cleaned_data["vat_id"],
             )
         except onboarding.ApplicationInvalid as exc:
-            for message in exc.errors["vat_id"]:
-                messages.error(request, message)
+            show_error(request, exc)
         else:
             messages.success(request, _("The VAT ID is saved; VIES is asked about it."))
     return redirect("resellers:application")
@@ -160,13 +159,6 @@ def staff_application_detail(request, pk: int):
     )
 
 
-_APPLICATION_ERRORS = {
-    "not-applied": gettext_lazy("This application was already decided."),
-    "reason-required": gettext_lazy("Give a reason for the rejection."),
-    "no-vat-id": gettext_lazy("This company has no EU VAT ID to check."),
-}
-
-
 @require_POST
 @operator_staff_required
 def staff_application_approve(request, pk: int):
@@ -174,7 +166,7 @@ def staff_application_approve(request, pk: int):
     try:
         onboarding.reseller_approve(reseller_id=reseller.pk, actor=request.user)
     except lifecycle.ResellerStateError as exc:
-        messages.error(request, _APPLICATION_ERRORS[str(exc)])
+        show_error(request, exc)
     else:
         messages.success(
             request, _("%(name)s is approved; the applicant is told.") % {"name": reseller.name}
@@ -188,14 +180,14 @@ def staff_application_reject(request, pk: int):
     reseller = get_object_or_404(selectors.staff_application_list(), pk=pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _APPLICATION_ERRORS["reason-required"])
+        messages.error(request, lifecycle.ResellerStateError.message_for("reason-required"))
         return redirect("resellers:staff-application-detail", pk=reseller.pk)
     try:
         onboarding.reseller_reject(
             reseller_id=reseller.pk, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except lifecycle.ResellerStateError as exc:
-        messages.error(request, _APPLICATION_ERRORS[str(exc)])
+        show_error(request, exc)
     else:
         messages.success(
             request, _("%(name)s is rejected; the applicant is told.") % {"name": reseller.name}
@@ -210,7 +202,7 @@ def staff_application_vies_recheck(request, pk: int):
     try:
         onboarding.vat_check_request(reseller_id=reseller.pk, actor=request.user)
     except lifecycle.ResellerStateError as exc:
-        messages.error(request, _APPLICATION_ERRORS[str(exc)])
+        show_error(request, exc)
     else:
         messages.success(request, _("VIES is asked again."))
     return redirect("resellers:staff-application-detail", pk=reseller.pk)

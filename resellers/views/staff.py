@@ -7,11 +7,11 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import operator_staff_required
-from core.money import to_minor_unit
+from core.errors import show_error
+from core.money import money_text, to_minor_unit
 from core.ui import filtered, paginated
 from ledger.models import LedgerAccount
 from ledger.selectors import reseller_recent_entries
@@ -32,7 +32,7 @@ from resellers.tables import (
     AuditEventTable,
     StaffResellerTable,
 )
-from resellers.views.subresellers import _SUBRESELLER_ERRORS, HISTORY_ROWS
+from resellers.views.subresellers import HISTORY_ROWS
 
 Kind = LedgerAccount.Kind
 
@@ -114,7 +114,7 @@ def staff_reseller_policy(request, pk: int):
             depth_limit=form.cleaned_data["subreseller_depth_limit"],
         )
     except subresellers.SubresellerError as exc:
-        messages.error(request, _SUBRESELLER_ERRORS[exc.code])
+        show_error(request, exc)
     else:
         messages.success(request, _("The sub-reseller settings are saved."))
     return redirect("resellers:staff-reseller-detail", pk=reseller.pk)
@@ -158,25 +158,17 @@ def staff_reseller_credit(request, pk: int):
             _("%(name)s is not approved yet: the amount is on its pending account.")
             % {"name": reseller.name},
         )
-    verb = _("credited") if form.cleaned_data["direction"] == "credit" else _("debited")
-    messages.success(
-        request,
-        _("%(name)s is %(verb)s %(amount)s %(currency)s.")
-        % {
-            "name": reseller.name,
-            "verb": verb,
-            "amount": to_minor_unit(form.cleaned_data["amount"], str(reseller.currency)),
-            "currency": reseller.currency,
-        },
-    )
+    values = {
+        "name": reseller.name,
+        "amount": money_text(form.cleaned_data["amount"], str(reseller.currency)),
+        "currency": reseller.currency,
+    }
+    if form.cleaned_data["direction"] == "credit":
+        message = _("%(amount)s %(currency)s credited to %(name)s.") % values
+    else:
+        message = _("%(amount)s %(currency)s debited from %(name)s.") % values
+    messages.success(request, message)
     return redirect("resellers:staff-reseller-detail", pk=reseller.pk)
-
-
-_STATE_ERRORS = {
-    "already-suspended": gettext_lazy("This reseller is already suspended."),
-    "not-approved": gettext_lazy("Only an approved reseller can be suspended."),
-    "not-suspended": gettext_lazy("This reseller is not suspended."),
-}
 
 
 @require_POST
@@ -192,7 +184,7 @@ def staff_reseller_suspend(request, pk: int):
             reseller_id=reseller.pk, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except lifecycle.ResellerStateError as exc:
-        messages.error(request, _STATE_ERRORS[str(exc)])
+        show_error(request, exc)
     else:
         messages.success(request, _("%(name)s is suspended.") % {"name": reseller.name})
     return redirect("resellers:staff-reseller-detail", pk=reseller.pk)
@@ -205,7 +197,7 @@ def staff_reseller_reactivate(request, pk: int):
     try:
         lifecycle.reseller_reactivate(reseller_id=reseller.pk, actor=request.user)
     except lifecycle.ResellerStateError as exc:
-        messages.error(request, _STATE_ERRORS[str(exc)])
+        show_error(request, exc)
     else:
         messages.success(request, _("%(name)s is active again.") % {"name": reseller.name})
     return redirect("resellers:staff-reseller-detail", pk=reseller.pk)

@@ -6,11 +6,11 @@ import uuid
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import tenant_role_required
 from accounts.models import Role
+from core.errors import show_error
 from core.money import to_minor_unit
 from core.ui import paginated
 from ledger.models import LedgerAccount
@@ -31,22 +31,6 @@ Kind = LedgerAccount.Kind
 # --- Sales Panel (the tenant) -----------------------------------------------------------------
 
 
-_SUBRESELLER_ERRORS = {
-    "flag-off": gettext_lazy(
-        "The operator has not enabled sub-resellers for your company. Ask the operator's "
-        "support to enable them."
-    ),
-    "too-deep": gettext_lazy(
-        "Your company is already at the deepest level of sub-resellers the operator allows."
-    ),
-    "not-approved": gettext_lazy("Only an approved reseller can create sub-resellers."),
-    "commission-too-high": gettext_lazy("A sub-reseller earns at most your own commission rate."),
-    "child-too-deep": gettext_lazy(
-        "The operator's depth limit does not allow this sub-reseller its own sub-resellers."
-    ),
-    "not-child": gettext_lazy("This is not one of your sub-resellers."),
-    "bad-depth": gettext_lazy("Choose a depth limit the form offers."),
-}
 HISTORY_ROWS = 50
 
 
@@ -75,7 +59,11 @@ def subreseller_list(request):
         {
             "table": table,
             "allowance": allowance,
-            "refusal": _SUBRESELLER_ERRORS.get(allowance.reason, ""),
+            "refusal": (
+                subresellers.SubresellerError.message_for(allowance.reason)
+                if allowance.reason
+                else ""
+            ),
         },
     )
 
@@ -85,7 +73,7 @@ def subreseller_create(request):
     parent = request.reseller
     allowance = selectors.subreseller_allowance(reseller=parent)
     if not allowance.allowed:
-        messages.error(request, _SUBRESELLER_ERRORS[allowance.reason])
+        messages.error(request, subresellers.SubresellerError.message_for(allowance.reason))
         return redirect("resellers:subreseller-list")
     form = SubresellerCreateForm(request.POST or None, parent=parent, allowance=allowance)
     if request.method == "POST" and form.is_valid():
@@ -94,7 +82,7 @@ def subreseller_create(request):
                 parent=parent, actor=request.user, **form.cleaned_data
             )
         except subresellers.SubresellerError as exc:
-            form.add_error(None, _SUBRESELLER_ERRORS[exc.code])
+            show_error(request, exc, form)
         else:
             messages.success(
                 request,

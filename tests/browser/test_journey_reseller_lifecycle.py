@@ -146,7 +146,7 @@ def test_reseller_lifecycle(live_server, transactional_db, browser, page, screen
     credit.locator('input[name="credit-amount"]').fill("200")
     credit.locator('input[name="credit-reason"]').fill("Bank transfer received 2026-11-22")
     credit.get_by_role("button", name="Post").click()
-    expect(staff.locator(".alert-success")).to_contain_text("is credited 200.00 EUR")
+    expect(staff.locator(".alert-success")).to_contain_text("200.00 EUR credited to")
     expect(staff.get_by_test_id("staff-sales-credit")).to_have_text("200.00 EUR")
     snap(staff, "staff-reseller-credited")
 

@@ -144,7 +144,7 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
     form.locator('input[name="credit-reason"]').fill("Bank transfer received 2026-11-21")
     form.get_by_role("button", name="Post").click()
     expect(staff.locator(".alert-success")).to_contain_text(
-        "Alpha Kiosk Nord is credited 100.00 EUR"
+        "100.00 EUR credited to Alpha Kiosk Nord"
     )
     expect(staff.locator("main")).to_contain_text("Bank transfer received 2026-11-21")
     screenshot(staff, "team-10-staff-reseller")

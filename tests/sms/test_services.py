@@ -15,6 +15,7 @@ from sms.services import (
     message_render,
     message_resend,
 )
+from tests.errors import raises_code
 from tests.factories import CustomerFactory, ResellerFactory, UserFactory
 from tests.sms.factories import FailedMessageFactory, MessageFactory
 
@@ -192,7 +193,7 @@ def test_resend_requeues_a_failed_message_audits_and_sends():
 @pytest.mark.parametrize("status", [Message.Status.SENT, Message.Status.QUEUED])
 def test_resend_of_a_message_not_failed_is_refused(status):
     message = MessageFactory(status=status)
-    with pytest.raises(MessageStateError, match="only failed"):
+    with raises_code(MessageStateError, "sms-state"):
         message_resend(message=message, actor=None)
     message.refresh_from_db()
     assert message.status == status

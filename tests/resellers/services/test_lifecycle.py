@@ -5,6 +5,7 @@ import pytest
 from audit.models import AuditEvent
 from resellers.models import Reseller
 from resellers.services.lifecycle import ResellerStateError, reseller_reactivate, reseller_suspend
+from tests.errors import raises_code
 from tests.factories import ResellerFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def test_suspend_records_who_why_and_the_previous_status():
 @pytest.mark.parametrize("status", [Reseller.Status.APPLIED, Reseller.Status.REJECTED])
 def test_only_an_approved_reseller_can_be_suspended_and_nothing_is_written(status):
     reseller = ResellerFactory(status=status)
-    with pytest.raises(ResellerStateError, match="not-approved"):
+    with raises_code(ResellerStateError, "not-approved"):
         reseller_suspend(reseller_id=reseller.pk, actor=StaffFactory(), reason="x")
     reseller.refresh_from_db()
     assert reseller.status == status
@@ -34,7 +35,7 @@ def test_only_an_approved_reseller_can_be_suspended_and_nothing_is_written(statu
 def test_suspending_twice_is_refused():
     reseller, staff = ResellerFactory(), StaffFactory()
     reseller_suspend(reseller_id=reseller.pk, actor=staff, reason="x")
-    with pytest.raises(ResellerStateError, match="already-suspended"):
+    with raises_code(ResellerStateError, "already-suspended"):
         reseller_suspend(reseller_id=reseller.pk, actor=staff, reason="y")
     assert AuditEvent.objects.filter(action="reseller.suspended").count() == 1
 
@@ -46,7 +47,7 @@ def test_reactivate_lifts_the_suspension():
     reseller.refresh_from_db()
     assert (reseller.status, reseller.status_reason) == (Reseller.Status.APPROVED, "")
     assert AuditEvent.objects.filter(action="reseller.reactivated", actor=staff).count() == 1
-    with pytest.raises(ResellerStateError, match="not-suspended"):
+    with raises_code(ResellerStateError, "not-suspended"):
         reseller_reactivate(reseller_id=reseller.pk, actor=staff)
 
 

@@ -30,6 +30,7 @@ from resellers.services.onboarding import (
 )
 from tax.models import VatCheck
 from tax.tasks import vies_retry_countdown
+from tests.errors import raises_code
 from tests.factories import ResellerFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -305,7 +306,7 @@ def test_approve_twice_is_refused_and_posts_nothing_more(terms):
     _pay_before_approval(reseller, "10.00")
     staff = StaffFactory()
     reseller_approve(reseller_id=reseller.pk, actor=staff)
-    with pytest.raises(ResellerStateError, match="not-applied"):
+    with raises_code(ResellerStateError, "not-applied"):
         reseller_approve(reseller_id=reseller.pk, actor=staff)
     assert LedgerTransaction.objects.filter(kind="approval_release").count() == 1
     assert AuditEvent.objects.filter(action="reseller.approved").count() == 1
@@ -320,7 +321,7 @@ def test_approval_without_pending_money_posts_nothing(terms):
 def test_reject_needs_a_reason_and_mails_it(terms, django_capture_on_commit_callbacks):
     reseller = reseller_apply(**application(terms, language="en"))
     staff = StaffFactory()
-    with pytest.raises(ResellerStateError, match="reason-required"):
+    with raises_code(ResellerStateError, "reason-required"):
         reseller_reject(reseller_id=reseller.pk, actor=staff, reason="   ")
     reseller.refresh_from_db()
     assert reseller.status == Reseller.Status.APPLIED
@@ -333,9 +334,9 @@ def test_reject_needs_a_reason_and_mails_it(terms, django_capture_on_commit_call
     (message,) = mail.outbox
     assert "was not accepted" in message.subject
     assert "No trade register extract" in message.body
-    with pytest.raises(ResellerStateError, match="not-applied"):
+    with raises_code(ResellerStateError, "not-applied"):
         reseller_reject(reseller_id=reseller.pk, actor=staff, reason="again")
-    with pytest.raises(ResellerStateError, match="not-applied"):
+    with raises_code(ResellerStateError, "not-applied"):
         reseller_approve(reseller_id=reseller.pk, actor=staff)
 
 

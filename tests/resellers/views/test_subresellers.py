@@ -213,7 +213,7 @@ def _staff_credit(world, **data):
 
 def test_staff_credit_and_debit_with_a_reason(world, django_assert_max_num_queries):
     page = _staff_credit(world).content.decode()
-    assert "Tenant A is credited 50.00 EUR" in page and "Bank transfer" in page
+    assert "50.00 EUR credited to Tenant A" in page and "Bank transfer" in page
     assert reseller_balance(reseller=world.a.reseller, kind=SALES) == Decimal("150")
     page = _staff_credit(world, direction="debit", amount="150.01").content.decode()
     assert "it cannot go below zero" in page
