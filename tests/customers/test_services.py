@@ -434,3 +434,15 @@ def test_resend_credentials_sends_the_new_password(seller):
     password = re.search(r"Password: (\S+)", message.body).group(1)
     customer.user.refresh_from_db()
     assert customer.user.check_password(password)
+
+
+def test_a_luxembourg_number_registers_a_french_speaking_customer_and_gets_french_sms(seller):
+    """The customer's language and the SMS's come from one table: they used to disagree
+    (customers said en for LU, sms said fr)."""
+    reseller, user = seller
+    customer_recharge(
+        reseller=reseller, actor=user, phone="+352 621 123 456", amount="10", idempotency_key="lu"
+    )
+    customer = Customer.objects.get(phone="+352621123456")
+    message = Message.objects.get(customer=customer)
+    assert customer.language == message.language == "fr"
