@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
+from urllib.parse import urlencode
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
@@ -80,7 +81,8 @@ def tenant_role_required(*roles: Role, applicants: bool = False) -> Callable:
                 return redirect_to_login(request.get_full_path())
             if request.membership is None:
                 if request.memberships:
-                    return redirect(f"{reverse('accounts:tenant-choose')}?next={request.path}")
+                    query = urlencode({"next": request.get_full_path()})
+                    return redirect(f"{reverse('accounts:tenant-choose')}?{query}")
                 raise PermissionDenied(_("You are not a member of any reseller."))
             if request.membership.role not in access.roles:
                 raise PermissionDenied(_("Your role does not allow this page."))

@@ -148,6 +148,12 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 # Sign-up is open for people who will apply as resellers; operators may close it.
 TESSERA_SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 # Failed logins: at most 5 per 5 minutes per e-mail address and 20 per 5 minutes per IP.
+# How many proxies in front of the app append to X-Forwarded-For (core.net.client_ip): 0 when
+# clients connect directly (`make run`), 1 behind the one TLS proxy production requires. The
+# terms evidence and allauth's per-address rate limits both read the client's address this way.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "20/5m/ip,5/5m/key",
     "login": "30/m/ip",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import audit_record
 from core.errors import DomainError
+from core.money import money_text, to_minor_unit
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
 from resellers import hosts
@@ -86,18 +87,11 @@ def hostname_request(*, reseller: Reseller, actor: User, hostname: str) -> Resel
     return record
 
 
-def _in_transaction() -> bool:
-    """Whether a transaction of ours is open (the one a test case wraps around each test does
-    not count, the same rule Django applies to durable blocks)."""
-    blocks = transaction.get_connection().atomic_blocks
-    return any(not getattr(block, "_from_testcase", False) for block in blocks)
-
-
 def hostname_check_dns(*, reseller: Reseller, actor: User) -> DnsCheck:
     """Resolve the reseller's hostname (outside any transaction: it is a network call) and
     record whether it points to the portal: verified when every IPv4 address it resolves to
     is one of settings.PORTAL_PUBLIC_IPS."""
-    if _in_transaction():
+    if transaction.get_connection().in_atomic_block:
         raise RuntimeError("hostname_check_dns calls DNS: run it outside a transaction")
     record = ResellerHostname.objects.filter(reseller=reseller).first()
     if record is None:
@@ -200,9 +194,9 @@ def hostname_activate(*, reseller: Reseller, actor: User) -> ResellerHostname:
                     "%(available)s %(currency)s available. Add funds first."
                 )
                 % {
-                    "fee": f"{fee:.2f}",
+                    "fee": money_text(fee, currency),
                     "currency": currency,
-                    "available": f"{exc.available:.2f}",
+                    "available": money_text(exc.available, currency),
                 }
             ) from None
     record.status = ResellerHostname.Status.ACTIVE
@@ -216,7 +210,7 @@ def hostname_activate(*, reseller: Reseller, actor: User) -> ResellerHostname:
         obj=record,
         data={
             "hostname": record.hostname,
-            "fee": f"{fee:.2f}",
+            "fee": str(to_minor_unit(fee, currency)),
             "currency": currency,
             "transaction": txn.pk if txn else None,
         },

@@ -268,7 +268,7 @@ def reseller_credit_adjust(
         raise CreditAmountError("reason")
     if direction not in ("credit", "debit"):
         raise CreditAmountError("direction")
-    reseller = Reseller.objects.get(pk=reseller_id)
+    reseller = reseller_lock(reseller_id)  # approval locks it too: never read its status stale
     currency = str(reseller.currency)
     amount = credit_amount_check(amount=amount, currency=currency, allow_negative=False)
     signed = amount if direction == "credit" else -amount

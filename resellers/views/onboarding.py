@@ -14,6 +14,7 @@ from accounts.access import operator_staff_required, public, tenant_role_require
 from accounts.models import Role
 from accounts.tenancy import SESSION_KEY
 from core.errors import show_error
+from core.net import client_ip
 from core.ui import filtered, paginated
 from resellers import selectors
 from resellers.filters import (
@@ -67,7 +68,7 @@ def apply(request):
                     language=translation.get_language() or settings.LANGUAGE_CODE,
                     terms_version=data["terms_version"],
                     accepted_terms=data["accept_terms"],
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=client_ip(request),
                 )
             except onboarding.ApplicationInvalid as exc:
                 show_error(request, exc, form)

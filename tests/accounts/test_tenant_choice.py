@@ -1,6 +1,7 @@
 """Choosing and switching the reseller in use."""
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from accounts.models import Role
@@ -84,3 +85,16 @@ def test_a_user_without_membership_sees_a_welcome_page(client):
     assert answer.status_code == 200
     assert "do not belong to a reseller yet" in answer.content.decode()
     assert client.get(reverse("resellers:dashboard")).status_code == 403
+
+
+def test_the_way_back_after_choosing_keeps_the_query_string(client, two_tenant_user):
+    """`?next=` is encoded and carries the query: a cashbook filter survives the choice."""
+    user, alpha, _ = two_tenant_user
+    client.force_login(user)
+    answer = client.get(reverse("ledger:cashbook"), {"date_from": "2026-11-01", "kind": "x&y"})
+    location = answer.headers["Location"]
+    assert location.startswith(reverse("accounts:tenant-choose") + "?next=")
+    wanted = reverse("ledger:cashbook") + "?date_from=2026-11-01&kind=x%26y"
+    assert QueryDict(location.split("?", 1)[1])["next"] == wanted
+    back = client.post(reverse("accounts:tenant-switch"), {"reseller": alpha.pk, "next": wanted})
+    assert back.headers["Location"] == wanted

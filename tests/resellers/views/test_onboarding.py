@@ -15,7 +15,7 @@ from accounts.models import User
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import account_balance
 from ledger.services import OperatorAccount, ledger_post, reseller_account
-from resellers.models import Reseller, TermsDocument
+from resellers.models import Reseller, TermsAcceptance, TermsDocument
 from resellers.services.onboarding import reseller_apply, terms_publish
 from tax.models import VatCheck
 from tests.factories import ResellerFactory
@@ -313,3 +313,17 @@ def test_staff_reseller_detail_shows_the_vat_treatment(world):
     )
     treatment = page.content.decode().split('data-testid="vat-treatment">')[1]
     assert treatment.startswith("Domestic VAT (19.00 %)")
+
+
+def test_the_terms_acceptance_records_the_client_not_the_proxy(terms, fake_vies, settings):
+    """Behind the TLS proxy REMOTE_ADDR is the proxy; the evidence names the client."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    data = {**FORM, "terms_version": terms.version}
+    Client().post(
+        reverse("resellers:apply"),
+        data,
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.23",
+    )
+    acceptance = TermsAcceptance.objects.get(reseller__legal_name=FORM["legal_name"])
+    assert acceptance.ip_address == "198.51.100.23"
