@@ -12,7 +12,7 @@ PORT ?= 8000
 help:
 	@echo "make run     install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install and run the whole suite (PostgreSQL when reachable)"
-	@echo "make lint    ruff"
+	@echo "make lint    ruff, and import-linter: the layers of the apps (README, Architecture)"
 	@echo "make worker  Celery worker      make beat  Celery beat"
 	@echo "make bench   the benchmarks under bench/"
 	@echo "make bench-recharge  recharge POSTs on gunicorn + Celery vs a minimal page"
@@ -53,6 +53,7 @@ test-sqlite: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .
