@@ -22,9 +22,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when the dependency files change.
-$(STAMP): $(PY) pyproject.toml requirements.lock
+# requirements/dev.lock includes requirements/base.lock (the runtime lock the Dockerfile uses).
+$(STAMP): $(PY) pyproject.toml requirements/base.lock requirements/dev.lock
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r requirements/dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
