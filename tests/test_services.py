@@ -73,6 +73,7 @@ def _summary(result: subprocess.CompletedProcess) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.slow  # a pytest subprocess: about 2 s
 @pytest.mark.parametrize("env", [{"CI": "true"}, {"TESSERA_REQUIRE_SERVICES": "1"}], ids=str)
 def test_a_missing_service_fails_the_test_where_services_are_required(tmp_path, env):
     result = _run_with_services_missing(tmp_path, **env)
@@ -84,6 +85,7 @@ def test_a_missing_service_fails_the_test_where_services_are_required(tmp_path, 
     assert "required: CI=true or TESSERA_REQUIRE_SERVICES=1" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_missing_service_skips_the_test_elsewhere(tmp_path):
     result = _run_with_services_missing(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

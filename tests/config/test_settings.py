@@ -100,6 +100,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow
 def test_production_static_files_collect_with_hashed_names(tmp_path):
     """whitenoise's manifest storage fails on a missing file referenced by CSS or JS."""
     result = subprocess.run(
