@@ -27,9 +27,10 @@ RUN groupadd --system --gid 1000 tessera \
 
 WORKDIR /app
 
-# Pinned dependencies first, so that code changes reuse this layer.
-COPY requirements.lock ./
-RUN pip install -r requirements.lock
+# Pinned runtime dependencies first, so that code changes reuse this layer. Only the runtime
+# lock: the test libraries and tools (requirements/dev.lock) stay out of the image.
+COPY requirements/base.lock requirements/
+RUN pip install -r requirements/base.lock
 
 COPY . .
 

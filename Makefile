@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install messages run migrate demo test test-sqlite lint format worker beat bench bench-pages bench-ledger bench-recharge check-deploy totp clean
+.PHONY: help install messages run migrate demo test test-fast test-sqlite lint format worker beat bench bench-pages bench-ledger bench-recharge check-deploy totp clean
 
 help:
 	@echo "make run     install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install and run the whole suite (PostgreSQL when reachable)"
+	@echo "make test-fast  the suite without the tests marked slow (browser, workers, races)"
 	@echo "make lint    ruff, and import-linter: the layers of the apps (README, Architecture)"
 	@echo "make worker  Celery worker      make beat  Celery beat"
 	@echo "make bench   the benchmarks under bench/"
@@ -22,9 +23,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when the dependency files change.
-$(STAMP): $(PY) pyproject.toml requirements.lock
+# requirements/dev.lock includes requirements/base.lock (the runtime lock the Dockerfile uses).
+$(STAMP): $(PY) pyproject.toml requirements/base.lock requirements/dev.lock
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r requirements/dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -46,6 +48,11 @@ run: demo
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite without the tests marked slow (browser journeys, real workers, concurrency,
+# hypothesis, anything over about 2 s): for the edit-and-test loop, never instead of `make test`.
+test-fast: install
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 test-sqlite: install
 	TESSERA_TEST_SQLITE=1 $(BIN)/pytest $(PYTEST_ARGS)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 
 from ledger.verify import ledger_verify
+from tests.services import require_or_skip
 from tests.world import World, build_world
 
 
@@ -62,7 +63,8 @@ def _ledger_clean_at_the_end(django_db_setup, django_db_blocker):
 
 def pytest_sessionstart(session):
     """Compile the translation catalogues (locale/*.po → .mo, which git ignores) so tests see
-    the same languages `make run` serves. Needs GNU gettext's msgfmt (.ci/run installs it)."""
+    the same languages `make run` serves. Needs GNU gettext's msgfmt (.ci/run installs it);
+    without it the tests marked `catalogues` skip (or fail, where services are required)."""
     if shutil.which("msgfmt") is None:
         return
     from django.core.management import call_command
@@ -71,26 +73,38 @@ def pytest_sessionstart(session):
 
 
 def pytest_report_header(config):
-    redis = "reachable" if settings.TEST_REDIS_AVAILABLE else "NOT reachable (redis tests skip)"
+    missing = "fail" if settings.TEST_REQUIRE_SERVICES else "skip"
+    redis = "reachable" if settings.TEST_REDIS_AVAILABLE else f"NOT reachable (tests {missing})"
+    required = (
+        "required: a test that needs a missing one fails"
+        if settings.TEST_REQUIRE_SERVICES
+        else "optional: a test that needs a missing one skips (CI=true requires them)"
+    )
     return [
         f"tessera database: {settings.TEST_DATABASE_SOURCE}",
         f"tessera redis: {settings.TEST_REDIS_URL} {redis}",
+        f"tessera services: {required}",
     ]
 
 
 def pytest_terminal_summary(terminalreporter):
     if connection.vendor != "postgresql":
+        outcome = "failed" if settings.TEST_REQUIRE_SERVICES else "skipped"
         terminalreporter.write_line(
-            f"NOTE: this run used {settings.TEST_DATABASE_SOURCE}; PostgreSQL-only tests skipped.",
+            f"NOTE: this run used {settings.TEST_DATABASE_SOURCE}; "
+            f"PostgreSQL-only tests {outcome}.",
             yellow=True,
         )
 
 
 def pytest_runtest_setup(item):
+    """Tests marked for a service skip without it, or fail where services are required."""
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip(f"needs PostgreSQL; this run uses {settings.TEST_DATABASE_SOURCE}")
+        require_or_skip(f"needs PostgreSQL; this run uses {settings.TEST_DATABASE_SOURCE}")
     if item.get_closest_marker("redis") and not settings.TEST_REDIS_AVAILABLE:
-        pytest.skip("needs Redis: nothing answers on 127.0.0.1:6379")
+        require_or_skip(f"needs Redis: nothing answers at {settings.TEST_REDIS_URL}")
+    if item.get_closest_marker("catalogues") and shutil.which("msgfmt") is None:
+        require_or_skip("needs GNU gettext's msgfmt to compile locale/ (apt-get install gettext)")
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Playwright's own browser download does not work here and is never used: the tests launch the
 system chromium at /usr/bin/chromium (CI installs the `chromium` package). Without it every
-browser test skips with the reason.
+browser test skips with the reason, or fails where services are required (tests/services.py).
 
 Fixtures:
 - `playwright_instance`, `browser`: one per session;
@@ -29,6 +29,7 @@ import pytest
 from playwright.sync_api import expect
 
 from config.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.services import require_or_skip
 
 # Playwright's sync API runs an asyncio event loop in this thread (in a greenlet) for as long
 # as the Playwright instance lives, so Django sees a "running event loop" and every ORM call in
@@ -56,7 +57,7 @@ DEFAULT_TIMEOUT_MS = 10_000
 @pytest.fixture(scope="module")
 def playwright_instance():
     if not CHROMIUM.exists():
-        pytest.skip(
+        require_or_skip(
             f"browser tests need Debian's chromium at {CHROMIUM} "
             "(apt-get install chromium); Playwright's bundled browsers are not used"
         )

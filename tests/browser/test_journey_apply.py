@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from resellers.models import Reseller
 from tests.browser.conftest import application_fill, staff_sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_apply_then_staff_approve(

@@ -30,7 +30,7 @@ from tests.factories import (
 from tests.resellers.fake_dns import fake_dns  # noqa: F401 (fixture)
 from tests.world import fund
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 HOST = "portal.acme.test"
 

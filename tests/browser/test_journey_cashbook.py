@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from ledger.verify import ledger_verify
 from tests.browser.conftest import money, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _sign_in(page, base: str, email: str) -> None:

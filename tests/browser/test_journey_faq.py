@@ -37,7 +37,7 @@ from tests.browser.conftest import (
     staff_sign_in,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PHONE = "+491795550001"
 TYPED_PHONE = "0049 179 5550001"  # how the shop assistant types it

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from customers.models import Customer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DEMO_PASSWORD = "tessera-demo-2026"  # config/management/commands/demo_data.py
 ADMIN_EMAIL = "admin@alpha.test"

@@ -14,7 +14,7 @@ from ledger.models import LedgerTransaction
 from ledger.verify import ledger_verify
 from tests.browser.conftest import staff_sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_staff_reverse_a_recharge(live_server, transactional_db, page, screenshot):

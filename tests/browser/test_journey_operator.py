@@ -15,7 +15,7 @@ from resellers.models import Reseller
 from tests.browser.conftest import sign_in as _sign_in
 from tests.browser.conftest import totp_code
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_staff_suspend_a_reseller_whose_admin_then_sees_the_block(

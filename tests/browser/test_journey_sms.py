@@ -17,7 +17,7 @@ from sms.services import message_queue
 from tests.browser.conftest import sign_in as _sign_in
 from tests.browser.conftest import sign_out, staff_sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _demo_messages() -> tuple[Customer, Message]:

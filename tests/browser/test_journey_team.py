@@ -26,7 +26,7 @@ from tests.browser.conftest import (
     staff_sign_in,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SALES = LedgerAccount.Kind.SALES_CREDIT
 
 

@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ def test_healthz_reports_the_database_and_an_eager_broker(client):
     }
 
 
+@pytest.mark.slow  # the broker connection gives up after about 2 s
 def test_healthz_fails_when_the_broker_is_down(client, settings, monkeypatch):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     monkeypatch.setattr(app.conf, "broker_url", settings.CELERY_BROKER_URL)

@@ -1,10 +1,17 @@
-"""Settings from the environment: the embedded default, and production's deploy check."""
+"""Settings from the environment: the embedded default, production's deploy check, and the
+test settings' database fallback."""
 
+import importlib.util
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,6 +100,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.slow
 def test_production_static_files_collect_with_hashed_names(tmp_path):
     """whitenoise's manifest storage fails on a missing file referenced by CSS or JS."""
     result = subprocess.run(
@@ -110,3 +118,48 @@ def test_production_static_files_collect_with_hashed_names(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def _test_settings(monkeypatch, **env) -> ModuleType:
+    """config/settings/test.py run afresh with `env`, PostgreSQL on 127.0.0.1:5432 refusing."""
+    for name in ("DATABASE_URL", "TESSERA_TEST_SQLITE", "CI", "TESSERA_REQUIRE_SERVICES"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    connect = socket.create_connection
+
+    def postgres_refuses(address, *args, **kwargs):
+        if tuple(address) == ("127.0.0.1", 5432):
+            raise ConnectionRefusedError("PostgreSQL is down in this test")
+        return connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", postgres_refuses)
+    spec = importlib.util.find_spec("config.settings.test")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_test_settings_fall_back_to_sqlite_and_say_so(monkeypatch):
+    module = _test_settings(monkeypatch)
+    assert module.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert module.TEST_DATABASE_SOURCE.startswith("SQLite FALLBACK")
+    assert module.TEST_REQUIRE_SERVICES is False
+
+
+@pytest.mark.parametrize("env", [{"CI": "true"}, {"TESSERA_REQUIRE_SERVICES": "1"}], ids=str)
+def test_test_settings_refuse_the_sqlite_fallback_where_services_are_required(monkeypatch, env):
+    with pytest.raises(ImproperlyConfigured, match="do not fall back to SQLite"):
+        _test_settings(monkeypatch, **env)
+
+
+def test_test_settings_take_sqlite_when_asked_even_where_services_are_required(monkeypatch):
+    """Asked for by name, SQLite is no silent fallback: the PostgreSQL tests then fail."""
+    module = _test_settings(monkeypatch, CI="true", TESSERA_TEST_SQLITE="1")
+    assert module.TEST_DATABASE_SOURCE == "SQLite, as asked by TESSERA_TEST_SQLITE=1"
+    assert module.TEST_REQUIRE_SERVICES is True
+
+
+def test_test_settings_probe_the_redis_of_test_redis_url(monkeypatch):
+    module = _test_settings(monkeypatch, TEST_REDIS_URL="redis://127.0.0.1:9/0")
+    assert module.TEST_REDIS_AVAILABLE is False

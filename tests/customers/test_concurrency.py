@@ -12,7 +12,7 @@ from tests.factories import MembershipFactory, ResellerFactory
 from tests.ledger.test_concurrency import run_concurrently
 from tests.world import fund
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 Kind = LedgerAccount.Kind
 

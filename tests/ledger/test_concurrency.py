@@ -100,6 +100,7 @@ def assert_ledger_clean() -> None:
 # --- Concurrent postings ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_debits_stop_exactly_at_the_limit():
     reseller = ResellerFactory()
     sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
@@ -132,6 +133,7 @@ def test_fifty_concurrent_debits_stop_exactly_at_the_limit():
     assert_ledger_clean()
 
 
+@pytest.mark.slow
 def test_crossing_transfers_do_not_deadlock():
     a = reseller_account(reseller=ResellerFactory(), kind=Kind.SALES_CREDIT)
     b = reseller_account(reseller=ResellerFactory(), kind=Kind.SALES_CREDIT)
@@ -161,6 +163,7 @@ def test_crossing_transfers_do_not_deadlock():
     assert_ledger_clean()
 
 
+@pytest.mark.slow
 def test_one_idempotency_key_posted_concurrently_posts_once():
     reseller = ResellerFactory()
     sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
@@ -187,6 +190,7 @@ def test_one_idempotency_key_posted_concurrently_posts_once():
     assert_ledger_clean()
 
 
+@pytest.mark.slow
 def test_a_reversal_requested_concurrently_happens_once():
     sales = reseller_account(reseller=ResellerFactory(), kind=Kind.SALES_CREDIT)
     original = fund(sales, "30.00", "fund")
@@ -211,6 +215,7 @@ def test_a_reversal_requested_concurrently_happens_once():
     assert_ledger_clean()
 
 
+@pytest.mark.slow
 def test_concurrent_fundings_create_each_operator_shard_once():
     """No operator shard exists yet: thirty fundings race to create them (get_or_create)."""
     sales = reseller_account(reseller=ResellerFactory(), kind=Kind.SALES_CREDIT)
@@ -239,6 +244,7 @@ def _keys_on_one_shard(count: int) -> list[str]:
     return [first, *(k for k in candidates if shard_for(f"operator:{k}") == shard)][:count]
 
 
+@pytest.mark.slow
 def test_concurrent_fundings_after_a_rolled_back_shard_creation_all_succeed():
     """A funding rolled back with its caller's transaction takes the operator shard it created
     with it. Forty fundings on that shard, released together afterwards, must all succeed."""
@@ -268,6 +274,7 @@ def test_concurrent_fundings_after_a_rolled_back_shard_creation_all_succeed():
     assert_ledger_clean()
 
 
+@pytest.mark.slow
 def test_refused_and_accepted_postings_racing_on_a_new_operator_shard():
     """No operator shard exists yet. Postings that the limit refuses (an empty account paying
     into clearing) race fundings out of clearing, all on the same shard: the refused ones get

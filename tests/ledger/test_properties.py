@@ -585,6 +585,7 @@ class LedgerMachine(RuleBasedStateMachine):
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_random_postings_keep_the_ledger_consistent():
     run_state_machine_as_test(

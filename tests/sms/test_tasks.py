@@ -119,6 +119,7 @@ def test_a_sent_message_is_never_sent_again(gateway):
     assert len(gateway.requests) == 1
 
 
+@pytest.mark.slow
 def test_two_workers_at_once_send_it_once(gateway):
     gateway.mode, gateway.delay = "slow", 0.5
     message = MessageFactory(backend="http")

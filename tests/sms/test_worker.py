@@ -18,7 +18,12 @@ from tests.factories import CustomerFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def _test_database_url() -> str:

@@ -8,13 +8,15 @@ can show that the checks catch it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.world import Tenant, World
@@ -117,6 +119,22 @@ def isolation_failures(world: World, route: Route, registry: dict[str, ObjectUrl
             f"{answer.status_code}; the isolation check needs a working page"
         )
     return failures
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Undo whatever the block writes, so the next role finds the world as it was built.
+
+    A plain savepoint, not `transaction.atomic()`: the services open
+    `transaction.atomic(durable=True)`, which refuses to nest in any atomic block but the
+    test's own. Needs the test's transaction (the `db` fixture).
+    """
+    sid = transaction.savepoint()
+    assert sid is not None, "rolled_back() needs the test's transaction (the db fixture)"
+    try:
+        yield
+    finally:
+        transaction.savepoint_rollback(sid)
 
 
 def classify(response) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 from decimal import Decimal
 from uuid import uuid4
@@ -38,10 +37,7 @@ pytestmark = pytest.mark.django_db
 Kind = LedgerAccount.Kind
 
 # The translated mails need locale/*.po compiled (tests/conftest.py does it with msgfmt).
-NEEDS_CATALOGUES = pytest.mark.skipif(
-    shutil.which("msgfmt") is None,
-    reason="needs GNU gettext's msgfmt to compile locale/ (apt-get install gettext)",
-)
+NEEDS_CATALOGUES = pytest.mark.catalogues
 
 
 @pytest.fixture
