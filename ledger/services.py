@@ -5,7 +5,7 @@ transaction first (so a replay of its idempotency key waits on the unique index 
 returns the first result), locks the touched accounts in id order, checks every lower limit,
 moves the cached balances and writes the entries with their balance after. On PostgreSQL
 all of that after the checks in Python is one call of the database function `ledger_post_v1`
-(migration ledger 0003), a prepared statement: one round trip per posting. On SQLite the ORM
+(migration ledger 0003) through `ledger.pg`: one round trip per posting. On SQLite the ORM
 does the same steps one statement at a time.
 
 Operator accounts (clearing, VAT, revenue, commission expense, ...) are touched by almost
@@ -21,18 +21,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import psycopg
 from django.conf import settings
 from django.db import (
     DEFAULT_DB_ALIAS,
-    DatabaseError,
     IntegrityError,
     connection,
     connections,
@@ -41,6 +38,7 @@ from django.db import (
 from django.db.models import F
 from django.utils import timezone
 
+from ledger import pg
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledger.money import InvalidAmount, as_decimal, to_ledger, to_minor_unit
 
@@ -416,24 +414,17 @@ def _not_inserted(posting: _Posting) -> LedgerTransaction:
     raise AlreadyReversed(f"Transaction #{posting.reverses.pk} is already reversed.")
 
 
-_POST = (
-    "SELECT * FROM ledger_post_v1(%s::text, %s::text, %s::text, %s::bigint, %s::bigint, "
-    "%s::text, %s::text, %s::text, %s::bigint, %s::jsonb, %s::bigint[], %s::numeric[], %s::text, "
-    "%s::timestamptz)"
-)
-_REFUSED_HINT = "ledger_post_refused"
-
-
 def _post_postgresql(posting: _Posting) -> LedgerTransaction:
     """The PostgreSQL path: one statement, the database function `ledger_post_v1` (migration
-    ledger 0003). Outside a transaction it runs in autocommit, a single round trip; inside one
-    it runs in a savepoint, so a refusal leaves the caller's transaction usable. A replayed key
-    waits on the unique index (ON CONFLICT) until the first posting commits, then returns it."""
+    ledger 0003), called through `ledger.pg`. Outside a transaction it runs in autocommit, a
+    single round trip; inside one it runs in a savepoint, so a refusal leaves the caller's
+    transaction usable. A replayed key waits on the unique index (ON CONFLICT) until the first
+    posting commits, then returns it."""
     deltas = posting.deltas(_operator_shard_id)
     ids = list(deltas)
     created_at = timezone.now()
-    # Every parameter is sent as text (arrays as array literals) and cast in the statement:
-    # one prepared statement whatever the values, and no per-value adaptation in Python.
+    # Every parameter is sent as text (arrays as array literals) and cast in the statement
+    # (ledger.sql.POST): one statement text whatever the values, no adaptation in Python.
     params = [
         posting.kind,
         posting.currency,
@@ -455,14 +446,9 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
     atomic = transaction.atomic() if in_savepoint else nullcontext()
     try:
         with atomic:
-            if db.queries_logged or db.execute_wrappers:
-                txn_id = _call_through_cursor(db, params)  # so it is counted and seen
-            else:
-                txn_id = _call_prepared(db, params)
-    except DatabaseError as error:
-        refused = _refused_account(error)
-        if refused is None:
-            raise
+            txn_id = pg.call_post_function(db, params)
+    except pg.PostingRefused as refusal:
+        refused = refusal.account_id
         if db.in_atomic_block and not in_savepoint:  # aborted: no query can run now
             raise _refusal_without_query(posting, deltas, refused) from None
         raise _insufficient_or_mismatch(posting, deltas, set(ids) - {refused}) from None
@@ -476,72 +462,6 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
 
 def _text(value) -> str | None:
     return None if value is None else str(value)
-
-
-_POST_NUMBERED = (_POST % tuple(f"${n}" for n in range(1, _POST.count("%s") + 1))).encode()
-_STATEMENT_NAME = b"tessera_ledger_post_v1"
-# psycopg connections on which _STATEMENT_NAME is prepared (a new connection prepares it).
-_PREPARED_ON: weakref.WeakSet = weakref.WeakSet()
-
-
-def _call_prepared(db, params: list[str | None]) -> int | None:
-    """`ledger_post_v1` through libpq's PQexecPrepared: one call into C that sends, waits
-    and reads, without psycopg's cursor machinery (which costs three times the rest of a
-    posting's Python). Errors become Django's database errors, as through a cursor."""
-    db.ensure_connection()
-    conn = db.connection
-    values = [None if value is None else value.encode() for value in params]
-    with db.wrap_database_errors:
-        for attempt in (1, 2):
-            if conn not in _PREPARED_ON:
-                _raise_for(conn, conn.pgconn.prepare(_STATEMENT_NAME, _POST_NUMBERED))
-                _PREPARED_ON.add(conn)
-            result = conn.pgconn.exec_prepared(_STATEMENT_NAME, values)
-            if result.status == psycopg.pq.ExecStatus.TUPLES_OK:
-                value = result.get_value(0, 0)
-                return None if value is None else int(value)
-            error = psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
-            if attempt == 1 and error.sqlstate == "26000":  # the statement is gone
-                _PREPARED_ON.discard(conn)  # (DISCARD ALL, a pooler): prepare it again
-                continue
-            raise error
-    raise AssertionError("unreachable")
-
-
-def _raise_for(conn, result) -> None:
-    if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
-        raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
-
-
-def _call_through_cursor(db, params: list[str | None]) -> int | None:
-    """The same call through a Django cursor, while queries are logged or wrapped (tests
-    counting queries, the benchmark's statement listing)."""
-    with _prepared_cursor(db) as cursor:
-        cursor.execute(_POST, params)
-        return cursor.fetchone()[0]
-
-
-class _PreparedStatementCursor(psycopg.Cursor):
-    """Binds parameters on the server and prepares the statement once per connection, so
-    PostgreSQL parses and plans a posting's call once, not each time."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def _prepared_cursor(db):
-    """A cursor of Django's connection (so query logging, execute wrappers and error
-    translation still apply) that uses a server-side prepared statement."""
-    db.ensure_connection()
-    return db._prepare_cursor(_PreparedStatementCursor(db.connection))
-
-
-def _refused_account(error: DatabaseError) -> int | None:
-    """The account id `ledger_post_v1` refused, or None for any other database error."""
-    diag = getattr(error.__cause__, "diag", None)
-    if diag is None or diag.message_hint != _REFUSED_HINT:
-        return None
-    return int(diag.message_detail)
 
 
 class _StaleShardCache(LedgerError):
