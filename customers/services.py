@@ -30,7 +30,6 @@ from ledger.services import (
     IdempotencyConflict,
     InsufficientFunds,
     OperatorAccount,
-    StaleOperatorShard,
     customer_account,
     customer_lower_limit,
     ledger_post,
@@ -245,11 +244,9 @@ def customer_recharge(
     for attempt in range(1, attempts + 1):
         try:
             return _recharge(**arguments, key=f"recharge:{idempotency_key}")
-        except (IntegrityError, StaleOperatorShard):
-            # IntegrityError: the number was registered by someone else a moment ago (or by
-            # this very form, sent twice at once): again, now as an existing customer (or as
-            # the replay). StaleOperatorShard: a cached operator shard id was gone (tests
-            # roll back the transaction that created it): again, with fresh look-ups.
+        except IntegrityError:
+            # The number was registered by someone else a moment ago (or by this very form,
+            # sent twice at once): again, now as an existing customer (or as the replay).
             if attempt == attempts:
                 raise
     raise AssertionError("unreachable")

@@ -34,9 +34,9 @@ from psycopg import pq
 
 from ledger.sql import POST, POST_NUMBERED
 
-# ledger_post_v1 refuses an account with HINT REFUSED_HINT and the account's id as DETAIL.
+# ledger_post_v2 refuses an account with HINT REFUSED_HINT and the account's id as DETAIL.
 REFUSED_HINT = "ledger_post_refused"
-STATEMENT_NAME = b"tessera_ledger_post"
+STATEMENT_NAME = b"tessera_ledger_post_v2"  # a new function, a new name
 
 _INVALID_STATEMENT_NAME = "26000"  # the session has no statement of that name
 _DUPLICATE_STATEMENT = "42P05"  # it has one already (a pooler's server session)
@@ -120,7 +120,11 @@ def _raise(db, result: pq.abc.PGresult) -> None:
     if _field(result, pq.DiagnosticField.MESSAGE_HINT) == REFUSED_HINT:
         raise PostingRefused(int(_field(result, pq.DiagnosticField.MESSAGE_DETAIL)))
     sqlstate = _field(result, pq.DiagnosticField.SQLSTATE)
+    # libpq's full text (DETAIL, HINT, CONTEXT lines included) without "ERROR:  " in front.
     message = result.error_message.decode("utf-8", "replace").strip()
+    severity = _field(result, pq.DiagnosticField.SEVERITY)
+    if severity and message.startswith(f"{severity}:"):
+        message = message[len(severity) + 1 :].lstrip()
     try:
         error = psycopg.errors.lookup(sqlstate) if sqlstate else psycopg.OperationalError
     except KeyError:

@@ -4,14 +4,17 @@
 transaction first (so a replay of its idempotency key waits on the unique index and then
 returns the first result), locks the touched accounts in id order, checks every lower limit,
 moves the cached balances and writes the entries with their balance after. On PostgreSQL
-all of that after the checks in Python is one call of the database function `ledger_post_v1`
-(migration ledger 0003) through `ledger.pg`: one round trip per posting. On SQLite the ORM
+all of that after the checks in Python is one call of the database function `ledger_post_v2`
+(migration ledger 0006) through `ledger.pg`: one round trip per posting. On SQLite the ORM
 does the same steps one statement at a time.
 
 Operator accounts (clearing, VAT, revenue, commission expense, ...) are touched by almost
 every posting. They are sharded: each has `LEDGER_OPERATOR_SHARDS` rows per currency, and a
 posting uses the shard its idempotency key hashes to, so concurrent postings lock different
-rows. The operator's balance of a kind is the sum over its shards (`selectors.operator_balance`).
+rows. A posting names an operator leg by its kind (`OperatorAccount`); the shard's row is found
+by its unique key where the posting runs (created on first use), so no id is cached in the
+process. The operator's balance of a kind is the sum over its shards
+(`selectors.operator_balance`).
 
 `ledger_post` is not durable: a service that posts money and writes other rows does both in
 its own `transaction.atomic(durable=True)`.
@@ -221,8 +224,7 @@ def ledger_post(
     Inside a caller's transaction the posting runs in a savepoint, so a refusal leaves that
     transaction usable. `savepoint=False` saves the two round trips for a caller that rolls
     back on any error anyway: a refusal then leaves its transaction aborted, and the error is
-    built from the accounts passed in (as locked by the caller), or is StaleOperatorShard,
-    after which the caller runs its whole transaction again."""
+    built from the accounts passed in (as locked by the caller)."""
     if not idempotency_key:
         raise ValueError("an idempotency key is required")
     legs = [(target, to_ledger(amount)) for target, amount in legs]
@@ -256,11 +258,7 @@ def ledger_post(
         savepoint=savepoint,
     )
     if connection.vendor == "postgresql":
-        try:
-            return _post_postgresql(posting)
-        except _StaleShardCache:
-            _SHARD_IDS.clear()  # a cached shard was rolled back (tests do): look them up again
-            return _post_postgresql(posting)
+        return _post_postgresql(posting)
     return _post_orm(posting)
 
 
@@ -282,15 +280,35 @@ class _Posting:
     reverses: LedgerTransaction | None
     savepoint: bool = True
 
-    def deltas(self, shard_id) -> dict[int, Decimal]:
-        """Net amount per account id, in id order (the lock order)."""
-        shard = shard_for(f"{self.scope}:{self.idempotency_key}")
-        deltas: dict[int, Decimal] = defaultdict(Decimal)
+    @property
+    def shard(self) -> int:
+        """The operator shard this posting uses."""
+        return shard_for(f"{self.scope}:{self.idempotency_key}")
+
+    def net_legs(self) -> tuple[dict[int, Decimal], dict[str, Decimal]]:
+        """Net amount per account id (in id order) and per operator kind (the posting's shard
+        of it); nothing that nets to zero."""
+        accounts: dict[int, Decimal] = defaultdict(Decimal)
+        operator: dict[str, Decimal] = defaultdict(Decimal)
         for target, amount in self.legs:
             if isinstance(target, OperatorAccount):
-                deltas[shard_id(kind=target.kind, currency=self.currency, shard=shard)] += amount
+                operator[str(target.kind)] += amount
             else:
-                deltas[target.pk] += amount
+                accounts[target.pk] += amount
+        accounts = {pk: d for pk, d in sorted(accounts.items()) if d != 0}
+        operator = {kind: d for kind, d in sorted(operator.items()) if d != 0}
+        if len(accounts) + len(operator) < 2:
+            raise UnbalancedTransaction("The entries cancel out on the same account.")
+        return accounts, operator
+
+    def deltas(self) -> dict[int, Decimal]:
+        """Net amount per account id, in id order (the lock order), operator shards looked
+        up (and created on first use) with the ORM."""
+        accounts, operator = self.net_legs()
+        deltas: dict[int, Decimal] = defaultdict(Decimal, accounts)
+        for kind, amount in operator.items():
+            shard = _operator_shard(kind=kind, currency=self.currency, shard=self.shard)
+            deltas[shard.pk] += amount
         deltas = {pk: d for pk, d in sorted(deltas.items()) if d != 0}
         if len(deltas) < 2:
             raise UnbalancedTransaction("The entries cancel out on the same account.")
@@ -331,25 +349,25 @@ class _Posting:
         return account_id, amount, balance_after, entry_digest(text)
 
 
-def _insufficient_or_mismatch(posting: _Posting, deltas, moved: set[int]) -> LedgerError:
+def _insufficient_or_mismatch(posting: _Posting, deltas, refused: set[int]) -> LedgerError:
     """The error for the accounts a posting could not move."""
-    for account in LedgerAccount.objects.filter(pk__in=deltas).exclude(pk__in=moved):
+    for account in LedgerAccount.objects.filter(pk__in=refused).order_by("pk"):
         if account.currency != posting.currency:
             return CurrencyMismatch(
                 f"Account {account} is in {account.currency}, "
                 f"the transaction in {posting.currency}."
             )
-        if account.lower_limit is None:
-            continue  # not refused by a limit: it was not visible to us (see _StaleShardCache)
+        if account.lower_limit is None or account.pk not in deltas:
+            continue  # not refused by a limit
         delta = deltas[account.pk]
         return InsufficientFunds(account, account.balance - account.lower_limit, -delta)
-    return _StaleShardCache()
+    return _refused(refused)
 
 
-class StaleOperatorShard(LedgerError):
-    """A posting without a savepoint met an operator shard id that is gone (a cached id whose
-    creation was rolled back, as in tests): the caller's transaction is aborted; run it again
-    (the shard ids are looked up afresh)."""
+def _refused(account_ids) -> LedgerError:
+    """A refusal that no limit or currency explains (an account that is not there)."""
+    ids = ", ".join(map(str, sorted(account_ids)))
+    return LedgerError(f"The ledger refused the posting on account {ids}.")
 
 
 def _refusal_without_query(posting: _Posting, deltas, refused: int) -> LedgerError:
@@ -362,8 +380,7 @@ def _refusal_without_query(posting: _Posting, deltas, refused: int) -> LedgerErr
             return InsufficientFunds(
                 target, target.balance - target.lower_limit, -deltas[target.pk]
             )
-    _SHARD_IDS.clear()
-    return StaleOperatorShard(f"ledger account {refused} refused the posting; run it again")
+    return _refused([refused])
 
 
 def _post_orm(posting: _Posting) -> LedgerTransaction:
@@ -379,8 +396,7 @@ def _post_orm(posting: _Posting) -> LedgerTransaction:
                 txn.save(force_insert=True)
         except IntegrityError:
             return _not_inserted(posting)
-        # No id cache here: SQLite hands out a rolled-back id again.
-        deltas = posting.deltas(lambda **shard: _operator_shard(**shard).pk)
+        deltas = posting.deltas()
         locked = LedgerAccount.objects.select_for_update().filter(pk__in=deltas).order_by("pk")
         entries, moved = [], set()
         for account in locked:
@@ -397,7 +413,7 @@ def _post_orm(posting: _Posting) -> LedgerTransaction:
             moved.add(account.pk)
             entries.append(posting.entry_row(txn.pk, account.pk, delta, new_balance))
         if len(moved) != len(deltas):
-            raise _insufficient_or_mismatch(posting, deltas, moved)
+            raise _insufficient_or_mismatch(posting, deltas, set(deltas) - moved)
         LedgerEntry.objects.bulk_create(
             LedgerEntry(transaction=txn, account_id=a, amount=m, balance_after=b, digest=d)
             for a, m, b, d in entries
@@ -415,13 +431,12 @@ def _not_inserted(posting: _Posting) -> LedgerTransaction:
 
 
 def _post_postgresql(posting: _Posting) -> LedgerTransaction:
-    """The PostgreSQL path: one statement, the database function `ledger_post_v1` (migration
-    ledger 0003), called through `ledger.pg`. Outside a transaction it runs in autocommit, a
+    """The PostgreSQL path: one statement, the database function `ledger_post_v2` (migration
+    ledger 0006), called through `ledger.pg`. Outside a transaction it runs in autocommit, a
     single round trip; inside one it runs in a savepoint, so a refusal leaves the caller's
     transaction usable. A replayed key waits on the unique index (ON CONFLICT) until the first
     posting commits, then returns it."""
-    deltas = posting.deltas(_operator_shard_id)
-    ids = list(deltas)
+    deltas, operator = posting.net_legs()
     created_at = timezone.now()
     # Every parameter is sent as text (arrays as array literals) and cast in the statement
     # (ledger.sql.POST): one statement text whatever the values, no adaptation in Python.
@@ -436,8 +451,11 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
         posting.request_hash,
         _text(posting.reverses.pk if posting.reverses is not None else None),
         json.dumps(posting.metadata),
-        "{" + ",".join(map(str, ids)) + "}",
+        "{" + ",".join(map(str, deltas)) + "}",
         "{" + ",".join(map(str, deltas.values())) + "}",
+        "{" + ",".join(operator) + "}",  # kinds are plain words: no quoting needed
+        "{" + ",".join(map(str, operator.values())) + "}",
+        str(posting.shard),
         settings.LEDGER_DIGEST_KEY,
         created_at.isoformat(),
     ]
@@ -451,7 +469,7 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
         refused = refusal.account_id
         if db.in_atomic_block and not in_savepoint:  # aborted: no query can run now
             raise _refusal_without_query(posting, deltas, refused) from None
-        raise _insufficient_or_mismatch(posting, deltas, set(ids) - {refused}) from None
+        raise _insufficient_or_mismatch(posting, deltas, {refused}) from None
     if txn_id is None:
         return _not_inserted(posting)
     # The function stores p_created_at as given: the row holds exactly this value.
@@ -462,26 +480,6 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
 
 def _text(value) -> str | None:
     return None if value is None else str(value)
-
-
-class _StaleShardCache(LedgerError):
-    """An operator shard id the posting used is not there for it (a cached id whose creation
-    was rolled back, as in tests); the posting is retried once with fresh look-ups."""
-
-
-_SHARD_IDS: dict[tuple[str, str, int], int] = {}
-
-
-def _operator_shard_id(*, kind: str, currency: str, shard: int) -> int:
-    key = (kind, currency, shard)
-    cached = _SHARD_IDS.get(key)
-    if cached is not None:
-        return cached
-    pk = _operator_shard(kind=kind, currency=currency, shard=shard).pk
-    # Cache it only once it is committed: a thread beside us must not use an id its
-    # transaction cannot see yet.
-    transaction.on_commit(lambda: _SHARD_IDS.setdefault(key, pk))
-    return pk
 
 
 def ledger_reverse(

@@ -1,6 +1,6 @@
 """The ledger's written-out SQL.
 
-The call of the posting function (migration ledger 0003), as a statement with `%s` placeholders
+The call of the posting function (migration ledger 0006), as a statement with `%s` placeholders
 for a Django cursor and with `$n` placeholders for libpq (`ledger.pg`). Every parameter is sent
 as text and cast in the statement: one statement text whatever the values, and no per-value
 adaptation in Python.
@@ -8,7 +8,7 @@ adaptation in Python.
 
 from __future__ import annotations
 
-# ledger_post_v1's parameters, in order, with the type each text is cast to.
+# ledger_post_v2's parameters, in order, with the type each text is cast to.
 _POST_TYPES = (
     "text",  # kind
     "text",  # currency
@@ -20,8 +20,11 @@ _POST_TYPES = (
     "text",  # request hash
     "bigint",  # id of the transaction reversed
     "jsonb",  # metadata
-    "bigint[]",  # account ids, ascending (the lock order)
+    "bigint[]",  # ids of the accounts given as accounts
     "numeric[]",  # their amounts
+    "text[]",  # kinds of the operator accounts (the function finds the shard of each)
+    "numeric[]",  # their amounts
+    "integer",  # the operator shard the posting uses
     "text",  # digest key
     "timestamptz",  # created at
 )
@@ -29,7 +32,7 @@ _POST_TYPES = (
 
 def _post(placeholders) -> str:
     args = ", ".join(f"{p}::{t}" for p, t in zip(placeholders, _POST_TYPES, strict=True))
-    return f"SELECT * FROM ledger_post_v1({args})"
+    return f"SELECT ledger_post_v2({args})"
 
 
 POST = _post(["%s"] * len(_POST_TYPES))

@@ -15,7 +15,6 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from ledger import services
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledger.selectors import account_balance
 from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
@@ -130,31 +129,4 @@ def test_without_a_savepoint_a_refusal_is_insufficient_funds_from_the_locked_acc
     assert refused.value.available == Decimal("5.0000")
     assert account_balance(account=sales) == Decimal("5.0000")
     assert LedgerTransaction.objects.count() == 1
-    assert_ledger_clean()
-
-
-def test_without_a_savepoint_a_stale_shard_id_asks_the_caller_to_run_again():
-    """A shard id cached from a transaction that was rolled back: the posting cannot look
-    it up again inside the aborted transaction, so it says so; the run after it posts."""
-    a = _receipts()
-    fund(a, "5", "fund")
-    shard = services.shard_for("operator:stale")
-    key = (Kind.REVENUE, "EUR", shard)
-    services._SHARD_IDS[key] = 987654321
-
-    def post():
-        with transaction.atomic():
-            return ledger_post(
-                kind=LedgerTransaction.Kind.FEE,
-                currency="EUR",
-                legs=[(a, "-2"), (OperatorAccount(Kind.REVENUE), "2")],
-                idempotency_key="stale",
-                savepoint=False,
-            )
-
-    with pytest.raises(services.StaleOperatorShard):
-        post()
-    assert key not in services._SHARD_IDS
-    post()
-    assert account_balance(account=a) == Decimal("3.0000")
     assert_ledger_clean()

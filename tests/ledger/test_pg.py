@@ -19,10 +19,16 @@ from django.utils import timezone
 from ledger import pg
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import account_balance
-from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
+from ledger.services import (
+    InsufficientFunds,
+    OperatorAccount,
+    ledger_post,
+    reseller_account,
+    shard_for,
+)
 from ledger.sql import POST_NUMBERED
 from tests.factories import ResellerFactory
-from tests.ledger.test_concurrency import assert_ledger_clean, fund
+from tests.ledger.test_concurrency import assert_ledger_clean, fund, run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -78,7 +84,7 @@ def test_a_posting_is_one_statement_that_query_logging_sees(way):
         fund(a, "7", "logged")
     calls = [q for q in queries.captured_queries if "ledger_post_v" in q["sql"]]
     assert len(calls) == 1
-    assert calls[0]["sql"].startswith("SELECT * FROM ledger_post_v1(")
+    assert calls[0]["sql"].startswith("SELECT ledger_post_v2(")
     assert account_balance(account=a) == Decimal("12.0000")
     assert_ledger_clean()
 
@@ -173,6 +179,9 @@ def _params(currency: str, ids: list[int]) -> list[str | None]:
         "{}",
         "{" + ",".join(map(str, ids)) + "}",
         "{-1,1}",
+        "{}",
+        "{}",
+        "0",
         "key",
         timezone.now().isoformat(),
     ]
@@ -182,7 +191,9 @@ def test_any_other_error_is_djangos_error_for_its_sqlstate(way):
     """A currency too long for its column: SQLSTATE 22001, Django's DataError, with
     PostgreSQL's message."""
     ids = sorted([_receipts().pk, _receipts().pk])
-    with pytest.raises(DataError, match="value too long") as raised:
+    with pytest.raises(
+        DataError, match=r"^value too long for type character varying\(3\)"
+    ) as raised:
         pg.call_post_function(connection, _params("EURO", ids))
     assert isinstance(raised.value.__cause__, psycopg.errors.StringDataRightTruncation)
     assert not LedgerTransaction.objects.exists()
@@ -204,4 +215,54 @@ def test_a_lost_connection_is_an_operational_error(way):
         fund(a, "6", "lost")
     connection.close()
     assert account_balance(account=a) == Decimal("5.0000")
+    assert_ledger_clean()
+
+
+# --- Operator shards: found by their key where the posting runs ----------------------------------
+
+
+def _operator_rows(kind: str) -> list[tuple[int, int]]:
+    rows = LedgerAccount.objects.filter(owner_type=LedgerAccount.OwnerType.OPERATOR, kind=kind)
+    return list(rows.values_list("shard", "pk"))
+
+
+def test_the_operator_shard_is_the_one_the_key_hashes_to_created_on_first_use(way):
+    a = _receipts()
+    fund(a, "5", "fund")
+    assert _operator_rows(Kind.REVENUE) == []
+    txn = _fee(a, "2", "fee-1")
+    ((shard, pk),) = _operator_rows(Kind.REVENUE)
+    assert shard == shard_for("operator:fee-1")
+    assert txn.entries.get(account__kind=Kind.REVENUE).account_id == pk
+    assert_ledger_clean()
+
+
+@pytest.mark.parametrize("savepoint", [True, False])
+def test_a_shard_rolled_back_with_its_transaction_is_created_again(way, savepoint):
+    """What used to leave a stale id in a process-wide cache: the posting that created the
+    shard was rolled back. The next posting, in a transaction of its own, just finds none and
+    creates it."""
+    a = _receipts()
+    fund(a, "5", "fund")
+    with pytest.raises(Boom), transaction.atomic():
+        _fee(a, "2", "same-key")
+        raise Boom
+    assert _operator_rows(Kind.REVENUE) == []
+    with transaction.atomic():
+        locked = LedgerAccount.objects.select_for_update().get(pk=a.pk)
+        _fee(locked, "2", "same-key", savepoint=savepoint)
+    assert [shard for shard, _ in _operator_rows(Kind.REVENUE)] == [shard_for("operator:same-key")]
+    assert account_balance(account=a) == Decimal("3.0000")
+    assert_ledger_clean()
+
+
+def test_concurrent_first_postings_on_a_new_shard_create_it_once(way):
+    a = _receipts()
+    fund(a, "100", "fund")
+    shard = shard_for("operator:first-0")
+    keys = [k for k in (f"first-{i}" for i in range(400)) if shard_for(f"operator:{k}") == shard]
+    outcomes = run_concurrently(8, lambda i: _fee(a, "1", keys[i]))
+    assert all(isinstance(o, LedgerTransaction) for o in outcomes), outcomes
+    assert [s for s, _ in _operator_rows(Kind.REVENUE)] == [shard]
+    assert account_balance(account=a) == Decimal("92.0000")
     assert_ledger_clean()
