@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from customers.models import CommissionTier, Customer
+from customers.models import Customer
 from customers.selectors import (
     commission_on,
     customer_by_phone,
@@ -24,6 +24,7 @@ from customers.selectors import (
     recharge_amounts,
     recharge_refusal,
 )
+from customers.sql import lock_accounts_statement
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.money import as_decimal, to_ledger, to_minor_unit
 from ledger.services import (
@@ -355,29 +356,6 @@ def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
     )
 
 
-def _lock_sql(*, with_customer: bool, lock_of: bool) -> str:
-    """The statement `_lock_accounts` runs (see there), one text per shape, built once."""
-    account, tier = LedgerAccount._meta.db_table, CommissionTier._meta.db_table
-    columns = ", ".join(f"a.{f.column}" for f in LedgerAccount._meta.concrete_fields)
-    where = "(a.owner_type = %s AND a.reseller_id = %s AND a.kind IN (%s, %s) AND a.currency = %s)"
-    if with_customer:
-        where += (
-            " OR (a.owner_type = %s AND a.customer_id = %s AND a.kind = %s AND a.currency = %s)"
-        )
-    # The tier: the reseller's own with the highest min_amount not above the amount, else the
-    # operator's default chosen the same way (customers.selectors.commission_tier_rate).
-    # Table and column names come from the models; every value is a parameter.
-    return (
-        f"SELECT {columns}, (SELECT t.rate FROM {tier} t WHERE (t.reseller_id = %s OR "  # noqa: S608
-        "t.reseller_id IS NULL) AND t.min_amount <= %s ORDER BY t.reseller_id ASC NULLS LAST, "
-        f"t.min_amount DESC LIMIT 1) AS tier_rate FROM {account} a WHERE {where} ORDER BY a.id"
-        + (" FOR UPDATE OF a" if lock_of else "")
-    )
-
-
-_LOCK_SQL: dict[tuple[str, bool], str] = {}
-
-
 def _lock_accounts(
     *, reseller, customer, amount
 ) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount]:
@@ -386,21 +364,15 @@ def _lock_accounts(
     customer without a balance yet) is created first. Each row carries `tier_rate`, the
     commission tier rate for `amount` (None: the flat rate), read by the same statement.
 
-    The statement is written out rather than built by the ORM: every recharge runs it, and
-    compiling the equivalent queryset cost more CPU than the rest of the locking."""
-    currency = str(reseller.currency)
-    db = connections[LedgerAccount.objects.db]
-    shape = (db.vendor, customer is not None)
-    sql = _LOCK_SQL.get(shape)
-    if sql is None:
-        sql = _LOCK_SQL[shape] = _lock_sql(
-            with_customer=customer is not None,
-            lock_of=db.features.has_select_for_update_of,
-        )
-    params = [reseller.pk, amount, LedgerAccount.OwnerType.RESELLER, reseller.pk]
-    params += [Kind.SALES_CREDIT, Kind.COMMISSION, currency]
-    if customer is not None:
-        params += [LedgerAccount.OwnerType.CUSTOMER, customer.pk, Kind.BALANCE, currency]
+    The statement is written out (customers.sql) rather than built by the ORM: every recharge
+    runs it, and compiling the equivalent queryset cost more CPU than the rest of the locking."""
+    sql, params = lock_accounts_statement(
+        reseller_id=reseller.pk,
+        customer_id=customer.pk if customer is not None else None,
+        currency=str(reseller.currency),
+        amount=amount,
+        lock_of=connections[LedgerAccount.objects.db].features.has_select_for_update_of,
+    )
     rows = list(LedgerAccount.objects.raw(sql, params))
     found = {(a.owner_type, a.kind): a for a in rows}
     wanted = 3 if customer is not None else 2
