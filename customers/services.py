@@ -243,8 +243,21 @@ def customer_recharge(
     arguments = {"reseller": reseller, "actor": actor, "phone": phone, "amount": value}
     attempts = 3
     for attempt in range(1, attempts + 1):
+        # Before the transaction opens: the look-up, and for a new number the password and
+        # its hash (PBKDF2 takes a while by design; no connection waits in a transaction).
+        customer = customer_by_phone(phone=phone, reseller=reseller)
+        password = hashed = None
+        if customer is None:
+            password = password_generate()
+            hashed = make_password(password)
         try:
-            return _recharge(**arguments, key=f"recharge:{idempotency_key}")
+            return _recharge(
+                **arguments,
+                customer=customer,
+                password=password,
+                hashed=hashed,
+                key=f"recharge:{idempotency_key}",
+            )
         except IntegrityError:
             # The number was registered by someone else a moment ago (or by this very form,
             # sent twice at once): again, now as an existing customer (or as the replay).
@@ -254,16 +267,15 @@ def customer_recharge(
 
 
 @transaction.atomic(durable=True)
-def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
+def _recharge(*, reseller, actor, phone, amount, customer, password, hashed, key) -> RechargeResult:
+    """The recharge's transaction. `customer`: the one with this number, or None for a new
+    number, which is registered with the password `hashed` (a hash of `password`)."""
     scope = f"reseller:{reseller.pk}"
     currency = str(reseller.currency)
-    customer = customer_by_phone(phone=phone, reseller=reseller)
-    password = None
     if customer is None:
-        # Hashing takes a while; no row is locked yet. The customer row is inserted now, so
-        # a second form for the same new number waits on it and then takes the other path.
-        password = password_generate()
-        customer = _register(reseller=reseller, phone=phone, hashed=make_password(password))
+        # The customer row is inserted first, so a second form for the same new number waits
+        # on it, fails on the unique number and then takes the other path.
+        customer = _register(reseller=reseller, phone=phone, hashed=hashed)
         balance = _balance_account_new(customer)
         sales, commission_account, _none = _lock_accounts(
             reseller=reseller, customer=None, amount=amount
@@ -357,12 +369,13 @@ def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
 
 
 def _lock_accounts(
-    *, reseller, customer, amount
+    *, reseller, customer, amount, retry: bool = True
 ) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount]:
     """Lock the reseller's sales credit and commission (and the customer's balance) in id
     order with one statement and return them; what is missing (the reseller's first sale, a
-    customer without a balance yet) is created first. Each row carries `tier_rate`, the
-    commission tier rate for `amount` (None: the flat rate), read by the same statement.
+    customer without a balance yet) is created, then they are locked once more; still
+    missing, RechargeError. Each row carries `tier_rate`, the commission tier rate for
+    `amount` (None: the flat rate), read by the same statement.
 
     The statement is written out (customers.sql) rather than built by the ORM: every recharge
     runs it, and compiling the equivalent queryset cost more CPU than the rest of the locking."""
@@ -377,11 +390,15 @@ def _lock_accounts(
     found = {(a.owner_type, a.kind): a for a in rows}
     wanted = 3 if customer is not None else 2
     if len(found) < wanted:
+        if not retry:  # created, yet not found (e.g. in another currency than the seller's)
+            raise RechargeError(
+                _("The accounts this sale needs could not be opened; nothing was sold.")
+            )
         for kind in (Kind.SALES_CREDIT, Kind.COMMISSION):
             reseller_account(reseller=reseller, kind=kind)
         if customer is not None:
             customer_account(customer=customer)
-        return _lock_accounts(reseller=reseller, customer=customer, amount=amount)
+        return _lock_accounts(reseller=reseller, customer=customer, amount=amount, retry=False)
     for account in rows:  # SQLite hands a computed column back as a float
         if account.tier_rate is not None and not isinstance(account.tier_rate, Decimal):
             account.tier_rate = Decimal(str(account.tier_rate))
