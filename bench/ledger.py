@@ -286,15 +286,6 @@ def diagnose(customers_by_reseller: dict, rng: random.Random) -> dict:
         statements.append(sql)
         return execute(sql, params, many, context)
 
-    from django.conf import settings
-
-    from ledger.models import LedgerAccount
-    from ledger.services import _operator_shard_id
-
-    for shard in range(settings.LEDGER_OPERATOR_SHARDS):  # as in a process that has run a while
-        _operator_shard_id(
-            kind=LedgerAccount.Kind.COMMISSION_EXPENSE, currency=CURRENCY, shard=shard
-        )
     post_recharge(accounts, jobs[0], resellers)  # warm: the statement is prepared
     with connection.execute_wrapper(record):
         post_recharge(accounts, jobs[1], resellers)

@@ -7,7 +7,11 @@ SMS after every recharge). A `redis.Redis` object is safe to share between threa
 command takes a connection from the pool), so the channel keeps one, built again only when
 the channel's pool changes (kombu replaces the pool after a connection error).
 
-config/celery.py makes `redis://` broker URLs use this transport.
+The settings install it for `redis://` brokers through Celery's `broker_transport`
+(CELERY_BROKER_TRANSPORT = "config.broker:Transport"), so only Celery's connections use it;
+kombu's global transport aliases stay as they are. It overrides `conn_or_acquire` and relies
+on kombu's `_create_client` and `pool`: kombu is pinned to its minor version (pyproject.toml),
+and tests/config/test_broker.py runs it against a real Redis, reconnects included.
 """
 
 from contextlib import contextmanager

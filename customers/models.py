@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -67,6 +69,18 @@ class Customer(models.Model):
         return self.name or self.phone
 
 
+class CommissionTierQuerySet(models.QuerySet):
+    def applicable(self, *, reseller_id, amount) -> CommissionTierQuerySet:
+        """The tiers that may set the rate of a recharge of `amount` by the reseller
+        `reseller_id` (an id or an OuterRef), the one that does first: the reseller's own tier
+        with the highest `min_amount` not above the amount, else the operator's default tier
+        chosen the same way. The one place this rule is written (customers.sql compiles it)."""
+        return self.filter(
+            models.Q(reseller_id=reseller_id) | models.Q(reseller__isnull=True),
+            min_amount__lte=amount,
+        ).order_by(models.F("reseller_id").asc(nulls_last=True), "-min_amount")
+
+
 class CommissionTier(models.Model):
     """A commission rate for recharges from `min_amount` up, set by the operator.
 
@@ -91,6 +105,8 @@ class CommissionTier(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
+
+    objects = CommissionTierQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("commission tier")

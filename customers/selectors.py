@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, F, Q, QuerySet, Subquery
+from django.db.models import DecimalField, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from core.masking import mask_name
 from core.money import to_ledger, to_minor_unit
 from customers.models import CommissionTier, Customer
+from customers.sql import CUSTOMER_BY_PHONE
 from ledger.models import LedgerAccount, LedgerEntry
 from ledger.selectors import customer_balance_expression, reseller_balance
 from resellers.models import Reseller
@@ -43,13 +44,6 @@ def customer_history(*, reseller, customer: Customer, limit: int = 50) -> list[L
     )
 
 
-# Every recharge runs it: written out, as compiling the queryset cost more than running it.
-_BY_PHONE = "SELECT {columns} FROM {table} WHERE phone = %s".format(  # noqa: S608 - names
-    columns=", ".join(f.column for f in Customer._meta.concrete_fields),
-    table=Customer._meta.db_table,
-)
-
-
 def customer_by_phone(*, phone: str, reseller: Reseller | None = None) -> Customer | None:
     """The customer with this E.164 number, of any reseller (recharge looks numbers up across
     the platform; callers show another reseller's customer masked).
@@ -59,7 +53,9 @@ def customer_by_phone(*, phone: str, reseller: Reseller | None = None) -> Custom
     when first used. Phone numbers are unique, so there is no ordering to do."""
     if reseller is None:
         return Customer.objects.select_related("reseller").filter(phone=phone).first()
-    customer = next(iter(Customer.objects.raw(_BY_PHONE, [phone])), None)
+    # Written out (customers.sql): every recharge runs it, and compiling the queryset cost
+    # more than running it.
+    customer = next(iter(Customer.objects.raw(CUSTOMER_BY_PHONE, [phone])), None)
     if customer is not None and customer.reseller_id == reseller.pk:
         Customer.reseller.field.set_cached_value(customer, reseller)
     return customer
@@ -97,17 +93,13 @@ def recharge_amounts(*, reseller) -> list[Decimal]:
 
 def commission_tier_rate(*, reseller_id, amount: Decimal) -> Subquery:
     """The rate of the tier that applies to a recharge of `amount` by the reseller
-    `reseller_id` (an id or an OuterRef), as a scalar subquery: the reseller's own tier with
-    the highest `min_amount` not above the amount, else the operator's default tier chosen
-    the same way; NULL when neither exists (the reseller's flat rate applies)."""
-    tiers = (
-        CommissionTier.objects.filter(
-            Q(reseller_id=reseller_id) | Q(reseller__isnull=True), min_amount__lte=amount
-        )
-        .order_by(F("reseller_id").asc(nulls_last=True), "-min_amount")
-        .values("rate")[:1]
+    `reseller_id` (an id or an OuterRef), as a scalar subquery (the rule:
+    CommissionTierQuerySet.applicable); NULL when no tier applies (the reseller's flat rate
+    does)."""
+    tiers = CommissionTier.objects.applicable(reseller_id=reseller_id, amount=amount)
+    return Subquery(
+        tiers.values("rate")[:1], output_field=DecimalField(max_digits=5, decimal_places=2)
     )
-    return Subquery(tiers, output_field=DecimalField(max_digits=5, decimal_places=2))
 
 
 def commission_rate_for(*, reseller, amount: Decimal) -> Decimal:

@@ -19,14 +19,14 @@ from core.errors import DomainError
 from core.masking import mask_name
 from core.money import as_decimal, to_ledger, to_minor_unit
 from core.phones import language_for_phone, phone_normalise
-from customers.models import CommissionTier, Customer
+from customers.models import Customer
 from customers.selectors import commission_on, customer_by_phone, recharge_amounts, recharge_refusal
+from customers.sql import lock_accounts_statement
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import (
     IdempotencyConflict,
     InsufficientFunds,
     OperatorAccount,
-    StaleOperatorShard,
     customer_account,
     customer_lower_limit,
     ledger_post,
@@ -157,29 +157,39 @@ def customer_recharge(
     arguments = {"reseller": reseller, "actor": actor, "phone": phone, "amount": value}
     attempts = 3
     for attempt in range(1, attempts + 1):
+        # Before the transaction opens: the look-up, and for a new number the password and
+        # its hash (PBKDF2 takes a while by design; no connection waits in a transaction).
+        customer = customer_by_phone(phone=phone, reseller=reseller)
+        password = hashed = None
+        if customer is None:
+            password = password_generate()
+            hashed = make_password(password)
         try:
-            return _recharge(**arguments, key=f"recharge:{idempotency_key}")
-        except (IntegrityError, StaleOperatorShard):
-            # IntegrityError: the number was registered by someone else a moment ago (or by
-            # this very form, sent twice at once): again, now as an existing customer (or as
-            # the replay). StaleOperatorShard: a cached operator shard id was gone (tests
-            # roll back the transaction that created it): again, with fresh look-ups.
+            return _recharge(
+                **arguments,
+                customer=customer,
+                password=password,
+                hashed=hashed,
+                key=f"recharge:{idempotency_key}",
+            )
+        except IntegrityError:
+            # The number was registered by someone else a moment ago (or by this very form,
+            # sent twice at once): again, now as an existing customer (or as the replay).
             if attempt == attempts:
                 raise
     raise AssertionError("unreachable")
 
 
 @transaction.atomic(durable=True)
-def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
+def _recharge(*, reseller, actor, phone, amount, customer, password, hashed, key) -> RechargeResult:
+    """The recharge's transaction. `customer`: the one with this number, or None for a new
+    number, which is registered with the password `hashed` (a hash of `password`)."""
     scope = f"reseller:{reseller.pk}"
     currency = str(reseller.currency)
-    customer = customer_by_phone(phone=phone, reseller=reseller)
-    password = None
     if customer is None:
-        # Hashing takes a while; no row is locked yet. The customer row is inserted now, so
-        # a second form for the same new number waits on it and then takes the other path.
-        password = password_generate()
-        customer = _register(reseller=reseller, phone=phone, hashed=make_password(password))
+        # The customer row is inserted first, so a second form for the same new number waits
+        # on it, fails on the unique number and then takes the other path.
+        customer = _register(reseller=reseller, phone=phone, hashed=hashed)
         balance = _balance_account_new(customer)
         sales, commission_account, _none = _lock_accounts(
             reseller=reseller, customer=None, amount=amount
@@ -272,61 +282,37 @@ def _recharge(*, reseller, actor, phone, amount, key) -> RechargeResult:
     )
 
 
-def _lock_sql(*, with_customer: bool, lock_of: bool) -> str:
-    """The statement `_lock_accounts` runs (see there), one text per shape, built once."""
-    account, tier = LedgerAccount._meta.db_table, CommissionTier._meta.db_table
-    columns = ", ".join(f"a.{f.column}" for f in LedgerAccount._meta.concrete_fields)
-    where = "(a.owner_type = %s AND a.reseller_id = %s AND a.kind IN (%s, %s) AND a.currency = %s)"
-    if with_customer:
-        where += (
-            " OR (a.owner_type = %s AND a.customer_id = %s AND a.kind = %s AND a.currency = %s)"
-        )
-    # The tier: the reseller's own with the highest min_amount not above the amount, else the
-    # operator's default chosen the same way (customers.selectors.commission_tier_rate).
-    # Table and column names come from the models; every value is a parameter.
-    return (
-        f"SELECT {columns}, (SELECT t.rate FROM {tier} t WHERE (t.reseller_id = %s OR "  # noqa: S608
-        "t.reseller_id IS NULL) AND t.min_amount <= %s ORDER BY t.reseller_id ASC NULLS LAST, "
-        f"t.min_amount DESC LIMIT 1) AS tier_rate FROM {account} a WHERE {where} ORDER BY a.id"
-        + (" FOR UPDATE OF a" if lock_of else "")
-    )
-
-
-_LOCK_SQL: dict[tuple[str, bool], str] = {}
-
-
 def _lock_accounts(
-    *, reseller, customer, amount
+    *, reseller, customer, amount, retry: bool = True
 ) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount]:
     """Lock the reseller's sales credit and commission (and the customer's balance) in id
     order with one statement and return them; what is missing (the reseller's first sale, a
-    customer without a balance yet) is created first. Each row carries `tier_rate`, the
-    commission tier rate for `amount` (None: the flat rate), read by the same statement.
+    customer without a balance yet) is created, then they are locked once more; still
+    missing, RechargeError. Each row carries `tier_rate`, the commission tier rate for
+    `amount` (None: the flat rate), read by the same statement.
 
-    The statement is written out rather than built by the ORM: every recharge runs it, and
-    compiling the equivalent queryset cost more CPU than the rest of the locking."""
-    currency = str(reseller.currency)
-    db = connections[LedgerAccount.objects.db]
-    shape = (db.vendor, customer is not None)
-    sql = _LOCK_SQL.get(shape)
-    if sql is None:
-        sql = _LOCK_SQL[shape] = _lock_sql(
-            with_customer=customer is not None,
-            lock_of=db.features.has_select_for_update_of,
-        )
-    params = [reseller.pk, amount, LedgerAccount.OwnerType.RESELLER, reseller.pk]
-    params += [Kind.SALES_CREDIT, Kind.COMMISSION, currency]
-    if customer is not None:
-        params += [LedgerAccount.OwnerType.CUSTOMER, customer.pk, Kind.BALANCE, currency]
+    The statement is written out (customers.sql) rather than built by the ORM: every recharge
+    runs it, and compiling the equivalent queryset cost more CPU than the rest of the locking."""
+    sql, params = lock_accounts_statement(
+        reseller_id=reseller.pk,
+        customer_id=customer.pk if customer is not None else None,
+        currency=str(reseller.currency),
+        amount=amount,
+        lock_of=connections[LedgerAccount.objects.db].features.has_select_for_update_of,
+    )
     rows = list(LedgerAccount.objects.raw(sql, params))
     found = {(a.owner_type, a.kind): a for a in rows}
     wanted = 3 if customer is not None else 2
     if len(found) < wanted:
+        if not retry:  # created, yet not found (e.g. in another currency than the seller's)
+            raise RechargeError(
+                _("The accounts this sale needs could not be opened; nothing was sold.")
+            )
         for kind in (Kind.SALES_CREDIT, Kind.COMMISSION):
             reseller_account(reseller=reseller, kind=kind)
         if customer is not None:
             customer_account(customer=customer)
-        return _lock_accounts(reseller=reseller, customer=customer, amount=amount)
+        return _lock_accounts(reseller=reseller, customer=customer, amount=amount, retry=False)
     for account in rows:  # SQLite hands a computed column back as a float
         if account.tier_rate is not None and not isinstance(account.tier_rate, Decimal):
             account.tier_rate = Decimal(str(account.tier_rate))

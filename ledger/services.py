@@ -4,14 +4,17 @@
 transaction first (so a replay of its idempotency key waits on the unique index and then
 returns the first result), locks the touched accounts in id order, checks every lower limit,
 moves the cached balances and writes the entries with their balance after. On PostgreSQL
-all of that after the checks in Python is one call of the database function `ledger_post_v1`
-(migration ledger 0003), a prepared statement: one round trip per posting. On SQLite the ORM
+all of that after the checks in Python is one call of the database function `ledger_post_v2`
+(migration ledger 0006) through `ledger.pg`: one round trip per posting. On SQLite the ORM
 does the same steps one statement at a time.
 
 Operator accounts (clearing, VAT, revenue, commission expense, ...) are touched by almost
 every posting. They are sharded: each has `LEDGER_OPERATOR_SHARDS` rows per currency, and a
 posting uses the shard its idempotency key hashes to, so concurrent postings lock different
-rows. The operator's balance of a kind is the sum over its shards (`selectors.operator_balance`).
+rows. A posting names an operator leg by its kind (`OperatorAccount`); the shard's row is found
+by its unique key where the posting runs (created on first use), so no id is cached in the
+process. The operator's balance of a kind is the sum over its shards
+(`selectors.operator_balance`).
 
 `ledger_post` is not durable: a service that posts money and writes other rows does both in
 its own `transaction.atomic(durable=True)`.
@@ -21,18 +24,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import psycopg
 from django.conf import settings
 from django.db import (
     DEFAULT_DB_ALIAS,
-    DatabaseError,
     IntegrityError,
     connection,
     connections,
@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from audit.services import audit_record, audit_record_once
 from core.money import InvalidAmount, as_decimal, to_ledger, to_minor_unit
+from ledger import pg
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
 Kind = LedgerAccount.Kind
@@ -224,8 +225,7 @@ def ledger_post(
     Inside a caller's transaction the posting runs in a savepoint, so a refusal leaves that
     transaction usable. `savepoint=False` saves the two round trips for a caller that rolls
     back on any error anyway: a refusal then leaves its transaction aborted, and the error is
-    built from the accounts passed in (as locked by the caller), or is StaleOperatorShard,
-    after which the caller runs its whole transaction again."""
+    built from the accounts passed in (as locked by the caller)."""
     if not idempotency_key:
         raise ValueError("an idempotency key is required")
     legs = [(target, to_ledger(amount)) for target, amount in legs]
@@ -259,11 +259,7 @@ def ledger_post(
         savepoint=savepoint,
     )
     if connection.vendor == "postgresql":
-        try:
-            return _post_postgresql(posting)
-        except _StaleShardCache:
-            _SHARD_IDS.clear()  # a cached shard was rolled back (tests do): look them up again
-            return _post_postgresql(posting)
+        return _post_postgresql(posting)
     return _post_orm(posting)
 
 
@@ -285,15 +281,35 @@ class _Posting:
     reverses: LedgerTransaction | None
     savepoint: bool = True
 
-    def deltas(self, shard_id) -> dict[int, Decimal]:
-        """Net amount per account id, in id order (the lock order)."""
-        shard = shard_for(f"{self.scope}:{self.idempotency_key}")
-        deltas: dict[int, Decimal] = defaultdict(Decimal)
+    @property
+    def shard(self) -> int:
+        """The operator shard this posting uses."""
+        return shard_for(f"{self.scope}:{self.idempotency_key}")
+
+    def net_legs(self) -> tuple[dict[int, Decimal], dict[str, Decimal]]:
+        """Net amount per account id (in id order) and per operator kind (the posting's shard
+        of it); nothing that nets to zero."""
+        accounts: dict[int, Decimal] = defaultdict(Decimal)
+        operator: dict[str, Decimal] = defaultdict(Decimal)
         for target, amount in self.legs:
             if isinstance(target, OperatorAccount):
-                deltas[shard_id(kind=target.kind, currency=self.currency, shard=shard)] += amount
+                operator[str(target.kind)] += amount
             else:
-                deltas[target.pk] += amount
+                accounts[target.pk] += amount
+        accounts = {pk: d for pk, d in sorted(accounts.items()) if d != 0}
+        operator = {kind: d for kind, d in sorted(operator.items()) if d != 0}
+        if len(accounts) + len(operator) < 2:
+            raise UnbalancedTransaction("The entries cancel out on the same account.")
+        return accounts, operator
+
+    def deltas(self) -> dict[int, Decimal]:
+        """Net amount per account id, in id order (the lock order), operator shards looked
+        up (and created on first use) with the ORM."""
+        accounts, operator = self.net_legs()
+        deltas: dict[int, Decimal] = defaultdict(Decimal, accounts)
+        for kind, amount in operator.items():
+            shard = _operator_shard(kind=kind, currency=self.currency, shard=self.shard)
+            deltas[shard.pk] += amount
         deltas = {pk: d for pk, d in sorted(deltas.items()) if d != 0}
         if len(deltas) < 2:
             raise UnbalancedTransaction("The entries cancel out on the same account.")
@@ -334,25 +350,25 @@ class _Posting:
         return account_id, amount, balance_after, entry_digest(text)
 
 
-def _insufficient_or_mismatch(posting: _Posting, deltas, moved: set[int]) -> LedgerError:
+def _insufficient_or_mismatch(posting: _Posting, deltas, refused: set[int]) -> LedgerError:
     """The error for the accounts a posting could not move."""
-    for account in LedgerAccount.objects.filter(pk__in=deltas).exclude(pk__in=moved):
+    for account in LedgerAccount.objects.filter(pk__in=refused).order_by("pk"):
         if account.currency != posting.currency:
             return CurrencyMismatch(
                 f"Account {account} is in {account.currency}, "
                 f"the transaction in {posting.currency}."
             )
-        if account.lower_limit is None:
-            continue  # not refused by a limit: it was not visible to us (see _StaleShardCache)
+        if account.lower_limit is None or account.pk not in deltas:
+            continue  # not refused by a limit
         delta = deltas[account.pk]
         return InsufficientFunds(account, account.balance - account.lower_limit, -delta)
-    return _StaleShardCache()
+    return _refused(refused)
 
 
-class StaleOperatorShard(LedgerError):
-    """A posting without a savepoint met an operator shard id that is gone (a cached id whose
-    creation was rolled back, as in tests): the caller's transaction is aborted; run it again
-    (the shard ids are looked up afresh)."""
+def _refused(account_ids) -> LedgerError:
+    """A refusal that no limit or currency explains (an account that is not there)."""
+    ids = ", ".join(map(str, sorted(account_ids)))
+    return LedgerError(f"The ledger refused the posting on account {ids}.")
 
 
 def _refusal_without_query(posting: _Posting, deltas, refused: int) -> LedgerError:
@@ -365,8 +381,7 @@ def _refusal_without_query(posting: _Posting, deltas, refused: int) -> LedgerErr
             return InsufficientFunds(
                 target, target.balance - target.lower_limit, -deltas[target.pk]
             )
-    _SHARD_IDS.clear()
-    return StaleOperatorShard(f"ledger account {refused} refused the posting; run it again")
+    return _refused([refused])
 
 
 def _post_orm(posting: _Posting) -> LedgerTransaction:
@@ -382,8 +397,7 @@ def _post_orm(posting: _Posting) -> LedgerTransaction:
                 txn.save(force_insert=True)
         except IntegrityError:
             return _not_inserted(posting)
-        # No id cache here: SQLite hands out a rolled-back id again.
-        deltas = posting.deltas(lambda **shard: _operator_shard(**shard).pk)
+        deltas = posting.deltas()
         locked = LedgerAccount.objects.select_for_update().filter(pk__in=deltas).order_by("pk")
         entries, moved = [], set()
         for account in locked:
@@ -400,7 +414,7 @@ def _post_orm(posting: _Posting) -> LedgerTransaction:
             moved.add(account.pk)
             entries.append(posting.entry_row(txn.pk, account.pk, delta, new_balance))
         if len(moved) != len(deltas):
-            raise _insufficient_or_mismatch(posting, deltas, moved)
+            raise _insufficient_or_mismatch(posting, deltas, set(deltas) - moved)
         LedgerEntry.objects.bulk_create(
             LedgerEntry(transaction=txn, account_id=a, amount=m, balance_after=b, digest=d)
             for a, m, b, d in entries
@@ -417,24 +431,16 @@ def _not_inserted(posting: _Posting) -> LedgerTransaction:
     raise AlreadyReversed(f"Transaction #{posting.reverses.pk} is already reversed.")
 
 
-_POST = (
-    "SELECT * FROM ledger_post_v1(%s::text, %s::text, %s::text, %s::bigint, %s::bigint, "
-    "%s::text, %s::text, %s::text, %s::bigint, %s::jsonb, %s::bigint[], %s::numeric[], %s::text, "
-    "%s::timestamptz)"
-)
-_REFUSED_HINT = "ledger_post_refused"
-
-
 def _post_postgresql(posting: _Posting) -> LedgerTransaction:
-    """The PostgreSQL path: one statement, the database function `ledger_post_v1` (migration
-    ledger 0003). Outside a transaction it runs in autocommit, a single round trip; inside one
-    it runs in a savepoint, so a refusal leaves the caller's transaction usable. A replayed key
-    waits on the unique index (ON CONFLICT) until the first posting commits, then returns it."""
-    deltas = posting.deltas(_operator_shard_id)
-    ids = list(deltas)
+    """The PostgreSQL path: one statement, the database function `ledger_post_v2` (migration
+    ledger 0006), called through `ledger.pg`. Outside a transaction it runs in autocommit, a
+    single round trip; inside one it runs in a savepoint, so a refusal leaves the caller's
+    transaction usable. A replayed key waits on the unique index (ON CONFLICT) until the first
+    posting commits, then returns it."""
+    deltas, operator = posting.net_legs()
     created_at = timezone.now()
-    # Every parameter is sent as text (arrays as array literals) and cast in the statement:
-    # one prepared statement whatever the values, and no per-value adaptation in Python.
+    # Every parameter is sent as text (arrays as array literals) and cast in the statement
+    # (ledger.sql.POST): one statement text whatever the values, no adaptation in Python.
     params = [
         posting.kind,
         posting.currency,
@@ -446,8 +452,11 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
         posting.request_hash,
         _text(posting.reverses.pk if posting.reverses is not None else None),
         json.dumps(posting.metadata),
-        "{" + ",".join(map(str, ids)) + "}",
+        "{" + ",".join(map(str, deltas)) + "}",
         "{" + ",".join(map(str, deltas.values())) + "}",
+        "{" + ",".join(operator) + "}",  # kinds are plain words: no quoting needed
+        "{" + ",".join(map(str, operator.values())) + "}",
+        str(posting.shard),
         settings.LEDGER_DIGEST_KEY,
         created_at.isoformat(),
     ]
@@ -456,17 +465,12 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
     atomic = transaction.atomic() if in_savepoint else nullcontext()
     try:
         with atomic:
-            if db.queries_logged or db.execute_wrappers:
-                txn_id = _call_through_cursor(db, params)  # so it is counted and seen
-            else:
-                txn_id = _call_prepared(db, params)
-    except DatabaseError as error:
-        refused = _refused_account(error)
-        if refused is None:
-            raise
+            txn_id = pg.call_post_function(db, params)
+    except pg.PostingRefused as refusal:
+        refused = refusal.account_id
         if db.in_atomic_block and not in_savepoint:  # aborted: no query can run now
             raise _refusal_without_query(posting, deltas, refused) from None
-        raise _insufficient_or_mismatch(posting, deltas, set(ids) - {refused}) from None
+        raise _insufficient_or_mismatch(posting, deltas, {refused}) from None
     if txn_id is None:
         return _not_inserted(posting)
     # The function stores p_created_at as given: the row holds exactly this value.
@@ -477,92 +481,6 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
 
 def _text(value) -> str | None:
     return None if value is None else str(value)
-
-
-_POST_NUMBERED = (_POST % tuple(f"${n}" for n in range(1, _POST.count("%s") + 1))).encode()
-_STATEMENT_NAME = b"tessera_ledger_post_v1"
-# psycopg connections on which _STATEMENT_NAME is prepared (a new connection prepares it).
-_PREPARED_ON: weakref.WeakSet = weakref.WeakSet()
-
-
-def _call_prepared(db, params: list[str | None]) -> int | None:
-    """`ledger_post_v1` through libpq's PQexecPrepared: one call into C that sends, waits
-    and reads, without psycopg's cursor machinery (which costs three times the rest of a
-    posting's Python). Errors become Django's database errors, as through a cursor."""
-    db.ensure_connection()
-    conn = db.connection
-    values = [None if value is None else value.encode() for value in params]
-    with db.wrap_database_errors:
-        for attempt in (1, 2):
-            if conn not in _PREPARED_ON:
-                _raise_for(conn, conn.pgconn.prepare(_STATEMENT_NAME, _POST_NUMBERED))
-                _PREPARED_ON.add(conn)
-            result = conn.pgconn.exec_prepared(_STATEMENT_NAME, values)
-            if result.status == psycopg.pq.ExecStatus.TUPLES_OK:
-                value = result.get_value(0, 0)
-                return None if value is None else int(value)
-            error = psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
-            if attempt == 1 and error.sqlstate == "26000":  # the statement is gone
-                _PREPARED_ON.discard(conn)  # (DISCARD ALL, a pooler): prepare it again
-                continue
-            raise error
-    raise AssertionError("unreachable")
-
-
-def _raise_for(conn, result) -> None:
-    if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
-        raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
-
-
-def _call_through_cursor(db, params: list[str | None]) -> int | None:
-    """The same call through a Django cursor, while queries are logged or wrapped (tests
-    counting queries, the benchmark's statement listing)."""
-    with _prepared_cursor(db) as cursor:
-        cursor.execute(_POST, params)
-        return cursor.fetchone()[0]
-
-
-class _PreparedStatementCursor(psycopg.Cursor):
-    """Binds parameters on the server and prepares the statement once per connection, so
-    PostgreSQL parses and plans a posting's call once, not each time."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def _prepared_cursor(db):
-    """A cursor of Django's connection (so query logging, execute wrappers and error
-    translation still apply) that uses a server-side prepared statement."""
-    db.ensure_connection()
-    return db._prepare_cursor(_PreparedStatementCursor(db.connection))
-
-
-def _refused_account(error: DatabaseError) -> int | None:
-    """The account id `ledger_post_v1` refused, or None for any other database error."""
-    diag = getattr(error.__cause__, "diag", None)
-    if diag is None or diag.message_hint != _REFUSED_HINT:
-        return None
-    return int(diag.message_detail)
-
-
-class _StaleShardCache(LedgerError):
-    """An operator shard id the posting used is not there for it (a cached id whose creation
-    was rolled back, as in tests); the posting is retried once with fresh look-ups."""
-
-
-_SHARD_IDS: dict[tuple[str, str, int], int] = {}
-
-
-def _operator_shard_id(*, kind: str, currency: str, shard: int) -> int:
-    key = (kind, currency, shard)
-    cached = _SHARD_IDS.get(key)
-    if cached is not None:
-        return cached
-    pk = _operator_shard(kind=kind, currency=currency, shard=shard).pk
-    # Cache it only once it is committed: a thread beside us must not use an id its
-    # transaction cannot see yet.
-    transaction.on_commit(lambda: _SHARD_IDS.setdefault(key, pk))
-    return pk
 
 
 def ledger_reverse(

@@ -24,9 +24,10 @@ from accounts.models import User
 from audit.services import audit_record
 from core.errors import DomainError
 from core.phones import LANGUAGES, language_for_phone, phone_normalise
-from resellers.models import Branding, Reseller
+from resellers.models import Reseller
 from sms.backends import SendResult, backend_get
 from sms.models import Message
+from sms.sql import CLAIM, FOR_DELIVERY, SENT
 
 if TYPE_CHECKING:  # a type only: customers sits above sms
     from customers.models import Customer
@@ -167,8 +168,8 @@ def retry_delay(attempts: int) -> int:
 def message_deliver(*, message_id: int) -> Delivery:
     """Send one queued message once. Safe to run twice or concurrently for the same id: only
     the run that moves it queued → sending calls the backend."""
-    claimed = _execute(
-        _CLAIM,
+    claimed = _execute(  # written out (sms.sql), as the two below: every SMS runs them
+        CLAIM,
         [Message.Status.SENDING, settings.SMS_BACKEND, _now(), message_id, Message.Status.QUEUED],
     )
     if not claimed:
@@ -182,37 +183,6 @@ def message_deliver(*, message_id: int) -> Delivery:
         return _record(message=message, result=result)
     with transaction.atomic(durable=True):  # a failure may also write an audit row
         return _record(message=message, result=result)
-
-
-# Written out: every SMS sent reads it, and compiling the equivalent select_related query
-# cost more CPU than the rest of a delivery. Table and column names come from the models.
-_FOR_DELIVERY = (  # noqa: S608 - names from the models, the id a parameter
-    "SELECT m.*, r.{r_name} AS sender_reseller_name, b.{b_name} AS sender_display_name "
-    "FROM {message} m JOIN {reseller} r ON r.{r_pk} = m.{m_reseller} "
-    "LEFT JOIN {branding} b ON b.{b_reseller} = r.{r_pk} WHERE m.{m_pk} = %s"
-).format(
-    message=Message._meta.db_table,
-    reseller=Reseller._meta.db_table,
-    branding=Branding._meta.db_table,
-    r_name=Reseller._meta.get_field("name").column,
-    r_pk=Reseller._meta.pk.column,
-    b_name=Branding._meta.get_field("display_name").column,
-    b_reseller=Branding._meta.get_field("reseller").column,
-    m_reseller=Message._meta.get_field("reseller").column,
-    m_pk=Message._meta.pk.column,
-)
-
-
-# The two statements every SMS runs, written out for the same reason.
-_M = Message._meta.db_table
-_CLAIM = (  # the table name from the model, every value a parameter
-    f"UPDATE {_M} SET status = %s, attempts = attempts + 1, backend = %s, updated_at = %s "  # noqa: S608
-    "WHERE id = %s AND status = %s"
-)
-_SENT = (
-    f"UPDATE {_M} SET status = %s, provider_message_id = %s, sent_at = %s, "  # noqa: S608
-    "next_attempt_at = NULL, last_error = '', updated_at = %s WHERE id = %s AND status <> %s"
-)
 
 
 def _execute(sql: str, params: list) -> int:
@@ -230,14 +200,14 @@ def _now():
 def message_for_delivery(*, message_id: int) -> Message:
     """The message with the names its sender is made of (`sender_reseller_name`,
     `sender_display_name`; see sms.backends.message_sender_name), in one query."""
-    return next(iter(Message.objects.raw(_FOR_DELIVERY, [message_id])))
+    return next(iter(Message.objects.raw(FOR_DELIVERY, [message_id])))
 
 
 def _record(*, message: Message, result: SendResult) -> Delivery:
     if result.outcome == SendResult.SENT:
         now = _now()
-        params = [Message.Status.SENT, result.provider_message_id, now, now, message.pk]
-        _execute(_SENT, [*params, Message.Status.SENT])
+        params = [Message.Status.SENT, result.provider_message_id, now, "", now, message.pk]
+        _execute(SENT, [*params, Message.Status.SENT])
         return Delivery(status=Message.Status.SENT)
     now = timezone.now()
     unsent = Message.objects.filter(pk=message.pk).exclude(status=Message.Status.SENT)

@@ -23,8 +23,12 @@ def broker(monkeypatch):
     """A clean Redis database as broker, for this process and the worker."""
     url = settings.TEST_REDIS_URL
     redis.Redis.from_url(url).flushdb()
-    saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
-    app.conf.update(broker_url=url, task_always_eager=False)
+    names = ("broker_url", "broker_transport", "task_always_eager")
+    saved = {name: app.conf[name] for name in names}
+    # The transport the settings choose for a redis:// broker (config.settings.base).
+    app.conf.update(
+        broker_url=url, broker_transport="config.broker:Transport", task_always_eager=False
+    )
     # Producers and connections made before were made for another broker: start afresh.
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)

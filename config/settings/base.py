@@ -203,6 +203,11 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # --- Celery -----------------------------------------------------------------------------------
 # Without a broker, tasks run eagerly in the web process so the one-command start works.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or None
+# A redis:// broker is used through config/broker.py's transport (one Redis client per channel
+# instead of one per message published); any other broker through kombu's own.
+CELERY_BROKER_TRANSPORT = (
+    "config.broker:Transport" if (CELERY_BROKER_URL or "").startswith("redis://") else None
+)
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or None
@@ -218,10 +223,13 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict = {}
-# Celery's Django fix-up closes the database connection before and after every task unless
-# this is set: a new PostgreSQL connection (a server process) for every SMS sent. Set, it
-# closes them only every 2 x this many tasks; config/celery.py closes old or broken ones
-# after each task as Django does after each request (CONN_MAX_AGE, health checks).
+# Needed, though Celery does not document it: its Django fix-up (celery/fixups/django.py, read
+# there as CELERY_DB_REUSE_MAX) closes every database connection before and after every task
+# unless this is set, so each SMS sent opened a new PostgreSQL connection (a server process).
+# Set, the fix-up closes them only every 2 x this many tasks. What keeps connections healthy
+# in between is config/celery.py's task_postrun handler, which closes old or broken ones after
+# each task as Django does after each request (CONN_MAX_AGE, health checks). Celery is pinned
+# to its minor version (pyproject.toml), as upstream is reworking that fix-up.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 # --- The operator (the company that runs the portal and issues invoices) --------------------
@@ -259,6 +267,10 @@ LOGGING = {
 LEDGER_OPERATOR_SHARDS = env.int("LEDGER_OPERATOR_SHARDS", default=16)
 # Key of the entries' digests, which ledger_verify recomputes. Never change it once money moved.
 LEDGER_DIGEST_KEY = env("LEDGER_DIGEST_KEY", default="tessera-ledger")
+# How a posting calls its database function on PostgreSQL (ledger/pg.py). False: through a
+# Django cursor (documented API only, logged like any query, no state in the database session).
+# True: through libpq with a prepared statement, about half the Python CPU of a posting.
+LEDGER_POST_LIBPQ = env.bool("LEDGER_POST_LIBPQ", default=False)
 # --- Sales Panel: customers and recharges ----------------------------------------------------
 # Whether a reseller may recharge another reseller's customer (like a prepaid top-up at any
 # shop); it then sees a masked name only, never the balance or history.

@@ -20,6 +20,7 @@ PROBE = (
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'],"
     " 'name': str(settings.DATABASES['default']['NAME']),"
     " 'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL,"
+    " 'transport': settings.CELERY_BROKER_TRANSPORT,"
     " 'debug': settings.DEBUG, 'country': settings.OPERATOR['country'],"
     " 'vat': str(settings.OPERATOR['vat_rate'])}))"
 )
@@ -49,7 +50,7 @@ def test_the_embedded_default_is_sqlite_with_eager_tasks():
     got = _probe(DJANGO_SETTINGS_MODULE="config.settings.local")
     assert got["engine"] == "django.db.backends.sqlite3"
     assert got["name"].endswith("db.sqlite3")
-    assert got["eager"] is True and got["broker"] is None
+    assert got["eager"] is True and got["broker"] is None and got["transport"] is None
     assert (got["country"], got["vat"]) == ("DE", "19.00")
 
 
@@ -64,7 +65,17 @@ def test_database_and_broker_come_from_the_environment():
     assert got["engine"] == "django.db.backends.postgresql"
     assert got["name"] == "tessera"
     assert got["eager"] is False and got["broker"] == "redis://cache.internal:6379/0"
+    assert got["transport"] == "config.broker:Transport"
     assert (got["country"], got["vat"]) == ("AT", "20.00")
+
+
+def test_another_broker_keeps_kombus_own_transport():
+    got = _probe(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        CELERY_BROKER_URL="amqp://guest:guest@mq.internal:5672//",
+    )
+    assert got["broker"] == "amqp://guest:guest@mq.internal:5672//"
+    assert got["transport"] is None
 
 
 def test_production_check_deploy_prints_no_warnings(tmp_path):

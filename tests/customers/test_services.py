@@ -5,10 +5,12 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import connection
 
 from audit.models import AuditEvent
 from core.phones import InvalidPhoneNumber, phone_normalise
+from customers import services as customer_services
 from customers.models import CommissionTier, Customer
 from customers.services import (
     CustomerStateError,
@@ -332,6 +334,61 @@ def test_no_commission_posts_two_legs(db):
     )
     assert result.commission == 0
     assert result.transaction.entries.count() == 2
+
+
+# --- Robustness ------------------------------------------------------------------------------
+
+
+def test_accounts_that_cannot_be_locked_are_a_recharge_error_after_one_retry(
+    seller, monkeypatch, django_assert_max_num_queries
+):
+    """The customer's balance account is created in a currency the lock does not look for
+    (as if its owner sold in another): after creating what was missing and looking once more,
+    the recharge gives up with a RechargeError instead of recursing without end."""
+    reseller, user = seller
+    customer = CustomerFactory(reseller=reseller, phone=NEW)  # no balance account yet
+    monkeypatch.setattr(
+        customer_services,
+        "customer_account",
+        lambda *, customer: customer_account(customer=customer, currency="USD"),
+    )
+    with django_assert_max_num_queries(40), pytest.raises(RechargeError, match="accounts"):
+        customer_recharge(
+            reseller=reseller, actor=user, phone=NEW, amount="10", idempotency_key="stuck"
+        )
+    assert not LedgerTransaction.objects.filter(kind="recharge").exists()
+    assert not customer.ledger_accounts.filter(currency="EUR").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_customers_password_is_hashed_before_the_transaction_opens(monkeypatch):
+    """PBKDF2 takes a while by design: no database connection may wait in a transaction
+    meanwhile (as customer_credentials_reset does it)."""
+    reseller = ResellerFactory(commission_rate=Decimal("10.00"))
+    fund(reseller, net="100.00")
+    user = MembershipFactory(reseller=reseller, role="user").user
+    in_transaction = []
+
+    def spy(password, *args, **kwargs):
+        in_transaction.append(connection.in_atomic_block)
+        return make_password(password, *args, **kwargs)
+
+    monkeypatch.setattr(customer_services, "make_password", spy)
+    result = customer_recharge(
+        reseller=reseller, actor=user, phone=NEW, amount="10", idempotency_key="new"
+    )
+    assert result.created
+    assert in_transaction == [False]
+    assert check_password_of(result.customer)
+
+
+def check_password_of(customer: Customer) -> bool:
+    """The password the welcome SMS carries is the one stored."""
+    sms = Message.objects.get(customer=customer, template="customer_welcome")
+    password = re.search(r"Passwort: (\S+)|Password: (\S+)", sms.body)
+    password = next(group for group in password.groups() if group)
+    customer.user.refresh_from_db()
+    return check_password(password, customer.user.password)
 
 
 # --- Credentials and status -------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What PostgreSQL checks in place of the entries' foreign keys (migration ledger 0005), and
-the posting service's two ways of calling `ledger_post_v1`.
+a posting's refusal without a savepoint (the two ways of calling the posting function are in
+test_pg.py).
 
 The entries have no foreign-key constraints; instead an entry can only be written in the
 database transaction that created its ledger transaction (statement trigger), the deferred
@@ -13,9 +14,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
 
-from ledger import services
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledger.selectors import account_balance
 from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
@@ -111,54 +110,6 @@ def test_ledger_verify_finds_an_entry_whose_account_is_gone():
     assert report.violations[ORPHAN_RULE] == [(entry.pk, txn.pk, None, "EUR")]
 
 
-# --- The two ways of calling ledger_post_v1 ---------------------------------------------------
-
-
-def test_a_posting_is_one_statement_that_query_logging_sees():
-    """While queries are logged (tests counting them, DEBUG) the call goes through a Django
-    cursor, so it is counted; otherwise through libpq directly. Both post the same."""
-    services._SHARD_IDS.clear()  # shard ids cached by earlier tests are gone (flushed)
-    a = _receipts()
-    fund(a, "5", "direct")
-    with CaptureQueriesContext(connection) as queries:
-        fund(a, "7", "through-cursor")
-    calls = [q for q in queries.captured_queries if "ledger_post_v1" in q["sql"]]
-    assert len(calls) == 1  # (the queries before it look up the operator's shard, once)
-    assert calls[0]["sql"].startswith("SELECT * FROM ledger_post_v1(")
-    assert account_balance(account=a) == Decimal("12.0000")
-    assert_ledger_clean()
-
-
-def test_a_refusal_on_the_direct_path_is_insufficient_funds_and_changes_nothing():
-    sales = reseller_account(reseller=ResellerFactory(), kind=Kind.SALES_CREDIT)
-    fund(sales, "5", "fund")
-    assert not connection.queries_logged
-    with pytest.raises(InsufficientFunds) as refused:
-        ledger_post(
-            kind=LedgerTransaction.Kind.FEE,
-            currency="EUR",
-            legs=[(sales, "-9"), (OperatorAccount(Kind.REVENUE), "9")],
-            idempotency_key="too-much",
-        )
-    assert refused.value.account.pk == sales.pk
-    assert account_balance(account=sales) == Decimal("5.0000")
-    assert LedgerTransaction.objects.count() == 1
-    assert_ledger_clean()
-
-
-def test_the_prepared_statement_is_prepared_again_when_the_server_dropped_it():
-    """DEALLOCATE ALL (a pooler resetting the session does it) drops the server's prepared
-    statement: the next posting prepares it again instead of failing."""
-    a = _receipts()
-    fund(a, "5", "first")
-    assert connection.connection in services._PREPARED_ON
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    fund(a, "6", "second")
-    assert account_balance(account=a) == Decimal("11.0000")
-    assert_ledger_clean()
-
-
 # --- Without a savepoint ----------------------------------------------------------------------
 
 
@@ -178,31 +129,4 @@ def test_without_a_savepoint_a_refusal_is_insufficient_funds_from_the_locked_acc
     assert refused.value.available == Decimal("5.0000")
     assert account_balance(account=sales) == Decimal("5.0000")
     assert LedgerTransaction.objects.count() == 1
-    assert_ledger_clean()
-
-
-def test_without_a_savepoint_a_stale_shard_id_asks_the_caller_to_run_again():
-    """A shard id cached from a transaction that was rolled back: the posting cannot look
-    it up again inside the aborted transaction, so it says so; the run after it posts."""
-    a = _receipts()
-    fund(a, "5", "fund")
-    shard = services.shard_for("operator:stale")
-    key = (Kind.REVENUE, "EUR", shard)
-    services._SHARD_IDS[key] = 987654321
-
-    def post():
-        with transaction.atomic():
-            return ledger_post(
-                kind=LedgerTransaction.Kind.FEE,
-                currency="EUR",
-                legs=[(a, "-2"), (OperatorAccount(Kind.REVENUE), "2")],
-                idempotency_key="stale",
-                savepoint=False,
-            )
-
-    with pytest.raises(services.StaleOperatorShard):
-        post()
-    assert key not in services._SHARD_IDS
-    post()
-    assert account_balance(account=a) == Decimal("3.0000")
     assert_ledger_clean()

@@ -13,7 +13,7 @@ from resellers.models import Reseller
 from resellers.services.subresellers import reseller_credit_adjust
 from tests.factories import ResellerFactory, StaffFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 Kind = LedgerAccount.Kind
 
