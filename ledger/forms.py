@@ -6,8 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.money import minor_digits, to_minor_unit
+from core.money import minor_digits, money_text, to_minor_unit
 from ledger.models import LedgerTransaction
+from ledger.services import OVER_COMMISSION
 
 
 class ReverseForm(forms.Form):
@@ -125,7 +126,4 @@ class CommissionTransferForm(forms.Form):
 
 
 def over_available(available: Decimal, currency: str) -> str:
-    return _("You can transfer at most %(available)s %(currency)s of commission credit.") % {
-        "available": to_minor_unit(available, currency),
-        "currency": currency,
-    }
+    return OVER_COMMISSION % {"available": money_text(available, currency), "currency": currency}

@@ -40,9 +40,12 @@ from django.db import (
 )
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record, audit_record_once
-from core.money import InvalidAmount, as_decimal, to_ledger, to_minor_unit
+from core.errors import DomainError
+from core.money import InvalidAmount, as_decimal, minor_digits, money_text, to_ledger, to_minor_unit
 from ledger import pg
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
@@ -65,38 +68,71 @@ RESELLER_KINDS = frozenset({Kind.SALES_CREDIT, Kind.COMMISSION, Kind.PENDING, Ki
 NEVER_NEGATIVE = frozenset({Kind.SALES_CREDIT, Kind.COMMISSION, Kind.PENDING})
 
 
-class LedgerError(Exception):
+class LedgerError(DomainError):
     """Base of the ledger's domain errors; `str()` is a sentence people can read."""
+
+    code = "ledger"
+    message = _("The ledger refused this posting.")
 
 
 class UnbalancedTransaction(LedgerError):
-    pass
+    code = "unbalanced"
+    message = _("The entries of a transaction must balance.")
 
 
 class CurrencyMismatch(LedgerError):
-    pass
+    code = "currency-mismatch"
+    message = _("An account is in %(account_currency)s, the transaction in %(currency)s.")
 
 
 class InsufficientFunds(LedgerError):
-    def __init__(self, account: LedgerAccount, available: Decimal, requested: Decimal):
+    """An account would go below its lower limit. A service that knows whose account it is
+    says so in its own words with `reworded`."""
+
+    code = "insufficient-funds"
+    field = "amount"
+    message = _(
+        "%(account)s is too low: %(available)s %(currency)s available, "
+        "%(requested)s %(currency)s needed."
+    )
+
+    def __init__(
+        self,
+        account: LedgerAccount,
+        available: Decimal,
+        requested: Decimal,
+        message: str | Promise | None = None,
+    ):
         self.account, self.available, self.requested = account, available, requested
+        currency = account.currency
         super().__init__(
-            f"Not enough funds in {account.get_kind_display()}: {available} {account.currency} "
-            f"available, {requested} {account.currency} needed."
+            message,
+            account=LedgerAccount.Kind(account.kind).label,
+            available=money_text(available, currency),
+            requested=money_text(requested, currency),
+            currency=currency,
         )
+
+    def reworded(self, message: str | Promise) -> InsufficientFunds:
+        """The same refusal, told the way the caller's page needs it (same placeholders)."""
+        return type(self)(self.account, self.available, self.requested, message)
 
 
 class IdempotencyConflict(LedgerError):
     """The idempotency key was used before for a different request: `existing` is the
     transaction posted under it."""
 
-    def __init__(self, message: str, existing: LedgerTransaction):
-        super().__init__(message)
+    code = "idempotency-conflict"
+    message = _("This form was already sent with other values. Enter it again.")
+
+    def __init__(self, existing: LedgerTransaction):
+        super().__init__()
         self.existing = existing
 
 
 class AlreadyReversed(LedgerError):
-    pass
+    code = "already-reversed"
+    message = _("Transaction #%(id)s is already reversed.")
 
 
 @dataclass(frozen=True)
@@ -199,9 +235,7 @@ def _request_hash(kind, currency, legs, memo, reverses_id) -> str:
 def _replayed(scope: str, key: str, request_hash: str) -> LedgerTransaction:
     existing = LedgerTransaction.objects.get(idempotency_scope=scope, idempotency_key=key)
     if existing.request_hash != request_hash:
-        raise IdempotencyConflict(
-            f"The idempotency key {key!r} was already used for a different posting.", existing
-        )
+        raise IdempotencyConflict(existing)
     existing.replayed = True
     return existing
 
@@ -230,17 +264,17 @@ def ledger_post(
         raise ValueError("an idempotency key is required")
     legs = [(target, to_ledger(amount)) for target, amount in legs]
     if len(legs) < 2:
-        raise UnbalancedTransaction("A transaction needs at least two entries.")
-    if any(amount == 0 for _, amount in legs):
-        raise UnbalancedTransaction("An entry cannot be zero.")
-    total = sum((amount for _, amount in legs), Decimal(0))
+        raise UnbalancedTransaction(_("A transaction needs at least two entries."))
+    if any(amount == 0 for _target, amount in legs):
+        raise UnbalancedTransaction(_("An entry cannot be zero."))
+    total = sum((amount for _target, amount in legs), Decimal(0))
     if total != 0:
-        raise UnbalancedTransaction(f"The entries do not balance: they sum to {total}.")
-    for target, _ in legs:
+        raise UnbalancedTransaction(
+            _("The entries do not balance: they sum to %(total)s."), total=total
+        )
+    for target, _amount in legs:
         if isinstance(target, LedgerAccount) and target.currency != currency:
-            raise CurrencyMismatch(
-                f"Account {target} is in {target.currency}, the transaction in {currency}."
-            )
+            raise CurrencyMismatch(account_currency=target.currency, currency=currency)
         if isinstance(target, OperatorAccount) and target.kind not in OPERATOR_KINDS:
             raise ValueError(f"{target.kind} is not an operator account kind")
     request_hash = _request_hash(kind, currency, legs, memo, reverses.pk if reverses else None)
@@ -299,7 +333,7 @@ class _Posting:
         accounts = {pk: d for pk, d in sorted(accounts.items()) if d != 0}
         operator = {kind: d for kind, d in sorted(operator.items()) if d != 0}
         if len(accounts) + len(operator) < 2:
-            raise UnbalancedTransaction("The entries cancel out on the same account.")
+            raise UnbalancedTransaction(_("The entries cancel out on the same account."))
         return accounts, operator
 
     def deltas(self) -> dict[int, Decimal]:
@@ -312,7 +346,7 @@ class _Posting:
             deltas[shard.pk] += amount
         deltas = {pk: d for pk, d in sorted(deltas.items()) if d != 0}
         if len(deltas) < 2:
-            raise UnbalancedTransaction("The entries cancel out on the same account.")
+            raise UnbalancedTransaction(_("The entries cancel out on the same account."))
         return deltas
 
     def unsaved_transaction(self, pk=None, created_at=None) -> LedgerTransaction:
@@ -368,7 +402,7 @@ def _insufficient_or_mismatch(posting: _Posting, deltas, refused: set[int]) -> L
 def _refused(account_ids) -> LedgerError:
     """A refusal that no limit or currency explains (an account that is not there)."""
     ids = ", ".join(map(str, sorted(account_ids)))
-    return LedgerError(f"The ledger refused the posting on account {ids}.")
+    return LedgerError(_("The ledger refused the posting on account %(ids)s."), ids=ids)
 
 
 def _refusal_without_query(posting: _Posting, deltas, refused: int) -> LedgerError:
@@ -428,7 +462,7 @@ def _not_inserted(posting: _Posting) -> LedgerTransaction:
         idempotency_scope=posting.scope, idempotency_key=posting.idempotency_key
     ).exists():
         return _replayed(posting.scope, posting.idempotency_key, posting.request_hash)
-    raise AlreadyReversed(f"Transaction #{posting.reverses.pk} is already reversed.")
+    raise AlreadyReversed(id=posting.reverses.pk)
 
 
 def _post_postgresql(posting: _Posting) -> LedgerTransaction:
@@ -490,9 +524,9 @@ def ledger_reverse(
     the reversal needs the funds to be there (a spent top-up cannot be reversed)."""
     original = LedgerTransaction.objects.get(pk=transaction_id)
     if original.kind == LedgerTransaction.Kind.REVERSAL:
-        raise LedgerError("A reversal cannot itself be reversed; post a new transaction.")
+        raise LedgerError(_("A reversal cannot itself be reversed; post a new transaction."))
     if LedgerTransaction.objects.filter(reverses=original).exists():
-        raise AlreadyReversed(f"Transaction #{original.pk} is already reversed.")
+        raise AlreadyReversed(id=original.pk)
     legs = [(entry.account, -entry.amount) for entry in original.entries.select_related("account")]
     return ledger_post(
         kind=LedgerTransaction.Kind.REVERSAL,
@@ -513,7 +547,7 @@ def ledger_transaction_reverse(*, transaction_id: int, actor, reason: str) -> Le
     """Staff action: reverse a transaction with a reason, audited in the same transaction."""
     reason = reason.strip()
     if not reason:
-        raise LedgerError("A reversal needs a reason.")
+        raise LedgerError(_("Give a reason for the reversal."), field="reason")
     reversal = ledger_reverse(transaction_id=transaction_id, actor=actor, reason=reason)
     audit_record(
         actor=actor,
@@ -528,8 +562,15 @@ def ledger_transaction_reverse(*, transaction_id: int, actor, reason: str) -> Le
 # --- Sales Panel actions ----------------------------------------------------------------------
 
 
+OVER_COMMISSION = _("You can transfer at most %(available)s %(currency)s of commission credit.")
+
+
 class InvalidTransferAmount(LedgerError):
     """The amount is not a positive amount in the currency's minor unit."""
+
+    code = "invalid-amount"
+    field = "amount"
+    message = _("Enter an amount greater than zero.")
 
 
 def transfer_amount(value: Decimal | int | str, currency: str) -> Decimal:
@@ -537,15 +578,19 @@ def transfer_amount(value: Decimal | int | str, currency: str) -> Decimal:
     try:
         amount = as_decimal(value)
     except InvalidAmount as exc:
-        raise InvalidTransferAmount(str(exc)) from None
+        raise InvalidTransferAmount(_("Enter an amount, e.g. 10.00.")) from exc
     if amount <= 0:
-        raise InvalidTransferAmount("The amount must be greater than zero.")
+        raise InvalidTransferAmount()
     try:
         exact = to_minor_unit(amount, currency) == amount
     except InvalidOperation:  # too many digits to be money
-        raise InvalidTransferAmount(f"{value!r} is not an amount of {currency}.") from None
+        raise InvalidTransferAmount(_("Enter an amount, e.g. 10.00.")) from None
     if not exact:
-        raise InvalidTransferAmount(f"The amount has more decimals than {currency} allows.")
+        raise InvalidTransferAmount(
+            _("%(currency)s amounts have at most %(places)s decimal places."),
+            currency=currency,
+            places=minor_digits(currency),
+        )
     return amount
 
 
@@ -573,17 +618,20 @@ def commission_transfer(
     sales = accounts.get(Kind.SALES_CREDIT) or reseller_account(
         reseller=reseller, kind=Kind.SALES_CREDIT
     )
-    txn = ledger_post(
-        kind=LedgerTransaction.Kind.COMMISSION_TRANSFER,
-        currency=currency,
-        legs=[(commission, -amount), (sales, amount)],
-        idempotency_key=f"commission-transfer:{idempotency_key}",
-        scope=f"reseller:{reseller.pk}",
-        memo="Commission credit to sales credit",
-        actor=actor,
-        reseller=reseller,
-        metadata={"amount": str(amount)},
-    )
+    try:
+        txn = ledger_post(
+            kind=LedgerTransaction.Kind.COMMISSION_TRANSFER,
+            currency=currency,
+            legs=[(commission, -amount), (sales, amount)],
+            idempotency_key=f"commission-transfer:{idempotency_key}",
+            scope=f"reseller:{reseller.pk}",
+            memo="Commission credit to sales credit",
+            actor=actor,
+            reseller=reseller,
+            metadata={"amount": str(amount)},
+        )
+    except InsufficientFunds as exc:
+        raise exc.reworded(OVER_COMMISSION) from None
     audit_record_once(
         actor=actor,
         action="ledger.commission_transferred",

@@ -14,11 +14,12 @@ from django_tables2.export import TableExport
 
 from accounts.access import operator_staff_required, tenant_role_required
 from accounts.models import Role
+from core.errors import show_error
 from core.money import to_minor_unit
 from core.ui import filtered, paginated
 from ledger import selectors, services
 from ledger.filters import StaffTransactionFilter
-from ledger.forms import CashbookFilterForm, CommissionTransferForm, ReverseForm, over_available
+from ledger.forms import CashbookFilterForm, CommissionTransferForm, ReverseForm
 from ledger.models import LedgerAccount
 from ledger.tables import CashbookTable, EntryTable, StaffTransactionTable, _account_label
 
@@ -59,7 +60,7 @@ def staff_transaction_reverse(request, pk: int):
             transaction_id=txn.pk, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except services.LedgerError as exc:
-        messages.error(request, str(exc))
+        show_error(request, exc)
         return redirect("ledger:staff-transaction-detail", pk=txn.pk)
     messages.success(
         request,
@@ -247,14 +248,8 @@ def commission_transfer(request):
             amount=form.cleaned_data["amount"],
             idempotency_key=str(form.cleaned_data["idempotency_key"]),
         )
-    except services.InsufficientFunds as exc:
-        form.add_error("amount", over_available(exc.available, currency))
-        return _transfer_page(request, form)
-    except services.IdempotencyConflict:
-        form.add_error(None, _("This form was already sent with another amount; reload the page."))
-        return _transfer_page(request, form)
-    except services.InvalidTransferAmount:
-        form.add_error("amount", _("Enter an amount greater than zero."))
+    except services.LedgerError as exc:
+        show_error(request, exc, form)
         return _transfer_page(request, form)
     messages.success(
         request,

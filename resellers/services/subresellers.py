@@ -16,7 +16,7 @@ from audit.services import audit_record, audit_record_once
 from core.errors import CodedError
 from core.money import as_decimal, minor_digits, to_ledger, to_minor_unit
 from ledger.models import LedgerAccount, LedgerTransaction
-from ledger.services import OperatorAccount, ledger_post, reseller_account
+from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
 from resellers.models import (
     MAX_SUBRESELLER_DEPTH,
     Reseller,
@@ -50,6 +50,16 @@ class SubresellerError(CodedError):
     }
     fields = {"commission-too-high": "commission_rate", "bad-depth": "subreseller_depth_limit"}
 
+
+# A refused transfer or debit, told the way each page needs it (InsufficientFunds.reworded).
+_PARENT_SHORT = gettext_lazy("Your sales credit is too low: %(available)s %(currency)s available.")
+_CHILD_SHORT = gettext_lazy(
+    "The sub-reseller has only %(available)s %(currency)s of sales credit; you cannot "
+    "take back more than that."
+)
+_DEBIT_SHORT = gettext_lazy(
+    "The sales credit is only %(available)s %(currency)s; it cannot go below zero."
+)
 
 # A single transfer or staff adjustment above this is a typo, not a business decision.
 MAX_CREDIT_MOVE = Decimal("1000000")
@@ -224,23 +234,28 @@ def subreseller_credit_transfer(
         reseller=child, kind=LedgerAccount.Kind.SALES_CREDIT, currency=currency
     )
     direction = "credit" if amount > 0 else "revoke"
-    txn = ledger_post(
-        kind=LedgerTransaction.Kind.TRANSFER,
-        currency=currency,
-        legs=[(parent_credit, -amount), (child_credit, amount)],
-        idempotency_key=f"credit-transfer:{idempotency_key}",
-        scope=f"reseller:{parent.pk}",
-        memo=note,
-        actor=actor,
-        reseller=parent,
-        metadata={
-            "direction": direction,
-            "from_reseller": parent.pk,
-            "to_reseller": child.pk,
-            "parent_name": parent.name,
-            "child_name": child.name,
-        },
-    )
+    try:
+        txn = ledger_post(
+            kind=LedgerTransaction.Kind.TRANSFER,
+            currency=currency,
+            legs=[(parent_credit, -amount), (child_credit, amount)],
+            idempotency_key=f"credit-transfer:{idempotency_key}",
+            scope=f"reseller:{parent.pk}",
+            memo=note,
+            actor=actor,
+            reseller=parent,
+            metadata={
+                "direction": direction,
+                "from_reseller": parent.pk,
+                "to_reseller": child.pk,
+                "parent_name": parent.name,
+                "child_name": child.name,
+            },
+        )
+    except InsufficientFunds as exc:
+        if exc.account.reseller_id == parent.pk:
+            raise exc.reworded(_PARENT_SHORT) from None
+        raise exc.reworded(_CHILD_SHORT) from None
     action = f"ledger.credit_{'transferred' if direction == 'credit' else 'revoked'}"
     data = {"amount": str(amount), "currency": currency, "note": note, "child": child.pk}
     if audit_record_once(actor=actor, action=action, reseller=parent, obj=txn, data=data):
@@ -278,17 +293,20 @@ def reseller_credit_adjust(
         else LedgerAccount.Kind.SALES_CREDIT
     )
     sales = reseller_account(reseller=reseller, kind=kind)
-    txn = ledger_post(
-        kind=LedgerTransaction.Kind.ADJUSTMENT,
-        currency=currency,
-        legs=[(OperatorAccount(LedgerAccount.Kind.BANK), -signed), (sales, signed)],
-        idempotency_key=f"staff-adjust:{idempotency_key}",
-        scope="operator",
-        memo=reason,
-        actor=actor,
-        reseller=reseller,
-        metadata={"direction": direction, "reason": reason, "account": kind},
-    )
+    try:
+        txn = ledger_post(
+            kind=LedgerTransaction.Kind.ADJUSTMENT,
+            currency=currency,
+            legs=[(OperatorAccount(LedgerAccount.Kind.BANK), -signed), (sales, signed)],
+            idempotency_key=f"staff-adjust:{idempotency_key}",
+            scope="operator",
+            memo=reason,
+            actor=actor,
+            reseller=reseller,
+            metadata={"direction": direction, "reason": reason, "account": kind},
+        )
+    except InsufficientFunds as exc:
+        raise exc.reworded(_DEBIT_SHORT) from None
     audit_record_once(
         actor=actor,
         action="ledger.staff_adjusted",

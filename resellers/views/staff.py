@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import operator_staff_required
-from core.errors import show_error
-from core.money import money_text, to_minor_unit
+from core.errors import DomainError, show_error
+from core.money import money_text
 from core.ui import filtered, paginated
 from ledger.models import LedgerAccount
 from ledger.selectors import reseller_recent_entries
-from ledger.services import IdempotencyConflict, InsufficientFunds
+from ledger.services import IdempotencyConflict
 from resellers import selectors
 from resellers.filters import (
     AuditEventFilter,
@@ -137,20 +137,13 @@ def staff_reseller_credit(request, pk: int):
             reason=form.cleaned_data["reason"],
             idempotency_key=str(form.cleaned_data["idempotency_key"]),
         )
-    except InsufficientFunds as exc:
-        form.add_error(
-            "amount",
-            _("The sales credit is only %(available)s %(currency)s; it cannot go below zero.")
-            % {
-                "available": to_minor_unit(exc.available, exc.account.currency),
-                "currency": exc.account.currency,
-            },
-        )
-        return _staff_reseller_page(request, pk, credit_form=form)
-    except IdempotencyConflict:
-        form.add_error(None, _("This form was already sent with other values. Enter it again."))
+    except IdempotencyConflict as exc:
+        show_error(request, exc, form)
         form.data = form.data.copy()
         form.data[form.add_prefix("idempotency_key")] = str(uuid.uuid4())
+        return _staff_reseller_page(request, pk, credit_form=form)
+    except DomainError as exc:
+        show_error(request, exc, form)
         return _staff_reseller_page(request, pk, credit_form=form)
     if reseller.status == Reseller.Status.APPLIED:
         messages.info(

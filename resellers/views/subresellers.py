@@ -10,12 +10,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import tenant_role_required
 from accounts.models import Role
-from core.errors import show_error
+from core.errors import DomainError, show_error
 from core.money import to_minor_unit
 from core.ui import paginated
 from ledger.models import LedgerAccount
 from ledger.selectors import reseller_balance, reseller_recent_entries
-from ledger.services import IdempotencyConflict, InsufficientFunds
+from ledger.services import IdempotencyConflict
 from resellers import selectors
 from resellers.forms import (
     CreditTransferForm,
@@ -32,20 +32,6 @@ Kind = LedgerAccount.Kind
 
 
 HISTORY_ROWS = 50
-
-
-def _insufficient_message(exc: InsufficientFunds, parent) -> str:
-    currency = exc.account.currency
-    values = {"available": to_minor_unit(exc.available, currency), "currency": currency}
-    if exc.account.reseller_id == parent.pk:
-        return _("Your sales credit is too low: %(available)s %(currency)s available.") % values
-    return (
-        _(
-            "The sub-reseller has only %(available)s %(currency)s of sales credit; you cannot "
-            "take back more than that."
-        )
-        % values
-    )
 
 
 @tenant_role_required(Role.ADMIN)
@@ -133,13 +119,13 @@ def subreseller_credit(request, pk: int):
             note=form.cleaned_data["note"],
             idempotency_key=str(form.cleaned_data["idempotency_key"]),
         )
-    except InsufficientFunds as exc:
-        form.add_error("amount", _insufficient_message(exc, parent))
-        return _subreseller_page(request, child, form)
-    except IdempotencyConflict:
-        form.add_error(None, _("This form was already sent with other values. Enter it again."))
+    except IdempotencyConflict as exc:
+        show_error(request, exc, form)
         form.data = form.data.copy()
         form.data["idempotency_key"] = str(uuid.uuid4())
+        return _subreseller_page(request, child, form)
+    except DomainError as exc:
+        show_error(request, exc, form)
         return _subreseller_page(request, child, form)
     amount = form.cleaned_data["amount"]
     values = {

@@ -67,7 +67,7 @@ def test_a_reversal_that_would_overdraw_says_why(world):
     client = world.client_for("staff")
     url = reverse("ledger:staff-transaction-reverse", kwargs={"pk": world.a.topup.pk})
     page = client.post(url, {"reason": "chargeback"}, follow=True).content.decode()
-    assert "Not enough funds in Sales credit: 50.0000 EUR available" in page
+    assert "Sales credit is too low: 50.00 EUR available" in page
 
 
 def test_account_statement_pages_by_keyset(world):

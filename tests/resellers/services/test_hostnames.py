@@ -16,9 +16,6 @@ from tests.resellers.fake_dns import LOOKUPS, fake_dns  # noqa: F401 (fixture)
 from tests.world import fund
 
 pytestmark = pytest.mark.django_db
-# The DNS check refuses to run inside a transaction (it is a network call): these tests run
-# without the transaction a test is normally wrapped in.
-DNS_OUTSIDE_TRANSACTIONS = pytest.mark.django_db(transaction=True)
 
 COLOURS = {"header_colour": "#0b5345", "background_colour": "#fdfefe", "text_colour": "#17202a"}
 
@@ -51,7 +48,6 @@ def test_a_hostname_taken_by_another_reseller_is_refused(world):
     assert not ResellerHostname.objects.filter(reseller=world.a.reseller).exists()
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_a_pending_hostname_can_be_changed_but_an_active_one_not(world, fake_dns):  # noqa: F811
     _request(world, "old.acme.test")
     record = _request(world, "new.acme.test")
@@ -72,7 +68,6 @@ def _check(world):
     return hostnames.hostname_check_dns(reseller=world.a.reseller, actor=world.a.admin)
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_dns_pointing_to_the_portal_verifies(world, fake_dns):  # noqa: F811
     _request(world)
     fake_dns["portal.acme.test"] = ["203.0.113.11", "203.0.113.10"]
@@ -84,7 +79,6 @@ def test_dns_pointing_to_the_portal_verifies(world, fake_dns):  # noqa: F811
     assert AuditEvent.objects.filter(action="hostname.dns_checked", data__ok=True).exists()
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_dns_that_does_not_resolve_stays_pending(world, fake_dns):  # noqa: F811
     _request(world)
     check = _check(world)
@@ -93,7 +87,6 @@ def test_dns_that_does_not_resolve_stays_pending(world, fake_dns):  # noqa: F811
     assert LOOKUPS == ["portal.acme.test"]
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_dns_pointing_elsewhere_is_refused_and_unverifies(world, fake_dns):  # noqa: F811
     _request(world)
     fake_dns["portal.acme.test"] = ["203.0.113.10"]
@@ -115,7 +108,6 @@ def test_the_dns_check_refuses_to_run_inside_a_transaction(world, fake_dns):  # 
     assert LOOKUPS == []
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_the_dns_check_needs_a_hostname(world, fake_dns):  # noqa: F811
     with pytest.raises(hostnames.HostnameError, match="Ask for a host name first"):
         _check(world)
@@ -134,7 +126,6 @@ def _activate(world):
     return hostnames.hostname_activate(reseller=world.a.reseller, actor=world.a.admin)
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_activation_charges_the_fee_once(world, fake_dns):  # noqa: F811
     _verified(world, fake_dns)
     before = account_balance(account=world.a.sales_credit)
@@ -153,7 +144,6 @@ def test_activation_charges_the_fee_once(world, fake_dns):  # noqa: F811
     assert ledger_verify().clean
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_the_fee_is_a_setting_in_the_resellers_currency(world, fake_dns, settings):  # noqa: F811
     settings.HOSTNAME_FEE = Decimal("25.50")
     world.a.reseller.currency = "PLN"
@@ -165,7 +155,6 @@ def test_the_fee_is_a_setting_in_the_resellers_currency(world, fake_dns, setting
     assert {e.amount for e in txn.entries.all()} == {Decimal("-25.50"), Decimal("25.50")}
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_not_enough_sales_credit_changes_nothing(world, fake_dns, settings):  # noqa: F811
     settings.HOSTNAME_FEE = Decimal("100.01")
     _verified(world, fake_dns)
@@ -181,7 +170,6 @@ def test_not_enough_sales_credit_changes_nothing(world, fake_dns, settings):  # 
     assert not AuditEvent.objects.filter(action="hostname.activated").exists()
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_the_refusal_shows_money_in_the_currencys_own_unit(world, fake_dns, settings):  # noqa: F811
     """Amounts go through the money module: JPY has no decimals, thousands are grouped."""
     settings.HOSTNAME_FEE = Decimal("1500")
@@ -200,7 +188,6 @@ def test_an_unverified_hostname_cannot_be_activated(world, fake_dns):  # noqa: F
     assert not LedgerTransaction.objects.filter(kind="fee").exists()
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_removing_a_hostname_is_audited_and_frees_the_name(world, fake_dns):  # noqa: F811
     _verified(world, fake_dns)
     _activate(world)

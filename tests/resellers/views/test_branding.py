@@ -12,9 +12,6 @@ from tests.resellers.fake_dns import fake_dns  # noqa: F401 (fixture)
 from tests.resellers.images import big_png, image_upload
 
 pytestmark = pytest.mark.django_db
-# The DNS check refuses to run inside a transaction (it is a network call): these tests run
-# without the transaction a test is normally wrapped in.
-DNS_OUTSIDE_TRANSACTIONS = pytest.mark.django_db(transaction=True)
 
 BRANDING = reverse("resellers:branding")
 FORM = {
@@ -83,7 +80,6 @@ def test_poor_contrast_is_saved_with_a_warning(world):
     assert Branding.objects.get().text_colour == "#cccccc"
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_hostname_journey_on_the_page(world, fake_dns):  # noqa: F811
     client = _admin(world)
     answer = client.post(
@@ -112,7 +108,6 @@ def test_hostname_journey_on_the_page(world, fake_dns):  # noqa: F811
     assert ResellerHostname.objects.get().status == "active"
 
 
-@DNS_OUTSIDE_TRANSACTIONS
 def test_hostname_errors_are_messages(world, fake_dns, settings):  # noqa: F811
     ResellerHostname.objects.create(reseller=world.b.reseller, hostname="taken.example.com")
     client = _admin(world)
