@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sms.services import message_deliver, messages_requeue_stuck
+from sms.delivery import message_deliver, messages_requeue_stuck
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True)

@@ -14,7 +14,7 @@ from sms.backends import (
     message_sender_name,
     sender_name_for,
 )
-from sms.services import message_for_delivery
+from sms.delivery import message_for_delivery
 from tests.factories import ResellerFactory
 from tests.sms.factories import MessageFactory
 

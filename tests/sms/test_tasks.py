@@ -8,8 +8,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from sms.delivery import message_deliver, retry_delay
 from sms.models import Message
-from sms.services import message_deliver, message_queue, message_resend, retry_delay
+from sms.services import message_queue, message_resend
 from sms.tasks import message_send, messages_resend_stuck
 from tests.factories import CustomerFactory, UserFactory
 from tests.sms.factories import MessageFactory
