@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -139,11 +140,13 @@ def customer_recharge(
     phone: str,
     amount,
     idempotency_key: str,
+    at: datetime | None = None,
 ) -> RechargeResult:
     """Sell `amount` of credit to the customer with this mobile number, registering the
     customer if the number is new. One ledger transaction of kind RECHARGE: Dr sales credit /
     Cr customer balance, and Dr commission expense / Cr commission. Sending the same
-    `idempotency_key` again returns the first result and moves nothing.
+    `idempotency_key` again returns the first result and moves nothing. `at` dates the sale
+    when it is not now (ledger_post's `at`: the demo's month of history).
 
     Raises InvalidPhoneNumber or RechargeError (not enough sales credit, amount not offered,
     customer suspended or another reseller's when that is not allowed).
@@ -154,7 +157,7 @@ def customer_recharge(
         raise RechargeError(_("Only an approved reseller can sell credit."))
     phone = phone_normalise(phone, default_region=str(reseller.country) or None)
     value = recharge_amount_check(reseller=reseller, amount=amount)
-    arguments = {"reseller": reseller, "actor": actor, "phone": phone, "amount": value}
+    arguments = {"reseller": reseller, "actor": actor, "phone": phone, "amount": value, "at": at}
     attempts = 3
     for attempt in range(1, attempts + 1):
         # Before the transaction opens: the look-up, and for a new number the password and
@@ -181,7 +184,9 @@ def customer_recharge(
 
 
 @transaction.atomic(durable=True)
-def _recharge(*, reseller, actor, phone, amount, customer, password, hashed, key) -> RechargeResult:
+def _recharge(
+    *, reseller, actor, phone, amount, at, customer, password, hashed, key
+) -> RechargeResult:
     """The recharge's transaction. `customer`: the one with this number, or None for a new
     number, which is registered with the password `hashed` (a hash of `password`)."""
     scope = f"reseller:{reseller.pk}"
@@ -223,6 +228,7 @@ def _recharge(*, reseller, actor, phone, amount, customer, password, hashed, key
             actor=actor,
             reseller=reseller,
             savepoint=False,  # any error rolls the whole recharge back
+            at=at,
             metadata={
                 "customer_id": customer.pk,
                 "phone": phone,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 AMOUNT = {"max_digits": 18, "decimal_places": 4}
@@ -147,7 +148,8 @@ class LedgerTransaction(models.Model):
     )
     # On PostgreSQL a BRIN index (migration 0004): rows arrive in time order, so a block-range
     # index serves date ranges at a fraction of a b-tree's cost per posting.
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When the money moved: now, unless the posting says otherwise (ledger_post's `at`).
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
 
     # Not a column: ledger_post sets it on the transaction it returns for a replayed key (the

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -253,8 +254,12 @@ def ledger_post(
     metadata: dict | None = None,
     reverses: LedgerTransaction | None = None,
     savepoint: bool = True,
+    at: datetime | None = None,
 ) -> LedgerTransaction:
     """Post one balanced transaction, or return the one already posted under this key.
+
+    `at`: when the money moved, if not now (a statement line imported later; the demo's
+    month of history). It dates the transaction; it changes nothing else.
 
     Inside a caller's transaction the posting runs in a savepoint, so a refusal leaves that
     transaction usable. `savepoint=False` saves the two round trips for a caller that rolls
@@ -291,6 +296,7 @@ def ledger_post(
         metadata=metadata or {},
         reverses=reverses,
         savepoint=savepoint,
+        at=at,
     )
     if connection.vendor == "postgresql":
         return _post_postgresql(posting)
@@ -314,6 +320,7 @@ class _Posting:
     metadata: dict
     reverses: LedgerTransaction | None
     savepoint: bool = True
+    at: datetime | None = None
 
     @property
     def shard(self) -> int:
@@ -427,7 +434,7 @@ def _post_orm(posting: _Posting) -> LedgerTransaction:
             return _replayed(posting.scope, posting.idempotency_key, posting.request_hash)
         try:
             with transaction.atomic():
-                txn = posting.unsaved_transaction()
+                txn = posting.unsaved_transaction(created_at=posting.at or timezone.now())
                 txn.save(force_insert=True)
         except IntegrityError:
             return _not_inserted(posting)
@@ -472,7 +479,7 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
     transaction usable. A replayed key waits on the unique index (ON CONFLICT) until the first
     posting commits, then returns it."""
     deltas, operator = posting.net_legs()
-    created_at = timezone.now()
+    created_at = posting.at or timezone.now()
     # Every parameter is sent as text (arrays as array literals) and cast in the statement
     # (ledger.sql.POST): one statement text whatever the values, no adaptation in Python.
     params = [
@@ -596,7 +603,12 @@ def transfer_amount(value: Decimal | int | str, currency: str) -> Decimal:
 
 @transaction.atomic(durable=True)
 def commission_transfer(
-    *, reseller, actor, amount: Decimal | int | str, idempotency_key: str
+    *,
+    reseller,
+    actor,
+    amount: Decimal | int | str,
+    idempotency_key: str,
+    at: datetime | None = None,
 ) -> LedgerTransaction:
     """Move commission credit to sales credit (Dr commission / Cr sales credit), posted once
     per idempotency key and audited in the same transaction. Refused with InsufficientFunds
@@ -629,6 +641,7 @@ def commission_transfer(
             actor=actor,
             reseller=reseller,
             metadata={"amount": str(amount)},
+            at=at,
         )
     except InsufficientFunds as exc:
         raise exc.reworded(OVER_COMMISSION) from None

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, Role, User
 from audit.models import AuditEvent
 from customers.models import Customer
+from customers.selectors import recharge_amounts, recharge_commission
 from ledger.models import LedgerTransaction
 from resellers.models import Reseller, TermsDocument
 
@@ -71,3 +73,25 @@ def test_demo_data_has_published_terms_and_an_application_waiting_over_a_week():
     assert applicant.terms_acceptances.count() == 1
     pending = applicant.ledger_accounts.get(kind="pending")
     assert pending.balance == Decimal("50.0000")
+
+
+def test_the_demo_history_is_made_by_the_real_services_and_dated_in_the_past():
+    """Every sale goes through customer_recharge (its audit row, its commission rule) and is
+    dated by the services' `at`; nothing moves Django's clock."""
+    real_now = timezone.now
+    call_command("demo_data", stdout=io.StringIO())
+    assert timezone.now is real_now
+    sales = LedgerTransaction.objects.filter(kind="recharge").select_related("reseller")
+    days = {timezone.localdate(txn.created_at) for txn in sales}
+    assert len(days) > 20 and min(days) < timezone.localdate() - dt.timedelta(days=25)
+    audited = set(
+        AuditEvent.objects.filter(action="customer.recharged").values_list(
+            "data__transaction_id", flat=True
+        )
+    )
+    for txn in sales:
+        assert txn.pk in audited, f"sale #{txn.pk} did not go through customer_recharge"
+        amount = Decimal(txn.metadata["amount"])
+        rule = recharge_commission(reseller=txn.reseller, amount=amount)
+        assert Decimal(txn.metadata["commission"]) == rule
+        assert amount in recharge_amounts(reseller=txn.reseller)

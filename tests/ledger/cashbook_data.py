@@ -1,13 +1,11 @@
-"""Ledger postings shaped like the Sales Panel's, built with ledger_post directly."""
+"""Ledger postings shaped like the Sales Panel's, built with ledger_post directly (dated in
+the past with its `at`)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from decimal import Decimal
 from uuid import uuid4
-
-from django.utils import timezone
 
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, customer_account, ledger_post, reseller_account
@@ -16,7 +14,14 @@ Kind = LedgerAccount.Kind
 
 
 def recharge(
-    *, customer, amount: str, seller=None, actor=None, rate: str = "0.10", memo: str = ""
+    *,
+    customer,
+    amount: str,
+    seller=None,
+    actor=None,
+    rate: str = "0.10",
+    memo: str = "",
+    at: dt.datetime | None = None,
 ) -> LedgerTransaction:
     """A recharge of `customer` sold by `seller` (its own reseller unless given): Dr sales
     credit / Cr customer balance; Dr commission expense / Cr reseller commission."""
@@ -38,6 +43,7 @@ def recharge(
         actor=actor,
         memo=memo or f"Recharge {customer.phone}",
         metadata={"customer_id": customer.pk, "amount": str(amount), "commission": str(commission)},
+        at=at,
     )
 
 
@@ -73,14 +79,3 @@ def transfer(*, parent, child, amount: str, actor=None) -> LedgerTransaction:
         actor=actor,
         memo=f"Credit for {child.name}",
     )
-
-
-@contextlib.contextmanager
-def clock_at(moment: dt.datetime):
-    """Postings made inside carry `moment` as their time (a fake clock: Django's `now`)."""
-    real = timezone.now
-    timezone.now = lambda: moment
-    try:
-        yield
-    finally:
-        timezone.now = real

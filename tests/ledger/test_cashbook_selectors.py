@@ -10,7 +10,7 @@ from ledger import selectors
 from ledger.models import LedgerTransaction
 from ledger.services import commission_transfer, ledger_reverse
 from tests.factories import CustomerFactory
-from tests.ledger.cashbook_data import clock_at, payout, recharge, transfer
+from tests.ledger.cashbook_data import payout, recharge, transfer
 
 pytestmark = pytest.mark.django_db
 Kind = LedgerTransaction.Kind
@@ -71,8 +71,7 @@ def test_filters_by_range_type_and_actor(world):
     a = world.a
     other = CustomerFactory(reseller=a.reseller)
     now = timezone.now()
-    with clock_at(now - dt.timedelta(days=40)):
-        old = recharge(customer=a.customer, amount="10", actor=a.user)
+    old = recharge(customer=a.customer, amount="10", actor=a.user, at=now - dt.timedelta(days=40))
     mine = recharge(customer=a.customer, amount="20", actor=a.user)
     theirs = recharge(customer=other, amount="5", actor=a.admin)
 
@@ -110,10 +109,8 @@ def test_sales_summary_today_month_and_daily_series(world):
     now = timezone.now()
     local = timezone.localtime(now)
     yesterday = now - dt.timedelta(days=1)
-    with clock_at(yesterday):
-        recharge(customer=a.customer, amount="7", actor=a.admin)
-    with clock_at(now - dt.timedelta(days=45)):
-        recharge(customer=a.customer, amount="9", actor=a.admin)
+    recharge(customer=a.customer, amount="7", actor=a.admin, at=yesterday)
+    recharge(customer=a.customer, amount="9", actor=a.admin, at=now - dt.timedelta(days=45))
     recharge(customer=a.customer, amount="10", actor=a.user)
     recharge(customer=a.customer, amount="5", actor=a.admin)
     accounts = selectors.reseller_cash_accounts(reseller=a.reseller)

@@ -16,9 +16,10 @@ from accounts.models import Invitation, Role, User
 from accounts.services import invitation_create, membership_add, user_create
 from config.demo import demo_sales_history
 from customers.models import Customer
-from customers.services import customer_create
+from customers.selectors import recharge_amounts
+from customers.services import customer_create, customer_recharge
 from ledger.models import LedgerAccount, LedgerTransaction
-from ledger.services import OperatorAccount, customer_account, ledger_post, reseller_account
+from ledger.services import OperatorAccount, ledger_post, reseller_account
 from resellers.models import AdvertisingRequest, Reseller, TermsDocument
 from resellers.services.advertising import advertising_request_create
 from resellers.services.branding import branding_update
@@ -112,7 +113,7 @@ def _user(email: str, *, staff: bool = False, first: str = "", last: str = "") -
 
 
 def _demo_money(reseller: Reseller) -> None:
-    """A PayPal top-up and a recharge per customer, with commission (idempotent keys)."""
+    """A PayPal top-up and a sale to each customer (idempotent keys)."""
     currency = str(reseller.currency)
     scope = f"reseller:{reseller.pk}"
     sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
@@ -130,23 +131,15 @@ def _demo_money(reseller: Reseller) -> None:
         reseller=reseller,
         memo="PayPal top-up (demo)",
     )
-    rate = reseller.commission_rate / 100
-    for n, customer in enumerate(reseller.customers.order_by("pk"), start=1):
-        amount = Decimal(10 * n)
-        commission = amount * rate
-        ledger_post(
-            kind=LedgerTransaction.Kind.RECHARGE,
-            currency=currency,
-            legs=[
-                (sales, -amount),
-                (customer_account(customer=customer), amount),
-                (OperatorAccount(Kind.COMMISSION_EXPENSE), -commission),
-                (reseller_account(reseller=reseller, kind=Kind.COMMISSION), commission),
-            ],
-            idempotency_key=f"demo-recharge-{customer.phone}",
-            scope=scope,
+    seller = reseller.memberships.filter(role=Role.ADMIN).select_related("user").first().user
+    amounts = recharge_amounts(reseller=reseller)
+    for n, customer in enumerate(reseller.customers.order_by("pk")):
+        customer_recharge(  # the real sale: its commission rule, its SMS
             reseller=reseller,
-            memo=f"Recharge {customer.phone} (demo)",
+            actor=seller,
+            phone=customer.phone,
+            amount=amounts[n % len(amounts)],
+            idempotency_key=f"demo-recharge-{customer.phone}",
         )
 
 

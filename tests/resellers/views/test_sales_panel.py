@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ledger.services import commission_transfer
 from tests.factories import CustomerFactory
-from tests.ledger.cashbook_data import clock_at, recharge
+from tests.ledger.cashbook_data import recharge
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = reverse("resellers:dashboard")
@@ -29,8 +29,9 @@ def sold(world):
     a = world.a
     recharge(customer=a.customer, amount="20", actor=a.user)
     recharge(customer=CustomerFactory(reseller=a.reseller), amount="10", actor=a.admin)
-    with clock_at(timezone.now() - dt.timedelta(days=60)):
-        recharge(customer=a.customer, amount="7", actor=a.user)
+    recharge(
+        customer=a.customer, amount="7", actor=a.user, at=timezone.now() - dt.timedelta(days=60)
+    )
     return a
 
 
