@@ -17,8 +17,9 @@ from django.utils import timezone
 from accounts.models import Role
 from customers.selectors import recharge_amounts
 from customers.services import RechargeError, customer_recharge
+from ledger.actions import commission_transfer
 from ledger.models import LedgerAccount, LedgerTransaction
-from ledger.services import OperatorAccount, commission_transfer, ledger_post, reseller_account
+from ledger.services import OperatorAccount, ledger_post, reseller_account
 
 Kind = LedgerAccount.Kind
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.money import minor_digits, money_text, to_minor_unit
+from ledger.actions import OVER_COMMISSION
 from ledger.models import LedgerTransaction
-from ledger.services import OVER_COMMISSION
 
 
 class ReverseForm(forms.Form):

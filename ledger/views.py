@@ -17,7 +17,7 @@ from accounts.models import Role
 from core.errors import show_error
 from core.money import to_minor_unit
 from core.ui import filtered, paginated
-from ledger import selectors, services
+from ledger import actions, selectors, services
 from ledger.filters import StaffTransactionFilter
 from ledger.forms import CashbookFilterForm, CommissionTransferForm, ReverseForm
 from ledger.models import LedgerAccount
@@ -56,7 +56,7 @@ def staff_transaction_reverse(request, pk: int):
         messages.error(request, _("Give a reason for the reversal."))
         return redirect("ledger:staff-transaction-detail", pk=txn.pk)
     try:
-        reversal = services.ledger_transaction_reverse(
+        reversal = actions.ledger_transaction_reverse(
             transaction_id=txn.pk, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except services.LedgerError as exc:
@@ -242,7 +242,7 @@ def commission_transfer(request):
     if not form.is_valid():
         return _transfer_page(request, form)
     try:
-        services.commission_transfer(
+        actions.commission_transfer(
             reseller=reseller,
             actor=request.user,
             amount=form.cleaned_data["amount"],

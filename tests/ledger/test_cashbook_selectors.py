@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from ledger import selectors
+from ledger.actions import commission_transfer
 from ledger.models import LedgerTransaction
-from ledger.services import commission_transfer, ledger_reverse
+from ledger.services import ledger_reverse
 from tests.factories import CustomerFactory
 from tests.ledger.cashbook_data import payout, recharge, transfer
 

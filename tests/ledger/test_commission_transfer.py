@@ -7,14 +7,10 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditEvent
+from ledger.actions import InvalidTransferAmount, commission_transfer
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import reseller_cash_accounts
-from ledger.services import (
-    IdempotencyConflict,
-    InsufficientFunds,
-    InvalidTransferAmount,
-    commission_transfer,
-)
+from ledger.services import IdempotencyConflict, InsufficientFunds
 from tests.ledger.cashbook_data import recharge
 
 pytestmark = pytest.mark.django_db

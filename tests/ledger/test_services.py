@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from audit.models import AuditEvent
 from core.money import InvalidAmount, to_ledger, to_minor_unit
 from ledger import selectors
+from ledger.actions import ledger_transaction_reverse
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledger.services import (
     AlreadyReversed,
@@ -21,7 +22,6 @@ from ledger.services import (
     customer_account,
     ledger_post,
     ledger_reverse,
-    ledger_transaction_reverse,
     reseller_account,
 )
 from tests.errors import raises_code

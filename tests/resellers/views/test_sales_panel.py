@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ledger.services import commission_transfer
+from ledger.actions import commission_transfer
 from tests.factories import CustomerFactory
 from tests.ledger.cashbook_data import recharge
 
