@@ -29,7 +29,7 @@ import weakref
 
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from psycopg import pq
 
 from ledger.sql import POST, POST_NUMBERED
@@ -74,14 +74,16 @@ def _call_cursor(db, params: list[str | None]) -> int | None:
 
 
 def _call_libpq(db, params: list[str | None]) -> int | None:
-    db.ensure_connection()
     conn = db.connection
+    if conn is None:
+        db.ensure_connection()
+        conn = db.connection
     pgconn = conn.pgconn
     values = [None if value is None else value.encode() for value in params]
-    if not transaction.get_autocommit(using=db.alias):
+    if not conn.autocommit:  # inside Django's transaction
         if pgconn.transaction_status != pq.TransactionStatus.INTRANS:
-            # Django's transaction has not begun on the server yet (this is its first
-            # statement) or is aborted: the cursor begins it, or raises as Django would.
+            # It has not begun on the server yet (this is its first statement) or is
+            # aborted: the cursor begins it, or raises as Django would.
             return _call_cursor(db, params)
         return _value(db, pgconn.exec_params(POST_NUMBERED, values))
     for attempt in (1, 2):
@@ -93,8 +95,10 @@ def _call_libpq(db, params: list[str | None]) -> int | None:
                 _raise(db, prepared)
             _PREPARED_ON.add(conn)
         result = pgconn.exec_prepared(STATEMENT_NAME, values)
-        if attempt == 1 and (
-            _field(result, pq.DiagnosticField.SQLSTATE) == _INVALID_STATEMENT_NAME
+        if (
+            attempt == 1
+            and result.status != pq.ExecStatus.TUPLES_OK
+            and (_field(result, pq.DiagnosticField.SQLSTATE) == _INVALID_STATEMENT_NAME)
         ):
             _PREPARED_ON.discard(conn)  # the session lost it: prepare it again
             continue

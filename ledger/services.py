@@ -35,7 +35,6 @@ from django.conf import settings
 from django.db import (
     DEFAULT_DB_ALIAS,
     IntegrityError,
-    connection,
     connections,
     transaction,
 )
@@ -297,8 +296,9 @@ def ledger_post(
         savepoint=savepoint,
         at=at,
     )
-    if connection.vendor == "postgresql":
-        return _post_postgresql(posting)
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` goes through a proxy
+    if db.vendor == "postgresql":
+        return _post_postgresql(posting, db)
     return _post_orm(posting)
 
 
@@ -326,34 +326,38 @@ class _Posting:
         """The operator shard this posting uses."""
         return shard_for(f"{self.scope}:{self.idempotency_key}")
 
-    def net_legs(self) -> tuple[dict[int, Decimal], dict[str, Decimal]]:
-        """Net amount per account id (in id order) and per operator kind (the posting's shard
-        of it); nothing that nets to zero."""
+    def net_legs(self) -> tuple[dict[int, Decimal], dict[tuple[str, int], Decimal]]:
+        """Net amount per account other than the operator's, by id (ascending), and per
+        operator account, by (kind, shard) (ascending): the order the posting locks them in.
+        An OperatorAccount leg is on the posting's shard; an operator account passed as a
+        LedgerAccount (a reversal's) keeps its own. Nothing that nets to zero."""
         accounts: dict[int, Decimal] = defaultdict(Decimal)
-        operator: dict[str, Decimal] = defaultdict(Decimal)
+        operator: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+        shard = None
         for target, amount in self.legs:
             if isinstance(target, OperatorAccount):
-                operator[str(target.kind)] += amount
+                if shard is None:
+                    shard = self.shard
+                operator[(str(target.kind), shard)] += amount
+            elif target.owner_type == LedgerAccount.OwnerType.OPERATOR:
+                operator[(target.kind, target.shard)] += amount
             else:
                 accounts[target.pk] += amount
         accounts = {pk: d for pk, d in sorted(accounts.items()) if d != 0}
-        operator = {kind: d for kind, d in sorted(operator.items()) if d != 0}
+        operator = {key: d for key, d in sorted(operator.items()) if d != 0}
         if len(accounts) + len(operator) < 2:
             raise UnbalancedTransaction(_("The entries cancel out on the same account."))
         return accounts, operator
 
     def deltas(self) -> dict[int, Decimal]:
-        """Net amount per account id, in id order (the lock order), operator shards looked
-        up (and created on first use) with the ORM."""
+        """Net amount per account id, in id order, operator shards looked up (and created on
+        first use) with the ORM."""
         accounts, operator = self.net_legs()
         deltas: dict[int, Decimal] = defaultdict(Decimal, accounts)
-        for kind, amount in operator.items():
-            shard = _operator_shard(kind=kind, currency=self.currency, shard=self.shard)
-            deltas[shard.pk] += amount
-        deltas = {pk: d for pk, d in sorted(deltas.items()) if d != 0}
-        if len(deltas) < 2:
-            raise UnbalancedTransaction(_("The entries cancel out on the same account."))
-        return deltas
+        for (kind, shard), amount in operator.items():
+            account = _operator_shard(kind=kind, currency=self.currency, shard=shard)
+            deltas[account.pk] += amount
+        return {pk: d for pk, d in sorted(deltas.items()) if d != 0}
 
     def unsaved_transaction(self, pk=None, created_at=None) -> LedgerTransaction:
         values = {
@@ -471,7 +475,7 @@ def _not_inserted(posting: _Posting) -> LedgerTransaction:
     raise AlreadyReversed(id=posting.reverses.pk)
 
 
-def _post_postgresql(posting: _Posting) -> LedgerTransaction:
+def _post_postgresql(posting: _Posting, db) -> LedgerTransaction:
     """The PostgreSQL path: one statement, the database function `ledger_post_v2` (migration
     ledger 0006), called through `ledger.pg`. Outside a transaction it runs in autocommit, a
     single round trip; inside one it runs in a savepoint, so a refusal leaves the caller's
@@ -494,13 +498,12 @@ def _post_postgresql(posting: _Posting) -> LedgerTransaction:
         json.dumps(posting.metadata),
         "{" + ",".join(map(str, deltas)) + "}",
         "{" + ",".join(map(str, deltas.values())) + "}",
-        "{" + ",".join(operator) + "}",  # kinds are plain words: no quoting needed
+        "{" + ",".join(kind for kind, _ in operator) + "}",  # plain words: no quoting needed
+        "{" + ",".join(str(shard) for _, shard in operator) + "}",
         "{" + ",".join(map(str, operator.values())) + "}",
-        str(posting.shard),
         settings.LEDGER_DIGEST_KEY,
         created_at.isoformat(),
     ]
-    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` goes through a proxy
     in_savepoint = db.in_atomic_block and posting.savepoint
     atomic = transaction.atomic() if in_savepoint else nullcontext()
     try:

@@ -26,11 +26,11 @@ _POST_TYPES = (
     "text",  # request hash
     "bigint",  # id of the transaction reversed
     "jsonb",  # metadata
-    "bigint[]",  # ids of the accounts given as accounts
+    "bigint[]",  # ids of the accounts other than the operator's, ascending
     "numeric[]",  # their amounts
-    "text[]",  # kinds of the operator accounts (the function finds the shard of each)
+    "text[]",  # the operator's accounts: kinds, by (kind, shard) ascending
+    "integer[]",  # their shards
     "numeric[]",  # their amounts
-    "integer",  # the operator shard the posting uses
     "text",  # digest key
     "timestamptz",  # created at
 )

@@ -3,15 +3,22 @@
 `ledger_post_v1` took every account as an id, so the posting service had to know the id of
 the operator's shard of each kind (revenue, commission expense, ...) and kept them in a
 process-wide cache. A cached id could outlive its row (tests flush and roll back), which took
-two retry mechanisms to survive. `ledger_post_v2` takes the operator legs as kinds and one
-shard number and finds each row by its unique key (kind, currency, shard), a probe of the
-index `ledger_account_operator_unique`; a shard used for the first time is created then
-(`ledger_operator_shard`). Nothing is cached outside the database, so nothing can go stale.
+two retry mechanisms to survive. `ledger_post_v2` takes the legs on the operator's accounts as
+(kind, shard) and moves each row found by its unique key (kind, currency, shard): one UPDATE
+through the index `ledger_account_operator_unique`, no separate look-up. A shard used for the
+first time is created then (`ledger_operator_shard`). Nothing is cached outside the database,
+so nothing can go stale.
+
+Lock order: first the other accounts in id order, then the operator's by (kind, shard). Every
+posting takes its locks in this one order, so postings cannot deadlock each other, and it is
+the recharge's order too, which locks the reseller's and the customer's accounts before it
+posts (with all accounts in id order, an operator shard, created early with a low id, was
+locked after them by the recharge and before them by other postings).
 
 Otherwise the same contract as v1 (migration 0003): insert the transaction (ON CONFLICT: a
-replayed key gets NULL back), lock and move every account in id order within its limit and
-currency (else RAISE with HINT 'ledger_post_refused' and the account id as DETAIL), write the
-entries with their balance after and digest. It returns the new transaction's id.
+replayed key gets NULL back), move every account within its limit and currency (else RAISE
+with HINT 'ledger_post_refused' and the account id as DETAIL), write the entries with their
+balance after and digest. It returns the new transaction's id.
 
 `ledger_post_v1` stays for app servers still running the code before this migration during a
 deploy; a later migration drops it.
@@ -47,16 +54,20 @@ CREATE OR REPLACE FUNCTION ledger_post_v2(
     p_kind text, p_currency text, p_memo text, p_actor_id bigint, p_reseller_id bigint,
     p_scope text, p_key text, p_request_hash text, p_reverses_id bigint, p_metadata jsonb,
     p_account_ids bigint[], p_amounts numeric[], p_operator_kinds text[],
-    p_operator_amounts numeric[], p_shard integer, p_digest_key text, p_created_at timestamptz
+    p_operator_shards integer[], p_operator_amounts numeric[], p_digest_key text,
+    p_created_at timestamptz
 ) RETURNS bigint AS $$
--- p_account_ids/p_amounts: the legs on known accounts; p_operator_kinds/p_operator_amounts:
--- the legs on the operator's shard p_shard of each kind, in p_currency.
+-- p_account_ids/p_amounts: the legs on accounts other than the operator's, ids ascending and
+-- distinct. p_operator_kinds/p_operator_shards/p_operator_amounts: the legs on the operator's
+-- accounts in p_currency, by (kind, shard) ascending and distinct. Locks are taken in that
+-- order, each account's by one UPDATE that also refuses to pass its limit or currency.
 DECLARE
     txn_id bigint;
     ids bigint[] := p_account_ids;
     amounts numeric[] := p_amounts;
     balances numeric[] := '{}';
     balance_after numeric;
+    account_id bigint;
     prefix text;
 BEGIN
     INSERT INTO ledger_ledgertransaction AS t
@@ -70,29 +81,46 @@ BEGIN
         RETURN NULL;  -- a replay of the key (or a second reversal): the caller looks it up
     END IF;
 
-    FOR i IN 1 .. coalesce(cardinality(p_operator_kinds), 0) LOOP
-        ids := ids || ledger_operator_shard(p_operator_kinds[i], p_currency, p_shard);
-        amounts := amounts || p_operator_amounts[i];
-    END LOOP;
-    -- One net amount per account, in id order: the lock order.
-    SELECT array_agg(m.id ORDER BY m.id), array_agg(m.amount ORDER BY m.id)
-      INTO ids, amounts
-      FROM (SELECT u.id, sum(u.amount) AS amount
-              FROM unnest(ids, amounts) AS u(id, amount) GROUP BY u.id) m
-     WHERE m.amount <> 0;
-
-    FOR i IN 1 .. coalesce(cardinality(ids), 0) LOOP
+    FOR i IN 1 .. coalesce(cardinality(p_account_ids), 0) LOOP
         UPDATE ledger_ledgeraccount a
-           SET balance = a.balance + amounts[i], version = a.version + 1
-         WHERE a.id = ids[i] AND a.currency = p_currency
-           AND (amounts[i] >= 0 OR a.lower_limit IS NULL
-                OR a.balance + amounts[i] >= a.lower_limit)
+           SET balance = a.balance + p_amounts[i], version = a.version + 1
+         WHERE a.id = p_account_ids[i] AND a.currency = p_currency
+           AND (p_amounts[i] >= 0 OR a.lower_limit IS NULL
+                OR a.balance + p_amounts[i] >= a.lower_limit)
         RETURNING a.balance INTO balance_after;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'ledger posting refused on account %', ids[i]
-                USING HINT = 'ledger_post_refused', DETAIL = ids[i]::text;
+            RAISE EXCEPTION 'ledger posting refused on account %', p_account_ids[i]
+                USING HINT = 'ledger_post_refused', DETAIL = p_account_ids[i]::text;
         END IF;
         balances[i] := balance_after;
+    END LOOP;
+
+    FOR i IN 1 .. coalesce(cardinality(p_operator_kinds), 0) LOOP
+        -- Found by its key (the index ledger_account_operator_unique) and moved at once.
+        UPDATE ledger_ledgeraccount a
+           SET balance = a.balance + p_operator_amounts[i], version = a.version + 1
+         WHERE a.owner_type = 'operator' AND a.kind = p_operator_kinds[i]
+           AND a.currency = p_currency AND a.shard = p_operator_shards[i]
+           AND (p_operator_amounts[i] >= 0 OR a.lower_limit IS NULL
+                OR a.balance + p_operator_amounts[i] >= a.lower_limit)
+        RETURNING a.id, a.balance INTO account_id, balance_after;
+        IF NOT FOUND THEN  -- the shard's first use (or, in theory, a limit)
+            account_id := ledger_operator_shard(p_operator_kinds[i], p_currency,
+                                                p_operator_shards[i]);
+            UPDATE ledger_ledgeraccount a
+               SET balance = a.balance + p_operator_amounts[i], version = a.version + 1
+             WHERE a.id = account_id
+               AND (p_operator_amounts[i] >= 0 OR a.lower_limit IS NULL
+                    OR a.balance + p_operator_amounts[i] >= a.lower_limit)
+            RETURNING a.balance INTO balance_after;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'ledger posting refused on account %', account_id
+                    USING HINT = 'ledger_post_refused', DETAIL = account_id::text;
+            END IF;
+        END IF;
+        ids := ids || account_id;
+        amounts := amounts || p_operator_amounts[i];
+        balances := balances || balance_after;
     END LOOP;
 
     prefix := p_digest_key || '|' || txn_id || '|' || p_kind || '|' || p_currency;
@@ -108,7 +136,7 @@ END $$ LANGUAGE plpgsql;
 
 BACKWARD = """
 DROP FUNCTION IF EXISTS ledger_post_v2(text, text, text, bigint, bigint, text, text, text,
-    bigint, jsonb, bigint[], numeric[], text[], numeric[], integer, text, timestamptz);
+    bigint, jsonb, bigint[], numeric[], text[], integer[], numeric[], text, timestamptz);
 DROP FUNCTION IF EXISTS ledger_operator_shard(text, text, integer);
 """
 

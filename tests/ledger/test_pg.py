@@ -181,7 +181,7 @@ def _params(currency: str, ids: list[int]) -> list[str | None]:
         "{-1,1}",
         "{}",
         "{}",
-        "0",
+        "{}",
         "key",
         timezone.now().isoformat(),
     ]
