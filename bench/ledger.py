@@ -1,7 +1,9 @@
 """Ledger benchmark: concurrent postings next to pgbench, and ledger_verify over 1M entries.
 
 PostgreSQL only. Creates a throwaway database (test_tessera_bench unless DATABASE_URL says
-otherwise), then:
+otherwise; pgbench's scratch database is BENCH_PGBENCH_DB, default that name + "_pgbench") and
+posts the way production does (LEDGER_POST_LIBPQ as config/settings/production.py sets it,
+unless the environment says otherwise), then:
 
 1. 50 approved resellers and 1,000 customers; every reseller's sales credit is funded.
 2. History: BENCH_LEDGER_ENTRIES (1,000,000) entries loaded with set-based SQL (balanced,
@@ -50,6 +52,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 # A database of its own, so the benchmark never collides with the test suite's test_tessera.
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tessera_bench")
+# Post as production does: through libpq (config/settings/production.py, ledger/pg.py).
+os.environ.setdefault("LEDGER_POST_LIBPQ", "true")
 
 import django  # noqa: E402
 
@@ -60,7 +64,9 @@ TXNS = int(os.environ.get("BENCH_LEDGER_TXNS", "12000"))
 DIAG_TXNS = int(os.environ.get("BENCH_LEDGER_DIAG_TXNS", "300"))
 ENTRIES = int(os.environ.get("BENCH_LEDGER_ENTRIES", "1000000"))
 PGBENCH_SECONDS = int(os.environ.get("BENCH_PGBENCH_SECONDS", "20"))
-PGBENCH_DB = "tessera_pgbench"
+PGBENCH_DB = os.environ.get("BENCH_PGBENCH_DB") or (
+    "test_" + os.environ["DATABASE_URL"].rsplit("/", 1)[-1].split("?")[0] + "_pgbench"
+)
 FUNDING = Decimal("100000000.0000")  # per reseller: far more than every posting here spends
 CURRENCY = "EUR"
 START_METHOD = "spawn"
@@ -617,7 +623,9 @@ def main() -> int:
         print(
             f"database: {db_name} on {connection.settings_dict.get('HOST')}; "
             f"{WORKERS} worker processes (multiprocessing '{START_METHOD}'), "
-            f"{TXNS:,} postings, operator shards: {settings.LEDGER_OPERATOR_SHARDS}"
+            f"{TXNS:,} postings, operator shards: {settings.LEDGER_OPERATOR_SHARDS}, posting "
+            f"through {'libpq' if settings.LEDGER_POST_LIBPQ else 'a Django cursor'} "
+            f"(LEDGER_POST_LIBPQ={settings.LEDGER_POST_LIBPQ}); pgbench database {PGBENCH_DB}"
         )
         t0 = time.perf_counter()
         by_reseller = create_world()

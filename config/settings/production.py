@@ -14,6 +14,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
+# The posting function called through libpq (ledger/pg.py): bench-ledger's goal (postings/s at
+# least half of pgbench's tps) is met with it; through a Django cursor it is not (README).
+LEDGER_POST_LIBPQ = env.bool("LEDGER_POST_LIBPQ", default=True)
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

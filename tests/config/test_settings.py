@@ -20,7 +20,7 @@ PROBE = (
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'],"
     " 'name': str(settings.DATABASES['default']['NAME']),"
     " 'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL,"
-    " 'transport': settings.CELERY_BROKER_TRANSPORT,"
+    " 'transport': settings.CELERY_BROKER_TRANSPORT, 'libpq': settings.LEDGER_POST_LIBPQ,"
     " 'debug': settings.DEBUG, 'country': settings.OPERATOR['country'],"
     " 'vat': str(settings.OPERATOR['vat_rate'])}))"
 )
@@ -76,6 +76,20 @@ def test_another_broker_keeps_kombus_own_transport():
     )
     assert got["broker"] == "amqp://guest:guest@mq.internal:5672//"
     assert got["transport"] is None
+
+
+def test_production_posts_through_libpq_and_development_through_a_cursor():
+    """bench-ledger's goal is met with the libpq call (README, Benchmarks); the default is the
+    documented cursor. The environment decides either way."""
+    assert _probe(DJANGO_SETTINGS_MODULE="config.settings.local")["libpq"] is False
+    production = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "k" * 50,
+        "ALLOWED_HOSTS": "portal.example.com",
+        "DATABASE_URL": "postgres://u:p@db.internal:5432/tessera",
+    }
+    assert _probe(**production)["libpq"] is True
+    assert _probe(**production, LEDGER_POST_LIBPQ="false")["libpq"] is False
 
 
 def test_production_check_deploy_prints_no_warnings(tmp_path):
