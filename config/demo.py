@@ -38,16 +38,12 @@ def demo_sales_history(*, reseller, days: int = 30, extra_customers=()) -> None:
     amounts = amounts[:3]  # the everyday amounts, not the largest
     today = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
     start = today - dt.timedelta(days=days)
+    opening = 200 * amounts[0]  # 1,000.00 EUR, 4,000.00 PLN: what a month of sales needs
+    sales_credit = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
     ledger_post(
         kind=LedgerTransaction.Kind.TOPUP,
         currency=str(reseller.currency),
-        legs=[
-            (OperatorAccount(Kind.BANK), Decimal(-1000) * amounts[0]),
-            (
-                reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT),
-                Decimal(1000) * amounts[0],
-            ),
-        ],
+        legs=[(OperatorAccount(Kind.BANK), -opening), (sales_credit, opening)],
         idempotency_key="demo-history-topup",
         scope=f"reseller:{reseller.pk}",
         reseller=reseller,
