@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import DecimalField, QuerySet, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.masking import mask_name
 from core.money import to_ledger, to_minor_unit
@@ -142,6 +143,21 @@ def recharge_refusal(*, reseller, customer: Customer) -> str | None:
     return None
 
 
+# The refusal the confirmation step shows and the recharge raises when credit ran out between.
+SALES_CREDIT_SHORT = gettext_lazy(
+    "Not enough sales credit: %(available)s %(currency)s available, "
+    "%(amount)s %(currency)s needed. Top up your sales credit first."
+)
+
+
+def sales_credit_short_values(*, available: Decimal, amount: Decimal, currency: str) -> dict:
+    return {
+        "available": to_minor_unit(available, currency),
+        "currency": currency,
+        "amount": to_minor_unit(amount, currency),
+    }
+
+
 def recharge_preview(*, reseller, phone: str, amount: Decimal) -> dict:
     """What a recharge would do, for the confirmation step: nothing is written."""
     customer = customer_by_phone(phone=phone)
@@ -150,14 +166,9 @@ def recharge_preview(*, reseller, phone: str, amount: Decimal) -> dict:
     if reseller.status != Reseller.Status.APPROVED:
         refusal = _("Only an approved reseller can sell credit.")
     if refusal is None and sales_credit < amount:
-        refusal = _(
-            "Not enough sales credit: %(available)s %(currency)s available, "
-            "%(amount)s %(currency)s needed. Top up your sales credit first."
-        ) % {
-            "available": to_minor_unit(sales_credit, str(reseller.currency)),
-            "currency": reseller.currency,
-            "amount": to_minor_unit(amount, str(reseller.currency)),
-        }
+        refusal = SALES_CREDIT_SHORT % sales_credit_short_values(
+            available=sales_credit, amount=amount, currency=str(reseller.currency)
+        )
     owned = customer is None or customer.reseller_id == reseller.pk
     return {
         "phone": phone,

@@ -21,7 +21,14 @@ from core.masking import mask_name
 from core.money import as_decimal, to_ledger, to_minor_unit
 from core.phones import language_for_phone, phone_normalise
 from customers.models import Customer
-from customers.selectors import commission_on, customer_by_phone, recharge_amounts, recharge_refusal
+from customers.selectors import (
+    SALES_CREDIT_SHORT,
+    commission_on,
+    customer_by_phone,
+    recharge_amounts,
+    recharge_refusal,
+    sales_credit_short_values,
+)
 from customers.sql import lock_accounts_statement
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import (
@@ -237,17 +244,10 @@ def _recharge(
             },
         )
     except InsufficientFunds as exc:
-        raise RechargeError(
-            _(
-                "Not enough sales credit: %(available)s %(currency)s available, "
-                "%(amount)s %(currency)s needed. Top up your sales credit first."
-            )
-            % {
-                "available": to_minor_unit(exc.available, currency),
-                "currency": currency,
-                "amount": to_minor_unit(amount, currency),
-            }
-        ) from exc
+        values = sales_credit_short_values(
+            available=exc.available, amount=amount, currency=currency
+        )
+        raise RechargeError(SALES_CREDIT_SHORT, **values) from exc
     except IdempotencyConflict as conflict:
         # The key was used for a posting of another shape: the same form (a rate changed in
         # between) gets its first result, any other a refusal (see _replay).

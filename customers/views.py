@@ -33,6 +33,7 @@ from sms.selectors import message_list_for_customer
 # --- Sales Panel ------------------------------------------------------------------------------
 
 HISTORY_ROWS = 50
+SALES_CREDIT = LedgerAccount.Kind.SALES_CREDIT
 
 
 @tenant_role_required(Role.ADMIN, Role.ACCOUNTANT)
@@ -55,17 +56,18 @@ def account_list(request):
     )
     if request.membership.role != Role.ADMIN:
         children.exclude = ("actions",)
-    Kind = LedgerAccount.Kind
     return render(
         request,
         "customers/account_list.html",
         {
             "children": children,
             "customers": customers,
-            "sales_credit": reseller_balance(reseller=reseller, kind=Kind.SALES_CREDIT),
+            "sales_credit": reseller_balance(
+                reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT
+            ),
             "history": reseller_recent_entries(
                 reseller=reseller,
-                kind=Kind.SALES_CREDIT,
+                kind=SALES_CREDIT,
                 transaction_kind=LedgerTransaction.Kind.TRANSFER,
                 limit=HISTORY_ROWS,
             ),
