@@ -6,6 +6,8 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links the portal sends (e-mails, the welcome SMS) point where `make run` serves.
+PORTAL_ORIGIN ?= http://$(HOST):$(PORT)
 
 .PHONY: help install messages run migrate demo test test-fast test-sqlite lint format worker beat bench bench-pages bench-ledger bench-recharge check-deploy totp clean
 
@@ -41,10 +43,10 @@ migrate: install messages
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py demo_data
+	PORTAL_ORIGIN=$(PORTAL_ORIGIN) $(PY) manage.py demo_data
 
 run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PORTAL_ORIGIN=$(PORTAL_ORIGIN) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,16 +1,69 @@
+"""allauth's adapter: account e-mails rendered in the request, sent after commit, with links
+on the portal's canonical origin.
+
+allauth builds its links (password reset, e-mail confirmation, sign-up) from the request's
+Host header, which the client writes. `send_mail` moves every such link onto the origin
+`mail_origin` chooses, so a request sent with another host can never mail a link to it.
+Here that is always settings.PORTAL_ORIGIN; customers.adapters allows a reseller's own
+hostname for the people who belong to that reseller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
 from django.db import transaction
 
 from accounts.tasks import email_send
+from core.net import origin_of, portal_url
+
+
+@dataclass(frozen=True)
+class MailSite:
+    """What allauth's mail templates call `current_site`: the name they greet with and the
+    domain they sign with."""
+
+    name: str
+    domain: str
+
+
+def links_moved(context: dict, *, request_host: str, origin: str) -> dict:
+    """`context` with every absolute http(s) link on `request_host` moved to `origin`."""
+    moved = dict(context)
+    for key, value in context.items():
+        if not isinstance(value, str):
+            continue
+        parts = urlsplit(value)
+        if parts.scheme in ("http", "https") and parts.netloc.lower() == request_host.lower():
+            moved[key] = origin + value[len(f"{parts.scheme}://{parts.netloc}") :]
+    return moved
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return settings.TESSERA_SIGNUP_OPEN
 
+    def mail_origin(self, request, user) -> tuple[str, str]:
+        """The origin links in a mail to `user` (None: nobody known) are built on, and the name
+        the mail is signed with."""
+        return origin_of(portal_url()), settings.SITE_NAME
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Render now (the request's language and site), send from a task after commit."""
+        """Render now (the request's language), send from a task after commit."""
+        request = allauth_context.request
+        origin, name = self.mail_origin(request, context.get("user"))
+        self._mail_name = name
+        if request is not None:
+            context = links_moved(context, request_host=request.get_host(), origin=origin)
+        context = {
+            **context,
+            "email": email,
+            "current_site": MailSite(name=name, domain=urlsplit(origin).netloc),
+        }
         message = self.render_mail(template_prefix, email, context)
         payload = {
             "subject": message.subject,
@@ -24,3 +77,7 @@ class AccountAdapter(DefaultAccountAdapter):
             "alternatives": [list(a) for a in getattr(message, "alternatives", [])],
         }
         transaction.on_commit(lambda: email_send.delay(payload))
+
+    def format_email_subject(self, subject: str) -> str:
+        """ "[Tessera] Password Reset", or with the reseller's name on its own hostname."""
+        return f"[{getattr(self, '_mail_name', settings.SITE_NAME)}] {subject}"

@@ -18,6 +18,7 @@ from accounts.tasks import email_send
 from accounts.tokens import invitation_token_hash, token_new
 from audit.services import audit_record
 from core.errors import CodedError
+from core.net import portal_url
 
 if TYPE_CHECKING:  # a type only: resellers sits above accounts
     from resellers.models import Reseller
@@ -124,15 +125,16 @@ class TeamError(CodedError):
 INVITATION_VALID_FOR = timedelta(days=7)
 
 
-def _send_invitation(*, invitation: Invitation, token: str, site_url: str) -> None:
-    """Render the e-mail now (in the inviting Admin's language) and send it after commit."""
+def _send_invitation(*, invitation: Invitation, token: str) -> None:
+    """Render the e-mail now (in the inviting Admin's language) and send it after commit.
+    The link is on the portal's canonical origin whatever host the Admin used: the invitee
+    does not belong to the reseller yet, and may already belong to others."""
     context = {
         "invitation": invitation,
         "reseller_name": invitation.reseller.name,
         "inviter": str(invitation.invited_by) if invitation.invited_by else "",
         "role": invitation.get_role_display(),
-        "accept_url": site_url.rstrip("/")
-        + reverse("accounts:invitation-accept", kwargs={"token": token}),
+        "accept_url": portal_url(reverse("accounts:invitation-accept", kwargs={"token": token})),
         "expires_at": invitation.expires_at,
     }
     subject = render_to_string("accounts/email/invitation_subject.txt", context)
@@ -156,9 +158,7 @@ def _lock_team(reseller_id: int) -> list[Membership]:
 
 
 @transaction.atomic(durable=True)
-def invitation_create(
-    *, reseller: Reseller, actor: User, email: str, role: Role, site_url: str
-) -> Invitation:
+def invitation_create(*, reseller: Reseller, actor: User, email: str, role: Role) -> Invitation:
     """Invite `email` to `role` in `reseller` and e-mail the link (after commit)."""
     email = User.objects.normalize_email(email).strip().lower()
     if role not in Role.values:
@@ -193,7 +193,7 @@ def invitation_create(
         obj=invitation,
         data={"email": email, "role": str(role)},
     )
-    _send_invitation(invitation=invitation, token=token, site_url=site_url)
+    _send_invitation(invitation=invitation, token=token)
     return invitation
 
 
@@ -211,9 +211,7 @@ def _lock_open_invitation(*, reseller: Reseller, invitation_id: int) -> Invitati
 
 
 @transaction.atomic(durable=True)
-def invitation_resend(
-    *, reseller: Reseller, actor: User, invitation_id: int, site_url: str
-) -> Invitation:
+def invitation_resend(*, reseller: Reseller, actor: User, invitation_id: int) -> Invitation:
     """Send a fresh link (a new token; the old link stops working) valid for another week."""
     invitation = _lock_open_invitation(reseller=reseller, invitation_id=invitation_id)
     token = token_new()
@@ -229,7 +227,7 @@ def invitation_resend(
         obj=invitation,
         data={"email": invitation.email},
     )
-    _send_invitation(invitation=invitation, token=token, site_url=site_url)
+    _send_invitation(invitation=invitation, token=token)
     return invitation
 
 

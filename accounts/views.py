@@ -60,10 +60,6 @@ def tenant_switch(request):
 INVITATIONS_SHOWN = 50
 
 
-def _site_url(request) -> str:
-    return request.build_absolute_uri("/")
-
-
 def _member_page(request, invite_form=None, status: int = 200):
     table = paginated(request, MembershipTable(membership_list(reseller=request.reseller)))
     invitations = InvitationTable(
@@ -98,7 +94,6 @@ def member_invite(request):
             actor=request.user,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
-            site_url=_site_url(request),
         )
     except services.TeamError as exc:
         show_error(request, exc, form)
@@ -176,7 +171,6 @@ def invitation_resend(request, pk: int):
         request,
         services.invitation_resend,
         invitation_id=invitation.pk,
-        site_url=_site_url(request),
     ):
         messages.success(
             request, _("A new link is on its way to %(email)s.") % {"email": invitation.email}

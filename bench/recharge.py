@@ -126,7 +126,14 @@ def build_world() -> list[dict]:
             session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
-            sellers.append({"reseller": reseller, "session": session.session_key, "phones": phones})
+            sellers.append(
+                {
+                    "reseller": reseller,
+                    "user_id": user.pk,
+                    "session": session.session_key,
+                    "phones": phones,
+                }
+            )
     return sellers
 
 
@@ -218,7 +225,9 @@ def run_load(base: str, sellers: list[dict], kind: str) -> tuple[list[float], fl
 
     def client(i: int) -> None:
         browser, token = sessions[i]
-        phones = sellers[i % len(sellers)]["phones"]
+        seller = sellers[i % len(sellers)]
+        phones = seller["phones"]
+        bound = {"reseller_id": seller["reseller"].pk, "user_id": seller["user_id"]}
         headers = {
             "Cookie": "; ".join(f"{c.name}={c.value}" for c in browser.cookies),
             "Referer": f"{base}/r/recharge/",
@@ -239,7 +248,7 @@ def run_load(base: str, sellers: list[dict], kind: str) -> tuple[list[float], fl
                         "csrfmiddlewaretoken": token,
                         "phone": phones[(i * per_client + n) % len(phones)],
                         "amount": f"{Decimal(AMOUNT):.4f}",
-                        "key": recharge_key_sign(uuid4().hex),
+                        "key": recharge_key_sign(uuid4().hex, **bound),
                         "step": "confirm",
                     }
                 )

@@ -1,8 +1,10 @@
-"""Who sent a request: the client's address as the trusted proxies in front of us saw it."""
+"""Who sent a request and where the portal lives: the client's address as the trusted proxies in
+front of us saw it, and the absolute links the portal sends."""
 
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -23,3 +25,19 @@ def client_ip(request) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return None
+
+
+def origin_of(url: str) -> str:
+    """The scheme and host (with port) of an absolute URL, without a trailing slash."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def portal_url(path: str = "/", *, hostname: str | None = None) -> str:
+    """An absolute link to `path` on the portal: on its canonical origin
+    (settings.PORTAL_ORIGIN), or on `hostname` (a reseller's own active hostname, over the
+    canonical origin's scheme). Never from a request's Host header, which the client writes."""
+    origin = settings.PORTAL_ORIGIN.rstrip("/")
+    if hostname:
+        origin = f"{urlsplit(origin).scheme}://{hostname}"
+    return origin + "/" + path.lstrip("/")

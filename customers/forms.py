@@ -9,9 +9,11 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.phones import InvalidPhoneNumber, phone_normalise
+from customers.adapters import SENT_FROM_RESELLER_HOST
 
 # --- Sign-in ----------------------------------------------------------------------------------
 
@@ -33,6 +35,23 @@ class PhoneOrEmailLoginForm(LoginForm):
             ),
         )
         self.order_fields(["login", "password", "remember"])
+
+    @property
+    def for_customers(self) -> bool:
+        """The page is a customers' sign-in (a reseller's own hostname, or the way into the
+        customer portal): no sign-up and no reseller application on it."""
+        request = self.request
+        if request is None:
+            return False
+        if getattr(request, "host_reseller", None) is not None:
+            return True
+        next_url = request.POST.get("next") or request.GET.get("next") or ""
+        return next_url.startswith(reverse("customers:portal"))
+
+    @property
+    def sent_from_reseller_host(self) -> bool:
+        """Whether the person was sent here from a reseller's hostname they cannot use."""
+        return self.request is not None and SENT_FROM_RESELLER_HOST in self.request.GET
 
     def _is_phone(self) -> bool:
         return "@" not in self.cleaned_data.get("login", "")
@@ -73,19 +92,27 @@ _SIGNER_SALT = "customers.recharge"
 KEY_MAX_AGE = 60 * 60 * 6  # a recharge form is good for six hours
 
 
-def recharge_key_sign(key: str) -> str:
-    return TimestampSigner(salt=_SIGNER_SALT).sign(key)
+def recharge_key_sign(key: str, *, reseller_id: int, user_id: int) -> str:
+    """The signed key a recharge form carries: bound to the reseller and the member who
+    opened the form, so nobody else can send it (and see or repeat that sale)."""
+    return TimestampSigner(salt=_SIGNER_SALT).sign(f"{reseller_id}:{user_id}:{key}")
 
 
-def recharge_key_check(signed: str) -> str:
-    """The idempotency key carried by a recharge form; ValidationError if it was altered or
-    is too old."""
+def recharge_key_check(signed: str, *, reseller_id: int, user_id: int) -> str:
+    """The idempotency key carried by a recharge form; ValidationError if it was altered,
+    is too old, or was opened by another member or for another reseller."""
     try:
-        return TimestampSigner(salt=_SIGNER_SALT).unsign(signed, max_age=KEY_MAX_AGE)
+        value = TimestampSigner(salt=_SIGNER_SALT).unsign(signed, max_age=KEY_MAX_AGE)
     except SignatureExpired as exc:
         raise ValidationError(_("This form is too old; please start again.")) from exc
     except BadSignature as exc:
         raise ValidationError(_("This form was altered; please start again.")) from exc
+    owner_reseller, owner_user, key = value.split(":", 2)
+    if (owner_reseller, owner_user) != (str(reseller_id), str(user_id)):
+        raise ValidationError(
+            _("This form was opened by someone else or for another account; please start again.")
+        )
+    return key
 
 
 class RechargeForm(forms.Form):
@@ -100,9 +127,9 @@ class RechargeForm(forms.Form):
     )
     key = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, reseller, amounts, **kwargs):
+    def __init__(self, *args, reseller, user, amounts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.reseller = reseller
+        self.reseller, self.user = reseller, user
         currency = str(reseller.currency)
         self.fields["amount"].choices = [(str(a), f"{a.normalize():f} {currency}") for a in amounts]
         self.fields["amount"].error_messages["invalid_choice"] = _(
@@ -119,12 +146,12 @@ class RechargeForm(forms.Form):
 
     def clean_key(self) -> str:
         signed = self.cleaned_data["key"]
-        recharge_key_check(signed)
+        self._key = recharge_key_check(signed, reseller_id=self.reseller.pk, user_id=self.user.pk)
         return signed
 
     @property
     def idempotency_key(self) -> str:
-        return recharge_key_check(self.cleaned_data["key"])
+        return self._key
 
 
 # --- Customer portal --------------------------------------------------------------------------

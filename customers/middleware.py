@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import logout
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 
+from customers.adapters import main_sign_in_url
 from customers.selectors import customer_for_user
 
 # What a customer may still open before the change.
@@ -23,6 +26,33 @@ class CustomerMiddleware:
         if user.is_authenticated and not request.memberships and not user.is_staff:
             request.customer = customer_for_user(user=user)
         return self.get_response(request)
+
+
+class ResellerHostSignInMiddleware:
+    """On a reseller's own hostname only its team and its end customers stay signed in
+    (customers.adapters refuses anybody else at sign-in; this catches a membership ended
+    since, or a session that got there otherwise): anybody else is signed out there and sent
+    to the portal's canonical origin. Runs after `CustomerMiddleware`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _signed_in_elsewhere(request):
+            logout(request)
+            return HttpResponseRedirect(main_sign_in_url())
+        return self.get_response(request)
+
+
+def _signed_in_elsewhere(request) -> bool:
+    host = request.host_reseller
+    if host is None or not request.user.is_authenticated:
+        return False
+    if request.user.is_staff:
+        return True
+    if any(m.reseller_id == host.pk for m in request.memberships):
+        return False
+    return request.customer is None or request.customer.reseller_id != host.pk
 
 
 class PasswordChangeRequiredMiddleware:

@@ -6,16 +6,20 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import DecimalField, QuerySet, Subquery
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Membership
 from core.masking import mask_name
 from core.money import to_ledger, to_minor_unit
+from core.net import portal_url
 from customers.models import CommissionTier, Customer
 from customers.sql import CUSTOMER_BY_PHONE
 from ledger.models import LedgerAccount, LedgerEntry
 from ledger.selectors import customer_balance_expression, reseller_balance
 from resellers.models import Reseller
+from resellers.selectors import active_hostname_of
 
 
 def customer_list(*, reseller) -> QuerySet[Customer]:
@@ -60,6 +64,23 @@ def customer_by_phone(*, phone: str, reseller: Reseller | None = None) -> Custom
     if customer is not None and customer.reseller_id == reseller.pk:
         Customer.reseller.field.set_cached_value(customer, reseller)
     return customer
+
+
+def customer_portal_link(*, reseller) -> str:
+    """The customer portal's address for `reseller`'s customers (the welcome SMS): on the
+    reseller's own active hostname, else on the portal's canonical origin."""
+    return portal_url(reverse("customers:portal"), hostname=active_hostname_of(reseller=reseller))
+
+
+def person_belongs_to(*, user, reseller) -> bool:
+    """Whether `user` is on `reseller`'s team (an active membership) or one of its end
+    customers: who may sign in on, and get links to, the reseller's own hostname. Operator
+    staff belong to no reseller."""
+    if user.is_staff:
+        return False
+    if Membership.objects.filter(user=user, reseller=reseller, is_active=True).exists():
+        return True
+    return Customer.objects.filter(user=user, reseller=reseller).exists()
 
 
 def customer_for_user(*, user) -> Customer | None:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, connections, transaction
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from customers.selectors import (
     SALES_CREDIT_SHORT,
     commission_on,
     customer_by_phone,
+    customer_portal_link,
     recharge_amounts,
     recharge_refusal,
     sales_credit_short_values,
@@ -390,7 +390,7 @@ def _recharge_notify(*, reseller, customer, amount, balance_after, created, pass
         context = {
             "phone": customer.phone,
             "password": password,
-            "portal_url": settings.CUSTOMER_PORTAL_URL,
+            "portal_url": customer_portal_link(reseller=owner),
             "reseller_name": owner.name,
         }
     else:
@@ -447,7 +447,7 @@ def _credentials_notify(*, reseller, customer, password) -> None:
         context={
             "phone": customer.phone,
             "password": password,
-            "portal_url": settings.CUSTOMER_PORTAL_URL,
+            "portal_url": customer_portal_link(reseller=reseller),
             "reseller_name": reseller.name,
         },
         customer=customer,

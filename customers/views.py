@@ -160,10 +160,11 @@ def recharge(request):
     amounts = selectors.recharge_amounts(reseller=reseller)
     step = request.POST.get("step") if request.method == "POST" else None
     if step is None:
-        initial = {"phone": request.GET.get("phone", ""), "key": recharge_key_sign(uuid4().hex)}
-        form = RechargeForm(initial=initial, reseller=reseller, amounts=amounts)
+        key = recharge_key_sign(uuid4().hex, reseller_id=reseller.pk, user_id=request.user.pk)
+        initial = {"phone": request.GET.get("phone", ""), "key": key}
+        form = RechargeForm(initial=initial, reseller=reseller, user=request.user, amounts=amounts)
         return _recharge_form(request, form)
-    form = RechargeForm(request.POST, reseller=reseller, amounts=amounts)
+    form = RechargeForm(request.POST, reseller=reseller, user=request.user, amounts=amounts)
     if step == "edit" or not form.is_valid():
         return _recharge_form(request, form, status=200 if step == "edit" else 400)
     phone, amount = form.cleaned_data["phone"], form.cleaned_data["amount"]

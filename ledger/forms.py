@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PlainDecimalField
 from core.money import minor_digits, money_text, to_minor_unit
 from ledger.actions import OVER_COMMISSION
 from ledger.models import LedgerTransaction
@@ -87,7 +88,7 @@ CASHBOOK_KIND_GROUPS = {"sale": (Kind.RECHARGE, Kind.SALE)}
 class CommissionTransferForm(forms.Form):
     """How much commission credit to move to sales credit; `available` bounds it."""
 
-    amount = forms.DecimalField(label=_("Amount"), max_digits=14)
+    amount = PlainDecimalField(label=_("Amount"), max_digits=14)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, data=None, *, available: Decimal | None, currency: str, **kwargs):

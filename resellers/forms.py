@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
+from core.forms import PlainDecimalField
 from resellers.models import MAX_SUBRESELLER_DEPTH, AdvertisingRequest
 from resellers.services.subresellers import CreditAmountError, credit_amount_check
 
@@ -103,7 +104,7 @@ class _AmountForm(forms.Form):
 
     allow_negative = False
 
-    amount = forms.DecimalField(label=_("Amount"), max_digits=14)
+    amount = PlainDecimalField(label=_("Amount"), max_digits=14)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, currency: str, **kwargs):
@@ -179,7 +180,7 @@ class SubresellerCreateForm(forms.Form):
     legal_name = forms.CharField(label=_("Legal name"), max_length=200)
     country = LazyTypedChoiceField(label=_("Country"), choices=countries)
     contact_email = forms.EmailField(label=_("Contact e-mail"))
-    commission_rate = forms.DecimalField(
+    commission_rate = PlainDecimalField(
         label=_("Commission rate (%)"), min_value=0, max_digits=5, decimal_places=2
     )
     may_create_subresellers = forms.BooleanField(

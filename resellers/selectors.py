@@ -236,6 +236,15 @@ def hostname_for(*, reseller: Reseller) -> ResellerHostname | None:
     )
 
 
+def active_hostname_of(*, reseller) -> str | None:
+    """The reseller's own hostname if it is active (where its customers are sent), else None."""
+    return (
+        ResellerHostname.objects.filter(reseller=reseller, status=ResellerHostname.Status.ACTIVE)
+        .values_list("hostname", flat=True)
+        .first()
+    )
+
+
 def active_hostname_for_host(*, host: str) -> ResellerHostname | None:
     """The active reseller hostname a request's host names, with its reseller and branding
     (one query; used by resellers.middleware.ResellerHostMiddleware before any tenant is known)."""

@@ -17,6 +17,14 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# The portal's canonical address (scheme, host and port, no path): every link the portal
+# sends (account e-mails, invitations, the welcome SMS) is built from it, never from a
+# request's Host header; a reseller's own active hostname is used only for people who belong
+# to that reseller (core.net.portal_url; customers.adapters). `make run` sets it from PORT.
+PORTAL_ORIGIN = env("PORTAL_ORIGIN", default="http://127.0.0.1:8000").rstrip("/")
+# The name the portal signs its e-mails with ("Hello from Tessera!").
+SITE_NAME = env("SITE_NAME", default="Tessera")
+
 SECRET_KEY = env("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -70,6 +78,7 @@ MIDDLEWARE = [
     "accounts.tenancy.TenantMiddleware",
     "resellers.middleware.ResellerStatusMiddleware",
     "customers.middleware.CustomerMiddleware",
+    "customers.middleware.ResellerHostSignInMiddleware",
     "customers.middleware.PasswordChangeRequiredMiddleware",
 ]
 
@@ -132,7 +141,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Sign-in on resellers' own hostnames and the links in account e-mails (customers.adapters).
+ACCOUNT_ADAPTER = "customers.adapters.PortalAccountAdapter"
 # End customers sign in with their mobile number (customers.forms.PhoneOrEmailLoginForm).
 ACCOUNT_FORMS = {"login": "customers.forms.PhoneOrEmailLoginForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -143,7 +153,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tessera] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 # Sign-up is open for people who will apply as resellers; operators may close it.
 TESSERA_SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
@@ -284,8 +294,6 @@ RECHARGE_AMOUNTS = {
     "CAD": ["5", "10", "20", "50"],
     "PLN": ["20", "50", "100", "200"],
 }
-# Where customers sign in; sent in the welcome SMS.
-CUSTOMER_PORTAL_URL = env("CUSTOMER_PORTAL_URL", default="http://127.0.0.1:8000/my/")
 # --- SMS --------------------------------------------------------------------------------------
 # Backend: "console" (the log), "database" (the inbox at /sms/inbox/) or "http" (a gateway).
 SMS_BACKEND = env("SMS_BACKEND", default="database")

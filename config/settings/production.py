@@ -1,7 +1,10 @@
 """Production: PostgreSQL and Redis from the environment, everything hardened.
 
-Required: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL. `manage.py check --deploy` is clean.
+Required: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL; PORTAL_ORIGIN unless the first allowed host,
+over https, is the portal's address. `manage.py check --deploy` is clean.
 """
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
 from .base import env
@@ -9,6 +12,15 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Links in e-mails and SMS are built from it, never from a request's Host header.
+PORTAL_ORIGIN = env("PORTAL_ORIGIN", default="").rstrip("/")
+if not PORTAL_ORIGIN:
+    if ALLOWED_HOSTS[0].startswith(".") or "*" in ALLOWED_HOSTS[0]:
+        raise ImproperlyConfigured(
+            "Set PORTAL_ORIGIN (e.g. https://portal.example.com): the first of ALLOWED_HOSTS, "
+            f"{ALLOWED_HOSTS[0]!r}, is a pattern, not the portal's address."
+        )
+    PORTAL_ORIGIN = f"https://{ALLOWED_HOSTS[0]}"
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -41,6 +41,7 @@ TEST_REQUIRE_SERVICES = (
 DEBUG = False
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PORTAL_ORIGIN = "http://testserver"  # the test client's host: links in mails can be followed
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": env.db("DATABASE_URL")}

@@ -106,7 +106,7 @@ def test_cloufon_faq_journey(live_server, transactional_db, browser, page, scree
     call_command("demo_data", stdout=io.StringIO())
     base = live_server.url
     # The link in the welcome SMS points at this server's customer portal.
-    settings.CUSTOMER_PORTAL_URL = base + "/my/"
+    settings.PORTAL_ORIGIN = base
     shot = iter(range(1, 100))
 
     def snap(p, name: str) -> None:

@@ -48,7 +48,10 @@ def test_recharge_pages_stay_under_15_queries(
         )  # a new customer
     with django_assert_max_num_queries(15):
         assert "recharge-replayed" in client.post(URL, data, **headers).content.decode()
-    data["key"], data["phone"] = recharge_key_sign("second"), world.a.customer.phone
+    data["key"], data["phone"] = (
+        recharge_key_sign("second", reseller_id=world.a.reseller.pk, user_id=world.a.user.pk),
+        world.a.customer.phone,
+    )
     with django_assert_max_num_queries(15):
         assert (
             "is recharged" in client.post(URL, data, **headers).content.decode()

@@ -455,7 +455,7 @@ def test_a_new_customer_gets_the_credentials_by_sms_and_they_work(seller):
     customer = Customer.objects.get(phone=NEW)
     assert message.customer == customer
     assert customer.user.check_password(password)
-    assert "http://127.0.0.1:8000/my/" in message.body
+    assert "http://testserver/my/" in message.body
 
 
 def test_an_existing_customer_gets_the_new_balance_by_sms(seller):

@@ -28,6 +28,12 @@ def sales_credit(tenant) -> Decimal:
     return reseller_account(reseller=tenant.reseller, kind=LedgerAccount.Kind.SALES_CREDIT).balance
 
 
+def _key(world, key: str, tenant=None, person=None) -> str:
+    tenant = tenant or world.a
+    person = person or tenant.user
+    return recharge_key_sign(key, reseller_id=tenant.reseller.pk, user_id=person.pk)
+
+
 def review(client, phone, amount="10.0000", key=None):
     key = key or key_of(client.get(URL).content.decode())
     return client.post(URL, {"phone": phone, "amount": amount, "key": key, "step": "review"})
@@ -124,6 +130,38 @@ def test_an_altered_key_is_refused(world, key):
     assert LedgerTransaction.objects.filter(kind="recharge").count() == 0
 
 
+@pytest.mark.parametrize("opener", ["same tenant's admin", "other tenant's user"])
+def test_a_key_opened_by_someone_else_is_refused(world, opener):
+    """A recharge form's key works only for the member and reseller that opened it."""
+    key = (
+        _key(world, "theirs", person=world.a.admin)
+        if opener == "same tenant's admin"
+        else _key(world, "theirs", tenant=world.b)
+    )
+    client = world.client_for("user")
+    for step in ("review", "confirm"):
+        answer = client.post(URL, {"phone": NEW, "amount": "10.0000", "key": key, "step": step})
+        assert answer.status_code == 400
+        assert "opened by someone else" in answer.content.decode()
+    assert LedgerTransaction.objects.filter(kind="recharge").count() == 0
+    assert not Customer.objects.filter(phone=NEW).exists()
+    # The one who opened it may use it.
+    own = world.a.admin if opener == "same tenant's admin" else None
+    if own is not None:
+        answer = world.client_for("admin").post(
+            URL, {"phone": NEW, "amount": "10.0000", "key": key, "step": "confirm"}
+        )
+        assert answer.status_code == 200, answer.content.decode()[:500]
+        assert LedgerTransaction.objects.filter(kind="recharge").count() == 1
+
+
+@pytest.mark.parametrize("amount", ["１０.0000", "1e1", "10.0000 ", "+10"])
+def test_an_amount_in_another_spelling_is_refused(world, amount):
+    answer = review(world.client_for("user"), NEW, amount)
+    assert answer.status_code == 400
+    assert "Choose one of the amounts offered." in answer.content.decode()
+
+
 def test_not_enough_sales_credit_is_a_clear_error_at_review_and_confirm(world):
     client = world.client_for("user")
     for i in range(2):  # 100 of sales credit: two recharges of 50
@@ -139,7 +177,7 @@ def test_not_enough_sales_credit_is_a_clear_error_at_review_and_confirm(world):
     assert "Not enough sales credit: 0.00 EUR available, 5.00 EUR needed" in (
         answer.content.decode()
     )
-    data = {"phone": NEW, "amount": "5.0000", "key": recharge_key_sign("k"), "step": "confirm"}
+    data = {"phone": NEW, "amount": "5.0000", "key": _key(world, "k"), "step": "confirm"}
     answer = client.post(URL, data)
     assert answer.status_code == 400 and "Not enough sales credit" in answer.content.decode()
     assert not Customer.objects.filter(phone=NEW).exists()

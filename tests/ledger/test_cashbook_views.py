@@ -227,6 +227,9 @@ def test_transfer_page_shows_balances_and_moves_commission(world, sales):
     assert _key(answer.content.decode()) != key  # the next form has a fresh key
 
 
+PLAIN = "Enter the amount with the digits 0–9 and at most one decimal point"
+
+
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
@@ -234,9 +237,12 @@ def test_transfer_page_shows_balances_and_moves_commission(world, sales):
         ("0", "Enter an amount greater than zero."),
         ("-1", "Enter an amount greater than zero."),
         ("1.234", "Use at most 2 decimal places."),
-        ("abc", "Enter a number."),
-        ("NaN", "Enter a number."),
-        ("1e400", "Ensure that there are no more than"),
+        ("abc", PLAIN),
+        ("NaN", PLAIN),
+        ("1e400", PLAIN),
+        ("1e-2", PLAIN),
+        ("１", PLAIN),
+        ("1" * 20, "Ensure that there are no more than"),
         ("3.01", "You can transfer at most 3.00 EUR of commission credit."),
     ],
 )

@@ -201,7 +201,6 @@ def _demo_application(operator: User) -> None:
 
 
 DEMO_INVITEE = "new.colleague@alpha.test"
-DEMO_SITE_URL = "http://localhost:8000/"
 
 
 def _demo_team_and_tree(operator: User, resellers: dict[str, Reseller]) -> None:
@@ -227,7 +226,6 @@ def _demo_team_and_tree(operator: User, resellers: dict[str, Reseller]) -> None:
             actor=admin,
             email=DEMO_INVITEE,
             role=Role.USER,
-            site_url=DEMO_SITE_URL,
         )
 
 

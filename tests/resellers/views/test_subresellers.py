@@ -160,7 +160,7 @@ def test_history_says_which_way_the_money_went_on_both_sides(world):
         ("-0.00", "Enter an amount other than zero."),
         ("1.234", "EUR amounts have at most 2 decimal places."),
         ("2000000", "at most 1000000"),
-        ("ten", "Enter a number."),
+        ("ten", "Enter the amount with the digits 0–9"),
         ("-5", "The sub-reseller has only 0.00 EUR of sales credit"),
         ("100.01", "Your sales credit is too low: 100.00 EUR available."),
     ],
