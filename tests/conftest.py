@@ -40,6 +40,7 @@ def _ledger_stays_clean(request):
     if database is None or request.node.get_closest_marker("ledger_broken_on_purpose"):
         yield
         return
+    _DATABASE_USED.append(True)
     request.getfixturevalue(database)
     yield
     _assert_clean(f"after {request.node.nodeid}")
@@ -54,9 +55,15 @@ def _celery_join_flag_reset():
     _set_task_join_will_block(False)
 
 
+# Whether any test of the run used the database (else there is no test database to check).
+_DATABASE_USED: list[bool] = []
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _ledger_clean_at_the_end(django_db_setup, django_db_blocker):
     yield
+    if not _DATABASE_USED:
+        return
     with django_db_blocker.unblock():
         _assert_clean("at the end of the test session")
 
