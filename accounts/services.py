@@ -403,3 +403,9 @@ def _membership_active_set(
         data={"user": membership.user.email, "role": membership.role},
     )
     return membership
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """The language the person's pages and e-mails are in, wherever they sign in."""
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404
@@ -6,6 +7,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from accounts import services
 from accounts.access import public, signed_in_required, tenant_role_required
@@ -189,6 +191,18 @@ def _joined(request, membership):
         % {"name": membership.reseller.name, "role": membership.get_role_display()},
     )
     return redirect("resellers:dashboard")
+
+
+@public
+@require_POST
+def language_set(request):
+    """The language switcher: Django's `set_language` (a cookie, for everyone), and the
+    signed-in person's own setting, which decides their pages wherever they sign in."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_language_set(user=request.user, language=language)
+    return response
 
 
 @public

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from config import views
 from config.admin import secure_admin
 
@@ -12,7 +13,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", accounts_views.language_set, name="set_language"),
     path("", include("accounts.urls")),
     path("", include("resellers.urls")),
     path("", include("customers.urls")),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
+from django.utils import translation
 
 from customers.adapters import main_sign_in_url
 from customers.selectors import customer_for_user
@@ -72,3 +75,32 @@ class PasswordChangeRequiredMiddleware:
         if match is not None and match.url_name in _ALLOWED:
             return None
         return redirect("customers:portal-password")
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """The language of a page, in this order: the signed-in person's own setting (theirs, or
+    an end customer's); the one chosen in the switcher (the cookie); on a reseller's own
+    hostname, that reseller's language; the browser's Accept-Language; English. Replaces
+    Django's LocaleMiddleware and runs after `CustomerMiddleware`, which knows the person."""
+
+    def process_request(self, request):
+        language = language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+def language_for(request) -> str:
+    supported = dict(settings.LANGUAGES)
+    user = request.user
+    customer = getattr(request, "customer", None)
+    host = getattr(request, "host_reseller", None)
+    candidates = (
+        user.language if user.is_authenticated else "",
+        customer.language if customer is not None else "",
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
+        host.language if host is not None else "",
+    )
+    for candidate in candidates:
+        if candidate in supported:
+            return candidate
+    return translation.get_language_from_request(request)

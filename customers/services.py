@@ -514,6 +514,8 @@ def customer_profile_update(*, customer: Customer, language: str, name: str) -> 
     customer.language = language
     customer.name = name
     customer.save(update_fields=["language", "name"])
+    if customer.user_id is not None:  # their pages follow the language they chose
+        User.objects.filter(pk=customer.user_id).update(language=language)
     audit_record(
         actor=customer.user,
         action="customer.profile_updated",

@@ -67,7 +67,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -79,6 +78,8 @@ MIDDLEWARE = [
     "resellers.middleware.ResellerStatusMiddleware",
     "customers.middleware.CustomerMiddleware",
     "customers.middleware.ResellerHostSignInMiddleware",
+    # The language: the person's setting, the switcher, the reseller's host, Accept-Language.
+    "customers.middleware.LanguageMiddleware",
     "customers.middleware.PasswordChangeRequiredMiddleware",
 ]
 

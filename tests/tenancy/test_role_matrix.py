@@ -28,6 +28,7 @@ FINANCE = frozenset({"admin", "accountant"})
 MATRIX: dict[str, frozenset[str]] = {
     "home": SIGNED_IN,  # anonymous visitors are sent to sign in
     "healthz": EVERYONE,
+    "set_language": EVERYONE,  # the language switcher (a signed-in person's setting too)
     "dashboard": SIGNED_IN,
     "accounts:tenant-choose": SIGNED_IN,
     "accounts:tenant-switch": SIGNED_IN,
@@ -101,6 +102,7 @@ MATRIX: dict[str, frozenset[str]] = {
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).
 ACTIONS = {
+    "set_language": ("post", lambda w: {"language": "de", "next": "/"}),
     # Switching to a reseller one is not a member of is a 404, tested in test_isolation.
     "accounts:tenant-switch": ("post", lambda w: {"reseller": w.a.reseller.pk}),
     "resellers:application-vat-id": ("post", lambda w: {"vat_id": w.a.reseller.vat_id}),

@@ -1,0 +1,77 @@
+"""axe-core on every page a browser journey visits.
+
+`AxeWatch.install(context)` adds the vendored axe-core (tests/browser/vendor) to every page of
+a browser context as an init script: after each page load, and after each htmx swap, axe checks
+the document and reports its serious and critical violations to the test through a binding.
+The `page` fixtures fail the test at teardown when any page had one (`AxeWatch.problems`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+REPORTED_IMPACTS = ("serious", "critical")
+
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+# Runs in the page (after axe.min.js). Debounced: a burst of htmx swaps is checked once.
+_RUNNER = (
+    f"const TAGS = {json.dumps(TAGS)}; const IMPACTS = {json.dumps(list(REPORTED_IMPACTS))};"
+    + """
+(() => {
+  if (window.top !== window) return;
+  let timer = null;
+  const check = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      try {
+        const result = await window.axe.run(document, {
+          resultTypes: ["violations"],
+          runOnly: {type: "tag", values: TAGS},
+        });
+        const found = result.violations
+          .filter((v) => IMPACTS.includes(v.impact))
+          .map((v) => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+          }));
+        await window.__axeReport(location.pathname + location.search, found);
+      } catch (error) {
+        await window.__axeReport(location.pathname, [{id: "axe-error", impact: "critical",
+          help: String(error), nodes: []}]);
+      }
+    }, 150);
+  };
+  window.addEventListener("load", check);
+  document.addEventListener("htmx:afterSettle", check);
+})();
+"""
+)
+
+
+@dataclass
+class AxeWatch:
+    """What axe found on the pages of one browser context."""
+
+    checked: list[str] = field(default_factory=list)
+    found: dict[str, list[dict]] = field(default_factory=dict)
+
+    def install(self, context) -> AxeWatch:
+        context.expose_function("__axeReport", self._report)
+        context.add_init_script(path=str(AXE))
+        context.add_init_script(script=_RUNNER)
+        return self
+
+    def _report(self, url: str, violations: list[dict]) -> None:
+        self.checked.append(url)
+        if violations:
+            self.found[url] = violations
+
+    def problems(self) -> list[str]:
+        return [
+            f"{url}: {v['impact']} {v['id']} ({v['help']}) at {', '.join(v['nodes'])}"
+            for url, violations in self.found.items()
+            for v in violations
+        ]
