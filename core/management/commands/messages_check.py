@@ -13,6 +13,8 @@ Fails (exit status 1, each problem on its own line) when:
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import tempfile
@@ -132,18 +134,46 @@ def sms_template_problems(root: Path) -> list[str]:
     return problems
 
 
+# What is not a source of translatable strings (and may be large).
+_NOT_SOURCES = (
+    ".git",
+    ".venv",
+    "node_modules",
+    "static",
+    "staticfiles",
+    "media",
+    "artifacts",
+    "*.mo",
+    "*.sqlite3",
+    "__pycache__",
+)
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path):
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
 def catalogue_problems(base: Path) -> list[str]:
     """Extract every marked string afresh into a copy of locale/ and report entries that are
     missing, empty or fuzzy there."""
     problems = []
     with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / "locale"
-        shutil.copytree(base / "locale", copy, ignore=shutil.ignore_patterns("*.mo"))
-        with override_settings(LOCALE_PATHS=[copy]):
+        # makemessages scans the current directory and writes into the `locale` folder there
+        # (whatever LOCALE_PATHS says), so it runs in a copy of the sources.
+        tree = Path(scratch) / "tree"
+        shutil.copytree(base, tree, ignore=shutil.ignore_patterns(*_NOT_SOURCES))
+        copy = tree / "locale"
+        with override_settings(LOCALE_PATHS=[copy]), _working_directory(tree):
             call_command(
                 "makemessages",
                 locale=list(LANGUAGES),
-                ignore_patterns=[".venv", "node_modules", "staticfiles", "tests", "bench"],
+                ignore_patterns=["tests", "bench"],
                 no_obsolete=True,
                 verbosity=0,
             )
