@@ -2,12 +2,17 @@
 
 Ledger amounts keep 4 decimal places (`to_ledger`); invoices round to the currency's minor
 unit, half-up (`to_minor_unit`). Floats are refused: money is `Decimal` or an exact string.
+Shown to people, an amount is written as the page's language writes it (`money_text`,
+`money_display`; the `money` template filter): one locale decides every number on a page.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel.numbers import format_currency, format_decimal
+from django.conf import settings
+from django.utils import translation
 from moneyed import get_currency
 
 LEDGER_PLACES = Decimal("0.0001")
@@ -57,8 +62,27 @@ def _minor_digits(currency: str) -> int:
     return digits
 
 
-def money_text(value: Decimal | int | str, currency: str) -> str:
-    """An amount as a table or message shows it: rounded half-up to the currency's minor unit,
-    thousands grouped (`1,234.50`). Never `:.2f`, which rounds half-even and ignores the
+def _locale(language: str | None) -> str:
+    return translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def money_text(value: Decimal | int | str, currency: str, *, language: str | None = None) -> str:
+    """An amount as a table or message shows it, without the currency: rounded half-up to the
+    currency's minor unit, grouped and with the decimal sign of the page's language
+    (`1,234.50`, `1.234,50`, `1 234,50`). Never `:.2f`, which rounds half-even and ignores the
     currency's minor unit."""
-    return f"{to_minor_unit(value, currency):,}"
+    digits = _minor_digits(currency)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(to_minor_unit(value, currency), format=pattern, locale=_locale(language))
+
+
+def money_display(value: Decimal | int | str, currency: str, *, language: str | None = None) -> str:
+    """An amount with its currency, as people of the page's language write it: `€1,234.50`,
+    `1.234,50 €`, `1 234,50 zł`; a currency without a symbol of its own keeps its code,
+    spaced (`CHF 5.00`, `5,00 CHF`)."""
+    text = format_currency(
+        to_minor_unit(value, currency), currency, locale=_locale(language), currency_digits=True
+    )
+    if text.lstrip("-").startswith(currency) and text.lstrip("-")[len(currency)].isdigit():
+        text = text.replace(currency, currency + "\u00a0", 1)
+    return text

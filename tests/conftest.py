@@ -8,6 +8,7 @@ import pytest
 from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from ledger.verify import ledger_verify
 from tests.services import require_or_skip
@@ -44,6 +45,15 @@ def _ledger_stays_clean(request):
     request.getfixturevalue(database)
     yield
     _assert_clean(f"after {request.node.nodeid}")
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A page activates its person's language for the thread (customers.middleware) and
+    nothing deactivates it: start every test in English, as a new request would."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

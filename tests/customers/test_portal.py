@@ -19,6 +19,7 @@ def customer(world):
     """A customer registered by a sale: its password is the one "sent by SMS"."""
     customer = world.a.customer
     customer.phone = PHONE
+    customer.language = "en"  # the portal speaks the customer's language; these read English
     customer.save()
     customer.user.set_password(PASSWORD)
     customer.user.save()
@@ -62,6 +63,8 @@ def test_resellers_still_sign_in_by_e_mail(client, world):
 
 def test_a_new_customer_must_change_the_password_before_anything_else(client, world):
     customer = world.a.customer
+    customer.language = "en"
+    customer.save(update_fields=["language"])
     customer_credentials_reset(
         reseller=world.a.reseller, actor=world.a.admin, customer_id=customer.pk
     )

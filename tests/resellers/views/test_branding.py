@@ -192,7 +192,8 @@ def test_a_customer_signs_in_on_the_resellers_host_and_sees_its_branding(
     with django_assert_max_num_queries(15):
         page = client.get(reverse("customers:portal"), HTTP_HOST=HOST).content.decode()
     assert 'data-testid="brand-name">Acme Mobile<' in page
-    assert "My account · Acme Mobile" in page
+    # In the customer's own language (German, from the mobile number).
+    assert '<html lang="de"' in page and "Mein Konto · Acme Mobile" in page
 
 
 def test_a_customer_signs_in_with_the_phone_on_the_resellers_host(branded, client):

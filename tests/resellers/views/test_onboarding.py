@@ -267,7 +267,8 @@ def test_staff_reject_needs_a_reason(world, terms):
     member = Client()
     member.force_login(User.objects.get(email="anna@nordwind.example"))
     page = member.get(reverse("resellers:application")).content.decode()
-    assert "was not accepted" in page and "Company not found in the register" in page
+    assert '<html lang="de"' in page  # the language the applicant applied in
+    assert "wurde nicht angenommen" in page and "Company not found in the register" in page
 
 
 def test_staff_ask_vies_again(world, terms, fake_vies, django_capture_on_commit_callbacks):
