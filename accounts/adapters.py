@@ -1,8 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
-from django.db import transaction
 
 from accounts.tasks import email_send
+from core.queue import enqueue_on_commit
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -23,4 +23,4 @@ class AccountAdapter(DefaultAccountAdapter):
             "headers": dict(message.extra_headers),
             "alternatives": [list(a) for a in getattr(message, "alternatives", [])],
         }
-        transaction.on_commit(lambda: email_send.delay(payload))
+        enqueue_on_commit(email_send, payload)  # broker down: logged; the person asks again
