@@ -8,8 +8,6 @@ open; the role-matrix test checks the same rules from the outside.
   with one of roles; while the reseller has applied and is not approved yet, only the views
   declared with `applicants=True` (its application) are open to it;
 - `operator_staff_required`: operator staff who have enrolled MFA;
-- `operator_staff_or_debug_required`: the same, or anyone signed in while settings.DEBUG
-  (developer tools such as the SMS inbox);
 - `customer_required`: a signed-in end customer;
 - `signed_in_required`: any signed-in user (tenant choice, profile);
 - `public`: anyone (health check, public pages).
@@ -23,7 +21,6 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from allauth.mfa.utils import is_mfa_enabled
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -36,7 +33,7 @@ from accounts.models import Role
 
 @dataclass(frozen=True)
 class Access:
-    kind: str  # "tenant" | "staff" | "staff_or_debug" | "customer" | "signed_in" | "public"
+    kind: str  # "tenant" | "staff" | "customer" | "signed_in" | "public"
     roles: frozenset[str] = field(default_factory=frozenset)
     # Tenant views only: open to a reseller that applied and is not approved yet.
     applicants: bool = False
@@ -52,8 +49,6 @@ class Access:
             return True
         if self.kind == "staff":
             return user.is_staff and user.is_active
-        if self.kind == "staff_or_debug":
-            return settings.DEBUG or (user.is_staff and user.is_active)
         if self.kind == "customer":
             return getattr(request, "customer", None) is not None
         membership = getattr(request, "membership", None)
@@ -112,20 +107,6 @@ def operator_staff_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return _declare(wrapper, Access("staff"))
-
-
-def operator_staff_or_debug_required(view: Callable) -> Callable:
-    """Operator staff (with MFA) always; while settings.DEBUG, anyone signed in."""
-    for_staff = operator_staff_required(view)
-    for_anyone = signed_in_required(view)
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if settings.DEBUG:
-            return for_anyone(request, *args, **kwargs)
-        return for_staff(request, *args, **kwargs)
-
-    return _declare(wrapper, Access("staff_or_debug"))
 
 
 def customer_required(view: Callable) -> Callable:

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
-from django.db import transaction
 
 from accounts.tasks import email_send
 from core.net import origin_of, portal_url
+from core.queue import enqueue_on_commit
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class AccountAdapter(DefaultAccountAdapter):
             "headers": dict(message.extra_headers),
             "alternatives": [list(a) for a in getattr(message, "alternatives", [])],
         }
-        transaction.on_commit(lambda: email_send.delay(payload))
+        enqueue_on_commit(email_send, payload)  # broker down: logged; the person asks again
 
     def format_email_subject(self, subject: str) -> str:
         """ "[Tessera] Password Reset", or with the reseller's name on its own hostname."""

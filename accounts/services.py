@@ -19,6 +19,7 @@ from accounts.tokens import invitation_token_hash, token_new
 from audit.services import audit_record
 from core.errors import CodedError
 from core.net import portal_url
+from core.queue import enqueue_on_commit
 
 if TYPE_CHECKING:  # a type only: resellers sits above accounts
     from resellers.models import Reseller
@@ -144,7 +145,7 @@ def _send_invitation(*, invitation: Invitation, token: str) -> None:
         "from_email": settings.DEFAULT_FROM_EMAIL,
         "to": [invitation.email],
     }
-    transaction.on_commit(lambda: email_send.delay(payload))
+    enqueue_on_commit(email_send, payload)  # broker down: logged; the Admin resends it
 
 
 def _lock_team(reseller_id: int) -> list[Membership]:

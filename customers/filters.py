@@ -1,7 +1,10 @@
+import contextlib
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.phones import InvalidPhoneNumber, phone_normalise
 from customers.models import Customer
 
 
@@ -22,10 +25,16 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["q", "status", "balance_min", "balance_max"]
 
     def search(self, queryset, name, value):
+        """A whole number in any format the forms take (`+49 179 1234567`, `0179 1234567` in
+        the reseller's country) finds that number; other text a name or part of a number."""
         digits = "".join(ch for ch in value if ch.isdigit())
         condition = Q(name__icontains=value)
         if digits:
             condition |= Q(phone__contains=digits)
+        reseller = getattr(self.request, "reseller", None)
+        region = str(reseller.country) if reseller is not None and reseller.country else None
+        with contextlib.suppress(InvalidPhoneNumber):  # else a name or part of a number
+            condition |= Q(phone=phone_normalise(value, default_region=region))
         return queryset.filter(condition)
 
     def is_valid(self) -> bool:

@@ -78,7 +78,7 @@ def account_list(request):
 @tenant_role_required(Role.ADMIN, Role.USER)
 def customer_list_view(request):
     filterset = CustomerFilter(
-        request.GET, queryset=selectors.customer_list(reseller=request.reseller)
+        request.GET, queryset=selectors.customer_list(reseller=request.reseller), request=request
     )
     table = paginated(
         request, CustomerTable(filtered(filterset), currency=str(request.reseller.currency))

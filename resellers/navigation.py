@@ -46,8 +46,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("ledger:commission-transfer", _("Transfer commission"), "arrow-left-right"),
         ],
     ),
-    # Its own section: besides operator staff, anyone signed in reads it when DEBUG is on (the
-    # demo inbox of `make run`), and they are not the operator.
+    # The SMS inbox: operator staff only (it holds every tenant's messages).
     (_("Messages"), [NavItem("sms:inbox", _("SMS inbox"), "chat-left-text")]),
     (
         _("My account"),

@@ -71,16 +71,23 @@ class ConsoleBackend:
     name = "console"
 
     def send(self, message: Message) -> SendResult:
-        logger.info("SMS #%s to %s: %s", message.pk, message.recipient, message.body)
+        # The log is the delivery here (development): it shows the text as sent.
+        logger.info("SMS #%s to %s: %s", message.pk, message.recipient, message.text_to_send())
         return SendResult(SendResult.SENT, provider_message_id=f"console-{message.pk}")
 
 
 class DatabaseBackend:
-    """The row itself is the delivered message: marking it sent puts it in the inbox."""
+    """The row itself is the delivered message: marking it sent puts it in the inbox.
+
+    Sent, a message's secret is masked like every other backend's (the inbox shows the mask,
+    to operator staff only). While DEBUG is on (`make run`) the text as sent is also logged,
+    as the console backend does, so a developer can sign in as a customer just registered."""
 
     name = "database"
 
     def send(self, message: Message) -> SendResult:
+        if settings.DEBUG and message.masked:
+            logger.info("SMS #%s to %s: %s", message.pk, message.recipient, message.text_to_send())
         return SendResult(SendResult.SENT, provider_message_id=f"inbox-{message.pk}")
 
 
@@ -88,8 +95,9 @@ class HttpGatewayBackend:
     """POST {to, from, text, reference} as JSON with `Authorization: Bearer <token>`.
 
     2xx → sent (the answer's "id" or "message_id" is kept); 5xx, 429, timeouts and connection
-    errors → transient; any other answer → permanent. The reference is the message id, so a
-    gateway can recognise a message it has seen.
+    errors → transient; any other answer → permanent. The reference is the message's UUID
+    (`Message.reference`), the same on every try: a gateway that has accepted it once drops
+    the repeat and answers as it did the first time (README "SMS gateway contract").
 
     Each worker thread keeps its connection to the gateway open between messages (HTTP/1.1
     keep-alive): no new TCP (and TLS) connection per SMS. A connection the gateway closed
@@ -101,8 +109,8 @@ class HttpGatewayBackend:
         payload = {
             "to": message.recipient,
             "from": message_sender_name(message),
-            "text": message.body,
-            "reference": str(message.pk),
+            "text": message.text_to_send(),
+            "reference": str(message.reference),
         }
         url = urlsplit(settings.SMS_HTTP_URL)
         path = (url.path or "/") + (f"?{url.query}" if url.query else "")

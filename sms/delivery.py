@@ -3,7 +3,12 @@
 `message_deliver` claims the row with a compare-and-set queued → sending, calls the backend
 outside any transaction and records the answer in a new one, so a message the gateway accepted
 is never sent again. `messages_requeue_stuck` puts back what a lost retry or a dead worker
-left queued or sending.
+left queued or sending: a message stays "sending" at most SMS_SENDING_LEASE_SECONDS (a worker
+killed mid-send), then it is sent again with the same `reference`, which the gateway uses to
+drop the duplicate if the first try did reach it.
+
+Once a message is sent or finally failed, its secret's full text (`secret_body`) is emptied
+in the same statement: the stored text keeps only the mask (sms.services.SECRETS).
 """
 
 from __future__ import annotations
@@ -48,7 +53,10 @@ def message_deliver(*, message_id: int) -> Delivery:
         return Delivery(status=status or "missing")
     message = message_for_delivery(message_id=message_id)
 
-    result = backend_get(message.backend).send(message)  # outside any transaction
+    if message.sendable:
+        result = backend_get(message.backend).send(message)  # outside any transaction
+    else:  # a masked secret whose text is gone: sending the mask would help nobody
+        result = SendResult(SendResult.PERMANENT, error="the secret of this message is gone")
 
     if result.outcome == SendResult.SENT:  # one UPDATE: no transaction around it
         return _record(message=message, result=result)
@@ -93,7 +101,11 @@ def _record(*, message: Message, result: SendResult) -> Delivery:
         )
         return Delivery(status=Message.Status.QUEUED, retry_in=delay)
     unsent.update(
-        status=Message.Status.FAILED, last_error=error, next_attempt_at=None, updated_at=now
+        status=Message.Status.FAILED,
+        last_error=error,
+        next_attempt_at=None,
+        secret_body="",
+        updated_at=now,
     )
     audit_record(
         actor=None,
@@ -105,12 +117,17 @@ def _record(*, message: Message, result: SendResult) -> Delivery:
     return Delivery(status=Message.Status.FAILED)
 
 
-def messages_requeue_stuck(*, older_than: dt.timedelta | None = None) -> list[int]:
-    """Messages left queued (their retry lost) or sending (a worker died mid-send) for longer
-    than SMS_STUCK_AFTER_SECONDS go back to queued; their ids are returned for sending."""
-    cutoff = timezone.now() - (older_than or dt.timedelta(seconds=settings.SMS_STUCK_AFTER_SECONDS))
+def messages_requeue_stuck(
+    *, older_than: dt.timedelta | None = None, lease: dt.timedelta | None = None
+) -> list[int]:
+    """Messages left queued (their retry or their first enqueue lost) for longer than
+    SMS_STUCK_AFTER_SECONDS, or sending (a worker died mid-send) for longer than the lease
+    SMS_SENDING_LEASE_SECONDS, go back to queued; their ids are returned for sending."""
+    now = timezone.now()
+    cutoff = now - (older_than or dt.timedelta(seconds=settings.SMS_STUCK_AFTER_SECONDS))
+    lease_cutoff = now - (lease or dt.timedelta(seconds=settings.SMS_SENDING_LEASE_SECONDS))
     due_long_ago = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=cutoff)
-    stuck = Q(status=Message.Status.SENDING, updated_at__lt=cutoff) | (
+    stuck = Q(status=Message.Status.SENDING, updated_at__lt=lease_cutoff) | (
         Q(status=Message.Status.QUEUED, updated_at__lt=cutoff) & due_long_ago
     )
     with transaction.atomic(durable=True):

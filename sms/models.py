@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -5,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 class Message(models.Model):
     """One SMS in the outbox: written with the change it reports, sent by a task after commit.
 
-    The rows are also the database backend's inbox (sms:inbox)."""
+    The rows are also the database backend's inbox (sms:inbox).
+
+    A message that carries a secret (the password of the credentials SMS) keeps it only until
+    it is handed to the backend: `body` is always the text with the secret masked (rendered
+    with the mask in the secret's place), `secret_body` the full text, emptied once the
+    message is sent or finally failed (sms.delivery). `reference` is the stable identity the
+    gateway receives on every try, so it can drop a duplicate."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -29,6 +37,11 @@ class Message(models.Model):
     )
     recipient = models.CharField(_("recipient"), max_length=20)
     body = models.TextField(_("text"))
+    # The full text while a secret in it still has to be sent; empty otherwise.
+    secret_body = models.TextField(_("text with the secret"), blank=True, default="")
+    # Whether `body` has a secret masked (then it can only be sent while secret_body is kept).
+    masked = models.BooleanField(_("secret masked"), default=False)
+    reference = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
     template = models.CharField(_("template"), max_length=64)
     language = models.CharField(_("language"), max_length=8)
     status = models.CharField(
@@ -61,3 +74,12 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"SMS #{self.pk} to {self.recipient}"
+
+    @property
+    def sendable(self) -> bool:
+        """Whether the text can still be sent as written: not while a masked secret is gone."""
+        return not self.masked or bool(self.secret_body)
+
+    def text_to_send(self) -> str:
+        """The text the recipient gets: with its secret while one is kept."""
+        return self.secret_body or self.body

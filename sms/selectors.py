@@ -22,11 +22,12 @@ def message_get_for_reseller(*, reseller, pk: int) -> Message:
 def message_inbox(*, filters: dict | None = None) -> QuerySet[Message]:
     """Every message, newest first (the database backend's inbox, for staff or in DEBUG).
 
-    filters: recipient (part of the number), status, reseller (id)."""
+    filters: recipient (a number in E.164, as sms.filters.InboxFilter reads it), status,
+    reseller (id)."""
     filters = filters or {}
     messages = Message.objects.select_related("reseller", "customer").order_by("-created_at", "-id")
     if filters.get("recipient"):
-        messages = messages.filter(recipient__contains=filters["recipient"].strip())
+        messages = messages.filter(recipient=filters["recipient"])
     if filters.get("status"):
         messages = messages.filter(status=filters["status"])
     if filters.get("reseller"):

@@ -3,6 +3,13 @@
 A change that tells a customer something calls `message_queue` inside its own transaction:
 the Message row commits (or rolls back) with the change, and the task that sends it
 (`sms.tasks.message_send`, which runs `sms.delivery.message_deliver`) is enqueued on commit.
+If the broker cannot take it then, the failure is logged and the row stays queued: the beat
+job `sms.tasks.messages_resend_stuck` sends it (`core.queue.enqueue_on_commit`).
+
+A template's secret fields (the password of the credentials SMS, `SECRETS`) are never kept
+readable once the message is handed to the backend: the stored `body` is rendered with
+`SECRET_MASK` in their place, and the full text waits in `secret_body` until delivery empties
+it (sms.delivery).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from accounts.models import User
 from audit.services import audit_record
 from core.errors import DomainError
 from core.phones import LANGUAGES, language_for_phone, phone_normalise
+from core.queue import enqueue_on_commit
 from resellers.models import Reseller
 from sms.models import Message
 from sms.tasks import message_send
@@ -31,6 +39,10 @@ TEMPLATES: dict[str, frozenset[str]] = {
     "customer_welcome": frozenset({"phone", "password", "portal_url", "reseller_name"}),
     "customer_recharged": frozenset({"amount", "balance", "currency", "reseller_name"}),
 }
+# The context fields of a template that are secrets: masked in the stored text.
+SECRETS: dict[str, frozenset[str]] = {"customer_welcome": frozenset({"password"})}
+# What the stored text shows in a secret's place (README "SMS").
+SECRET_MASK = "********"  # noqa: S105 - the mask, not a password
 
 
 class MessageError(DomainError):
@@ -52,6 +64,16 @@ class MessageStateError(MessageError):
 
     code = "sms-state"
     message = _("Only failed messages can be resent; this one is %(status)s.")
+
+
+class MessageSecretGone(MessageError):
+    """A failed credentials message: its password was masked, so it cannot be sent again."""
+
+    code = "sms-secret-gone"
+    message = _(
+        "This SMS carried a password, which is not kept once a message is sent or has failed. "
+        "Reset the customer's sign-in details to send new ones."
+    )
 
 
 def message_language(
@@ -95,30 +117,45 @@ def message_queue(
     recipient number's country: DE/AT/CH→de, FR/BE/LU/MC→fr, PL→pl, else en), write a queued
     Message in the CALLER's transaction, and send it by a Celery task on commit.
 
+    The template's secret fields (`SECRETS`) are stored masked: `body` is the text rendered
+    with SECRET_MASK in their place, `secret_body` the full text until delivery.
+
     Raises InvalidPhoneNumber for a bad recipient and MessageError for an unknown template,
     missing context or unsupported language; nothing is written then."""
     number = phone_normalise(recipient)
     chosen = message_language(recipient=number, customer=customer, language=language)
-    body = message_render(template=template, context=context, language=chosen)
+    text = message_render(template=template, context=context, language=chosen)
+    secrets = SECRETS.get(template, frozenset())
+    if secrets:
+        shown = {**context, **dict.fromkeys(secrets, SECRET_MASK)}
+        body = message_render(template=template, context=shown, language=chosen)
+    else:
+        body = text
     message = Message.objects.create(
         reseller=reseller,
         customer=customer,
         recipient=number,
         body=body,
+        secret_body=text if secrets else "",
+        masked=bool(secrets),
         template=template,
         language=chosen,
         backend=settings.SMS_BACKEND,
     )
-    _enqueue_on_commit(message.pk)
+    enqueue_on_commit(message_send, message.pk)
     return message
 
 
 @transaction.atomic(durable=True)
 def message_resend(*, message: Message, actor: User | None) -> Message:
-    """Queue a failed message again (attempts start afresh) and send it after commit."""
+    """Queue a failed message again (attempts start afresh) and send it after commit.
+
+    A failed credentials message is refused (MessageSecretGone): its password is masked."""
     locked = Message.objects.select_for_update().get(pk=message.pk)
     if locked.status != Message.Status.FAILED:
         raise MessageStateError(status=locked.get_status_display())
+    if not locked.sendable:
+        raise MessageSecretGone()
     previous_error = locked.last_error
     locked.status = Message.Status.QUEUED
     locked.attempts = 0
@@ -132,9 +169,5 @@ def message_resend(*, message: Message, actor: User | None) -> Message:
         obj=locked,
         data={"previous_error": previous_error},
     )
-    _enqueue_on_commit(locked.pk)
+    enqueue_on_commit(message_send, locked.pk)
     return locked
-
-
-def _enqueue_on_commit(message_id: int) -> None:
-    transaction.on_commit(lambda: message_send.delay(message_id))

@@ -23,7 +23,7 @@ def _column(model, field: str) -> str:
 _M = _name(Message._meta.db_table)
 _message = {field: _column(Message, field) for field in (
     "id", "reseller", "status", "attempts", "backend", "updated_at", "provider_message_id",
-    "sent_at", "next_attempt_at", "last_error",
+    "sent_at", "next_attempt_at", "last_error", "secret_body",
 )}  # fmt: skip
 
 # queued → sending, one attempt more: UPDATE ... WHERE id = %s AND status = %s (queued).
@@ -36,10 +36,11 @@ CLAIM = (
 )
 
 # Sent: parameters status, provider_message_id, sent_at, last_error, updated_at, id, and the
-# status it must not have already (sent).
+# status it must not have already (sent). The secret's full text is emptied (sms.services).
 SENT = (
     f"UPDATE {_M} SET {_message['status']} = %s, {_message['provider_message_id']} = %s,"
     f" {_message['sent_at']} = %s, {_message['next_attempt_at']} = NULL,"
+    f" {_message['secret_body']} = '',"
     f" {_message['last_error']} = %s, {_message['updated_at']} = %s"
     f" WHERE {_message['id']} = %s AND {_message['status']} <> %s"
 )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-
+from core.queue import enqueue_on_commit
 from tax.models import VatCheck
 from tax.tasks import vies_check
 
@@ -14,5 +13,6 @@ def vat_check_start(*, reseller) -> VatCheck:
     check = VatCheck.objects.create(reseller=reseller, vat_id=reseller.vat_id)
     reseller.vat_check = check
     reseller.save(update_fields=["vat_check"])
-    transaction.on_commit(lambda: vies_check.delay(check.pk))
+    # Broker down: logged; the check stays pending (staff ask VIES again on the application).
+    enqueue_on_commit(vies_check, check.pk)
     return check

@@ -117,6 +117,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ------------------------------------------------------------------------------------
 # Login rate limits live in the cache: use Redis whenever there is more than one process.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://tessera")}
+# A Redis cache degrades instead of failing requests while Redis is down (core/cache.py):
+# sessions come from the database then, and the sign-in rate limits fail open.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "core.cache.DegradingRedisCache"
 # Sessions are read from the cache and written through to the database: with Redis as the
 # cache (production, docker-compose) a signed-in request costs no session query.
 SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
@@ -306,11 +310,16 @@ SMS_SENDER_NAME = env("SMS_SENDER_NAME", default="Tessera")
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=6)
 SMS_RETRY_BASE_SECONDS = env.int("SMS_RETRY_BASE_SECONDS", default=30)
 SMS_RETRY_MAX_SECONDS = env.int("SMS_RETRY_MAX_SECONDS", default=1800)
+# Queued but not sent (a lost retry or enqueue) for this long: the beat job sends it again.
 SMS_STUCK_AFTER_SECONDS = env.int("SMS_STUCK_AFTER_SECONDS", default=300)
+# "sending" is a lease: a worker killed mid-send leaves the message so; after this long it is
+# sent again with the same reference (the gateway drops a duplicate). Longer than the longest
+# live send (two gateway calls of SMS_HTTP_TIMEOUT; `manage.py check` says so).
+SMS_SENDING_LEASE_SECONDS = env.int("SMS_SENDING_LEASE_SECONDS", default=45)
 SMS_STUCK_BATCH = 500
 CELERY_BEAT_SCHEDULE["sms-resend-stuck"] = {
     "task": "sms.tasks.messages_resend_stuck",
-    "schedule": env.float("SMS_STUCK_CHECK_SECONDS", default=60.0),
+    "schedule": env.float("SMS_STUCK_CHECK_SECONDS", default=30.0),
 }
 # --- VIES (EU VAT number check) ----------------------------------------------------------------
 VIES_URL = env(

@@ -6,5 +6,6 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="local-development-only-not-a-secret")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
-# SMS land in the database inbox (/sms/inbox/), readable by anyone signed in while DEBUG.
+# SMS land in the database inbox (/sms/inbox/, operator staff only); with DEBUG the text as
+# sent (passwords included) is also logged to the console (sms.backends.DatabaseBackend).
 SMS_BACKEND = env("SMS_BACKEND", default="database")

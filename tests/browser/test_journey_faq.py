@@ -3,8 +3,9 @@ go, the way three people live it on their own devices.
 
 The reseller (Alpha Telecom's Admin) signs in to the Sales Panel and, under "Register /
 Recharge Customer", enters a new mobile number in international format and picks 10 EUR. The
-customer's text message is read where this platform keeps it: the database SMS backend's inbox,
-opened by operator staff (signed in with their TOTP code), the realistic path outside DEBUG.
+customer's text message goes out through the HTTP gateway (the loopback fake: the customer's
+phone); operator staff (signed in with their TOTP code) see it in the SMS inbox with the
+password masked, as it is stored once sent (issue 11, point 4).
 The customer follows the link in the SMS on a phone, signs in with the username and password
 from it, must choose their own password, and sees 10.00 EUR. The reseller recharges the known
 number with 20 EUR from the customer's page; the second SMS tells the new balance (30.00 EUR),
@@ -26,6 +27,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from customers.models import Customer
+from sms.services import SECRET_MASK
 from tests.browser.conftest import (
     DESKTOP_VIEWPORT,
     MOBILE_VIEWPORT,
@@ -36,6 +38,7 @@ from tests.browser.conftest import (
     sign_out,
     staff_sign_in,
 )
+from tests.fakes.sms_gateway import FakeSmsGateway
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -102,7 +105,26 @@ def _table(page, test_id: str) -> tuple[list[str], list[list[str]]]:
     return headings, rows
 
 
-def test_cloufon_faq_journey(live_server, transactional_db, browser, page, screenshot, settings):
+@pytest.fixture
+def phone_gateway(settings):
+    """The customer's phone: the fake HTTP gateway every SMS of the journey goes to."""
+    fake = FakeSmsGateway().start()
+    settings.SMS_BACKEND = "http"
+    settings.SMS_HTTP_URL, settings.SMS_HTTP_TOKEN = fake.url, fake.token
+    yield fake
+    fake.stop()
+
+
+def _received(gateway: FakeSmsGateway, count: int) -> str:
+    """The newest of the `count` texts the phone has received."""
+    texts = [payload["text"] for payload in gateway.accepted() if payload["to"] == PHONE]
+    assert len(texts) == count, texts
+    return texts[-1]
+
+
+def test_cloufon_faq_journey(
+    live_server, transactional_db, browser, page, screenshot, settings, phone_gateway
+):
     call_command("demo_data", stdout=io.StringIO())
     base = live_server.url
     # The link in the welcome SMS points at this server's customer portal.
@@ -142,15 +164,18 @@ def test_cloufon_faq_journey(live_server, transactional_db, browser, page, scree
     page.locator('input[name="phone"]').fill(TYPED_PHONE)
     first = _sell(page, 10, new=True, snap=snap, left=sales - 10, rate=rate)
 
-    # --- 3. The SMS in the inbox carries the credentials (operator staff read it) -----------
-    staff_context, staff = _new_page(browser, viewport=DESKTOP_VIEWPORT)
-    staff_sign_in(staff, base)
-    welcome = _read_sms(staff, count=1, snap=snap, name="sms-credentials")
+    # --- 3. The SMS carries the credentials to the phone; the inbox shows them masked -------
+    welcome = _received(phone_gateway, 1)
     username = re.search(r"Benutzername: (\S+)", welcome).group(1)
     password = re.search(r"Passwort: (\S+)", welcome).group(1)
     link = re.search(r"https?://\S+/my/", welcome).group(0)
     assert username == PHONE and link == base + "/my/"
-    assert "Alpha Telecom" in welcome
+    assert "Alpha Telecom" in welcome and password != SECRET_MASK
+    staff_context, staff = _new_page(browser, viewport=DESKTOP_VIEWPORT)
+    staff_sign_in(staff, base)
+    stored = _read_sms(staff, count=1, snap=snap, name="sms-credentials")
+    assert f"Passwort: {SECRET_MASK}" in stored and password not in stored
+    assert stored == welcome.replace(password, SECRET_MASK)
 
     # --- 4. The customer signs in on a phone, changes the password, sees the balance --------
     phone_context, phone = _new_page(
@@ -197,6 +222,7 @@ def test_cloufon_faq_journey(live_server, transactional_db, browser, page, scree
     # --- 6. The SMS tells the new balance; the customer sees it too ---------------------------
     recharged = _read_sms(staff, count=2, snap=snap, name="sms-new-balance")
     assert "20,00 EUR aufgeladen" in recharged and "Neues Guthaben: 30,00 EUR" in recharged
+    assert _received(phone_gateway, 2) == recharged
     staff_context.close()
     phone.reload()
     expect(phone.get_by_test_id("portal-balance")).to_have_text("30.00 EUR")

@@ -65,6 +65,9 @@ def test_staff_read_the_inbox_and_a_user_resends_a_failed_sms(
     page.locator("#sidebar").get_by_role("link", name=re.compile("SMS inbox")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("SMS inbox")
     expect(page.locator("main table tbody tr")).to_have_count(2)
+    # The credentials SMS is sent (database backend): staff see its password masked.
+    expect(page.locator("main table")).to_contain_text("Passwort: ********")
+    expect(page.locator("main")).not_to_contain_text("Tq7-demo-Pass")
     screenshot(page, "sms-01-inbox")
 
     page.locator('select[name="status"]').select_option("failed")

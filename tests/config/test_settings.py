@@ -188,3 +188,25 @@ def test_test_settings_take_sqlite_when_asked_even_where_services_are_required(m
 def test_test_settings_probe_the_redis_of_test_redis_url(monkeypatch):
     module = _test_settings(monkeypatch, TEST_REDIS_URL="redis://127.0.0.1:9/0")
     assert module.TEST_REDIS_AVAILABLE is False
+
+
+def test_production_degrades_a_redis_cache_instead_of_failing_requests():
+    """CACHE_URL=redis://... is core.cache.DegradingRedisCache (issue 11, point 6)."""
+    probe = (
+        "import django; from django.conf import settings; django.setup();"
+        "print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE)"
+    )
+    env = _clean_env(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="k" * 50,
+        ALLOWED_HOSTS="portal.example.com",
+        DATABASE_URL="postgres://u:p@db.internal:5432/tessera",
+        CACHE_URL="redis://cache.internal:6379/1",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == [
+        "core.cache.DegradingRedisCache",
+        "django.contrib.sessions.backends.cached_db",
+    ]

@@ -390,3 +390,15 @@ def test_htmx_aimed_elsewhere_gets_the_whole_page(world):
     client = world.client_for("user")
     page = client.get(URL, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="somewhere").content.decode()
     assert "<html" in page
+
+
+@pytest.mark.parametrize(
+    "typed", ["+49 179 1234567", "0049 179 1234567", "0179 1234567", "491791234567", "1234567"]
+)
+def test_the_customer_search_finds_a_number_in_any_format_the_forms_take(world, typed):
+    """ "0179 1234567" (national, the reseller's country) found nothing: its digits are not
+    part of "+491791234567". A part of a number still finds it."""
+    CustomerFactory(reseller=world.a.reseller, phone="+491791234567", name="Typed Number")
+    CustomerFactory(reseller=world.a.reseller, phone="+491791111111", name="Someone Else")
+    page = world.client_for("user").get(reverse("customers:customer-list"), {"q": typed}).text
+    assert "Typed Number" in page and "Someone Else" not in page

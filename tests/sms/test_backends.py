@@ -104,14 +104,14 @@ def test_http_backend_posts_json_with_bearer_token(gateway):
     message = MessageFactory(customer__reseller__name="Kiosk Nord", body="Hi")
     result = HttpGatewayBackend().send(message)
     assert result.outcome == "sent"
-    assert result.provider_message_id.startswith(f"gw-{message.pk}-")
+    assert result.provider_message_id.startswith(f"gw-{message.reference}-")
     [received] = gateway.requests
     assert received.authorization == "Bearer test-token"
     assert received.payload == {
         "to": message.recipient,
         "from": "KioskNord",
         "text": "Hi",
-        "reference": str(message.pk),
+        "reference": str(message.reference),
     }
 
 
@@ -178,5 +178,5 @@ def test_a_connection_the_gateway_dropped_is_opened_again_once(gateway):
     first, second = (MessageFactory() for _ in range(2))
     assert HttpGatewayBackend().send(first).outcome == "sent"
     assert HttpGatewayBackend().send(second).outcome == "sent"
-    assert gateway.accepted_per_reference() == {str(first.pk): 1, str(second.pk): 1}
+    assert gateway.accepted_per_reference() == {str(first.reference): 1, str(second.reference): 1}
     assert gateway.connections() == 2

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from sms.checks import sending_lease_check
 from sms.delivery import message_deliver, retry_delay
 from sms.models import Message
 from sms.services import message_queue, message_resend
@@ -43,8 +44,8 @@ def test_sent_by_the_gateway_after_commit(gateway):
     message = _fresh(message)
     assert message.status == Message.Status.SENT
     assert message.backend == "http"
-    assert message.provider_message_id.startswith(f"gw-{message.pk}-")
-    assert gateway.accepted_per_reference() == {str(message.pk): 1}
+    assert message.provider_message_id.startswith(f"gw-{message.reference}-")
+    assert gateway.accepted_per_reference() == {str(message.reference): 1}
 
 
 def test_transient_failure_keeps_it_queued_with_growing_backoff(gateway, settings):
@@ -95,7 +96,7 @@ def test_gateway_down_then_back_delivers_all_once(gateway):
     for message in messages:  # ... and a duplicate (the beat job, a redelivered task)
         message_send.delay(message.pk)
     assert {_fresh(m).status for m in messages} == {Message.Status.SENT}
-    assert gateway.accepted_per_reference() == {str(m.pk): 1 for m in messages}
+    assert gateway.accepted_per_reference() == {str(m.reference): 1 for m in messages}
 
 
 def test_rejected_message_fails_at_once_and_resend_delivers_it(gateway):
@@ -109,7 +110,7 @@ def test_rejected_message_fails_at_once_and_resend_delivers_it(gateway):
     sent = _fresh(message)
     assert sent.status == Message.Status.SENT
     assert sent.last_error == ""
-    assert gateway.accepted_per_reference() == {str(message.pk): 1}
+    assert gateway.accepted_per_reference() == {str(message.reference): 1}
 
 
 def test_a_sent_message_is_never_sent_again(gateway):
@@ -180,3 +181,54 @@ def test_stuck_messages_are_sent_by_the_beat_job(settings):
 def test_beat_schedule_runs_the_stuck_job(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["sms-resend-stuck"]
     assert entry["task"] == messages_resend_stuck.name
+
+
+def _aged(message: Message, *, status: str, seconds: int) -> None:
+    Message.objects.filter(pk=message.pk).update(
+        status=status, updated_at=timezone.now() - dt.timedelta(seconds=seconds)
+    )
+
+
+def test_a_message_left_sending_is_sent_again_after_the_short_lease(gateway, settings):
+    """A worker killed mid-send leaves it "sending": retried after SMS_SENDING_LEASE_SECONDS
+    (45 by default), not after the 300 s queued messages wait."""
+    assert settings.SMS_SENDING_LEASE_SECONDS <= 60 < settings.SMS_STUCK_AFTER_SECONDS
+    settings.SMS_SENDING_LEASE_SECONDS = 40
+    sending, queued = MessageFactory(backend="http"), MessageFactory(backend="http")
+    _aged(sending, status=Message.Status.SENDING, seconds=30)
+    _aged(queued, status=Message.Status.QUEUED, seconds=50)
+    assert messages_resend_stuck.delay().get() == 0  # within the lease; queued keeps 300 s
+    _aged(sending, status=Message.Status.SENDING, seconds=50)
+    assert messages_resend_stuck.delay().get() == 1
+    assert _fresh(sending).status == Message.Status.SENT
+    assert _fresh(queued).status == Message.Status.QUEUED
+    _aged(queued, status=Message.Status.QUEUED, seconds=301)
+    assert messages_resend_stuck.delay().get() == 1
+    assert [r.payload["reference"] for r in gateway.requests] == [
+        str(sending.reference),
+        str(queued.reference),
+    ]
+
+
+def test_a_retry_carries_the_same_reference_and_the_gateway_drops_the_duplicate(gateway):
+    """The gateway accepted it but the answer was lost (the worker died): the retry has the
+    same reference, so the fake (as the README's contract asks) answers with the first id and
+    delivers nothing again."""
+    message = MessageFactory(backend="http")
+    assert message_deliver(message_id=message.pk).status == Message.Status.SENT
+    first_id = _fresh(message).provider_message_id
+    Message.objects.filter(pk=message.pk).update(status=Message.Status.QUEUED)  # as if lost
+    assert message_deliver(message_id=message.pk).status == Message.Status.SENT
+    assert _fresh(message).provider_message_id == first_id
+    references = [r.payload["reference"] for r in gateway.requests]
+    assert references == [str(message.reference)] * 2
+    assert [r.duplicate for r in gateway.requests] == [False, True]
+    assert gateway.delivered() == {str(message.reference): 1}
+
+
+def test_the_sending_lease_must_outlast_a_send(settings):
+    settings.SMS_HTTP_TIMEOUT, settings.SMS_SENDING_LEASE_SECONDS = 10.0, 45
+    assert sending_lease_check() == []
+    settings.SMS_SENDING_LEASE_SECONDS = 20
+    (warning,) = sending_lease_check()
+    assert warning.id == "sms.W001"

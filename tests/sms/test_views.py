@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from sms.models import Message
+from tests.factories import CustomerFactory
 from tests.sms.factories import FailedMessageFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,25 +28,39 @@ def test_staff_read_every_tenants_messages_in_the_inbox(world):
     assert mine.recipient in html
 
 
+CONFIGURATIONS = [
+    pytest.param(debug, backend, id=f"debug={debug}-{backend}")
+    for debug in (False, True)
+    for backend in ("database", "console", "http")
+]
+
+
+@pytest.mark.parametrize(("debug", "backend"), CONFIGURATIONS)
 @pytest.mark.parametrize("role", ["admin", "user", "accountant", "customer"])
-def test_inbox_is_refused_to_others_unless_debug(world, role, settings):
-    message = MessageFactory(customer=world.b.customer, body="secret credentials")
+def test_inbox_is_refused_to_everyone_but_staff_in_every_configuration(
+    world, role, debug, backend, settings
+):
+    """It used to open to anyone signed in while DEBUG (`make run`): end customers read
+    every customer's credentials there."""
+    settings.DEBUG, settings.SMS_BACKEND = debug, backend
+    own = MessageFactory(customer=world.a.customer, body="your own text")
+    theirs = MessageFactory(customer=world.b.customer, body="secret credentials")
     client = world.client_for(role)
     assert client.get(INBOX).status_code == 403
-    assert client.get(reverse("sms:message-detail", args=[message.pk])).status_code == 403
-    settings.DEBUG = True
-    page = client.get(INBOX)
-    assert page.status_code == 200
-    assert "secret credentials" in page.content.decode()
+    for message in (own, theirs):
+        detail = client.get(reverse("sms:message-detail", args=[message.pk]))
+        assert detail.status_code == 403
+        assert "secret credentials" not in detail.text
+    assert "your own text" not in client.get(INBOX).text
 
 
-def test_navigation_shows_the_inbox_to_staff_and_in_debug(world, settings):
+@pytest.mark.parametrize("debug", [False, True])
+def test_navigation_shows_the_inbox_to_staff_only(world, settings, debug):
+    settings.DEBUG = debug
     link = f'href="{INBOX}"'
     assert link in world.client_for("staff").get(reverse("resellers:staff-dashboard")).text
-    admin = world.client_for("admin")
-    assert link not in admin.get(reverse("resellers:dashboard")).text
-    settings.DEBUG = True
-    assert link in admin.get(reverse("resellers:dashboard")).text
+    assert link not in world.client_for("admin").get(reverse("resellers:dashboard")).text
+    assert link not in world.client_for("customer").get(reverse("customers:portal")).text
 
 
 def test_inbox_filters_by_recipient_and_status(world):
@@ -54,9 +69,39 @@ def test_inbox_filters_by_recipient_and_status(world):
     client = world.client_for("staff")
     by_status = client.get(INBOX, {"status": "failed"}).text
     assert "the failed one" in by_status and "the sent one" not in by_status
-    by_number = client.get(INBOX, {"recipient": sent.recipient[-6:]}).text
+    by_number = client.get(INBOX, {"recipient": sent.recipient}).text
     assert "the sent one" in by_number and "the failed one" not in by_number
     assert failed.recipient != sent.recipient
+
+
+@pytest.mark.parametrize(
+    "typed", ["+49 179 1234567", "0049 179 1234567", "491791234567", " +49 (179) 123-4567 "]
+)
+def test_inbox_recipient_filter_reads_the_number_as_the_recharge_form_does(world, typed):
+    """ "+49 179 1234567", the format the recharge form suggests, used to find nothing."""
+    customer = CustomerFactory(reseller=world.a.reseller, phone="+491791234567")
+    MessageFactory(customer=customer, body="to the typed number")
+    MessageFactory(customer=world.b.customer, body="to someone else")
+    page = world.client_for("staff").get(INBOX, {"recipient": typed})
+    assert page.status_code == 200
+    assert "to the typed number" in page.text and "to someone else" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("0179 1234567", "Enter the number with its country code, e.g. +49 179 1234567."),
+        ("+49 30 1234567", "This is not a mobile number: SMS cannot reach it."),
+        ("+49 179", "This is not a valid number"),
+        ("abc", "Enter a mobile number: it has no digits."),
+    ],
+)
+def test_inbox_recipient_filter_says_why_a_number_is_not_one(world, typed, reason):
+    MessageFactory(customer=world.a.customer, body="should not show")
+    page = world.client_for("staff").get(INBOX, {"recipient": typed})
+    assert page.status_code == 200
+    assert reason in page.text
+    assert "should not show" not in page.text
 
 
 def test_inbox_bad_filter_says_why_and_lists_nothing(world):
@@ -75,7 +120,7 @@ def test_inbox_queries_are_bounded(world, django_assert_max_num_queries):
         page = client.get(INBOX)
     assert page.text.count("sms/inbox/") >= 25
     with django_assert_max_num_queries(15):
-        client.get(INBOX, {"status": "failed", "recipient": "+49", "sort": "reseller"})
+        client.get(INBOX, {"status": "failed", "recipient": "+491791234567", "sort": "reseller"})
     message = Message.objects.first()
     with django_assert_max_num_queries(15):
         client.get(reverse("sms:message-detail", args=[message.pk]))

@@ -5,6 +5,8 @@ The web side is this test process (Redis broker instead of eager tasks); the wor
 database and sending to the loopback fake gateway.
 """
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from django.db import connection, transaction
 
 from sms.models import Message
 from sms.services import message_queue
+from sms.tasks import messages_resend_stuck
 from tests.celery_worker import broker, celery_worker  # noqa: F401 - broker is a fixture
 from tests.factories import CustomerFactory
 
@@ -32,10 +35,9 @@ def _test_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def sms_worker(broker, gateway):  # noqa: F811 - the imported fixture
-    env = {
-        "CELERY_BROKER_URL": broker,
+def _worker_env(broker_url: str, gateway) -> dict[str, str]:
+    return {
+        "CELERY_BROKER_URL": broker_url,
         "DATABASE_URL": _test_database_url(),
         "SMS_BACKEND": "http",
         "SMS_HTTP_URL": gateway.url,
@@ -45,6 +47,11 @@ def sms_worker(broker, gateway):  # noqa: F811 - the imported fixture
         "SMS_RETRY_MAX_SECONDS": "2",
         "SMS_MAX_ATTEMPTS": "30",
     }
+
+
+@pytest.fixture
+def sms_worker(broker, gateway):  # noqa: F811 - the imported fixture
+    env = _worker_env(broker, gateway)
     with celery_worker(name="sms", env=env, drop_prefixes=("DJANGO_", "SMS_")) as process:
         yield process
 
@@ -77,7 +84,8 @@ def test_worker_delivers_every_message_once_through_a_gateway_outage(gateway, sm
             )
             for n in range(1, 6)
         ]
-    references = {str(m.pk) for m in messages}
+    references = {str(m.reference) for m in messages}
+    ids = [m.pk for m in messages]
 
     # Every message reaches the gateway and is refused at least twice: retries happen.
     def refused_twice():
@@ -91,7 +99,7 @@ def test_worker_delivers_every_message_once_through_a_gateway_outage(gateway, sm
     gateway.mode = "ok"
 
     def all_sent():
-        statuses = set(Message.objects.filter(pk__in=references).values_list("status", flat=True))
+        statuses = set(Message.objects.filter(pk__in=ids).values_list("status", flat=True))
         return statuses == {Message.Status.SENT}
 
     if not _wait(all_sent):
@@ -100,3 +108,74 @@ def test_worker_delivers_every_message_once_through_a_gateway_outage(gateway, sm
     assert gateway.accepted_per_reference() == dict.fromkeys(references, 1)
     texts = sorted(p["text"] for p in gateway.accepted())
     assert all("Neues Guthaben" in text for text in texts)
+
+
+def test_a_worker_killed_mid_send_and_the_resend_job_deliver_every_sms_exactly_once(
+    broker,  # noqa: F811 - the imported fixture
+    gateway,
+):
+    """Issue 11, point 7. The gateway accepts the first message and holds its answer; the
+    worker sending it is killed (SIGKILL) before the answer arrives, so the row stays
+    "sending". After the short lease the re-send job sends it again on a new worker, with
+    the same reference: the gateway drops the duplicate, and every SMS arrives once."""
+    gateway.mode = "hold"
+    env = {
+        **_worker_env(broker, gateway),
+        "SMS_HTTP_TIMEOUT": "30",  # the killed worker would still be waiting
+        "SMS_SENDING_LEASE_SECONDS": "2",
+    }
+    customer = CustomerFactory(phone="+491791234567", language="en")
+    with transaction.atomic():
+        messages = [
+            message_queue(
+                reseller=customer.reseller,
+                recipient=customer.phone,
+                template="customer_welcome",
+                context={
+                    "phone": customer.phone,
+                    "password": f"Pass-{n}-word",
+                    "portal_url": "https://portal.example.test/my/",
+                    "reseller_name": "K",
+                },
+                customer=customer,
+            )
+            for n in range(3)
+        ]
+    references = {str(m.reference) for m in messages}
+
+    with celery_worker(name="doomed", env=env, drop_prefixes=("DJANGO_", "SMS_")) as doomed:
+        if not gateway.holding.wait(timeout=45):
+            pytest.fail("the worker sent nothing:\n" + _log(doomed))
+        os.kill(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=15)
+    held = gateway.requests[0].payload["reference"]
+    held_message = Message.objects.get(reference=held)
+    assert held_message.status == Message.Status.SENDING  # killed before the answer
+    assert gateway.delivered() == {held: 1}  # ... which the gateway had accepted
+    gateway.release.set()  # the held answer goes to a dead socket
+
+    with celery_worker(name="next", env=env, drop_prefixes=("DJANGO_", "SMS_")) as worker:
+        time.sleep(2.5)  # past the lease
+        messages_resend_stuck.delay()  # what beat sends every SMS_STUCK_CHECK_SECONDS
+
+        def all_sent():
+            statuses = Message.objects.filter(reference__in=references).values_list(
+                "status", flat=True
+            )
+            return set(statuses) == {Message.Status.SENT}
+
+        if not _wait(all_sent):
+            pytest.fail("not all sent after the worker was killed:\n" + _log(worker))
+        time.sleep(2)  # a late duplicate would arrive now
+
+    # Exactly once each, counted by the gateway after dropping duplicates ...
+    assert gateway.delivered() == dict.fromkeys(references, 1)
+    # ... and the raw log shows the retry of the held one, with the same reference and text.
+    tries = [r for r in gateway.requests if r.payload["reference"] == held]
+    assert [r.duplicate for r in tries] == [False, True]
+    assert tries[0].payload["text"] == tries[1].payload["text"]
+    assert "Password: Pass-" in tries[1].payload["text"]  # the password kept for the retry
+    held_message.refresh_from_db()
+    assert held_message.provider_message_id == gateway.delivered_ids[held]
+    assert held_message.secret_body == "" and "Pass-" not in held_message.body
+    assert all(r.payload["reference"] in references for r in gateway.requests)

@@ -55,7 +55,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "customers:customer-reactivate": SALES,
     "customers:portal-password": CUSTOMER,
     "customers:portal-profile": CUSTOMER,
-    "sms:inbox": STAFF,  # and anyone signed in while DEBUG (tests/sms/test_views.py)
+    # Staff only in every configuration (test_sms_pages_in_every_configuration below).
+    "sms:inbox": STAFF,
     "sms:message-detail": STAFF,
     "sms:message-resend": SALES,
     "resellers:apply": EVERYONE,
@@ -147,4 +148,26 @@ def test_role_matrix(world, route):
                 )
         except Exception:
             failures.append(f"{route.name} as {role} raised:\n{traceback.format_exc()}")
+    assert not failures, "\n".join(failures)
+
+
+SMS_ROUTES = [route for route in ROLES_BY_ROUTE if route.name.startswith("sms:")]
+
+
+@pytest.mark.parametrize("route", SMS_ROUTES, ids=lambda route: route.name)
+def test_sms_pages_in_every_configuration(world, route, settings):
+    """The inbox holds every tenant's messages: it used to open to anyone signed in while
+    DEBUG. Now the same roles as above, with DEBUG on or off and any SMS backend."""
+    failures = []
+    for debug in (False, True):
+        for backend in ("database", "console", "http"):
+            settings.DEBUG, settings.SMS_BACKEND = debug, backend
+            for role in ROLES_BY_ROUTE[route]:
+                with rolled_back():
+                    failures += [
+                        f"DEBUG={debug} SMS_BACKEND={backend}: {failure}"
+                        for failure in role_failures(
+                            world, route, role, MATRIX[route.name], OBJECT_URLS, ACTIONS
+                        )
+                    ]
     assert not failures, "\n".join(failures)
