@@ -22,7 +22,7 @@ def _masked_welcome(message) -> str:
     context = {
         "phone": message.recipient,
         "password": MASK,
-        "portal_url": settings.CUSTOMER_PORTAL_URL,
+        "portal_url": settings.PORTAL_ORIGIN.rstrip("/") + "/my/",
         "reseller_name": message.reseller.name,
     }
     with translation.override(message.language):

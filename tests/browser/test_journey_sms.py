@@ -30,7 +30,7 @@ def _demo_messages() -> tuple[Customer, Message]:
             context={
                 "phone": customer.phone,
                 "password": "Tq7-demo-Pass",
-                "portal_url": "http://127.0.0.1:8000/my/",
+                "portal_url": "http://testserver/my/",
                 "reseller_name": customer.reseller.name,
             },
             customer=customer,
