@@ -32,7 +32,7 @@ class MembershipTable(tables.Table):
 
 class InvitationTable(tables.Table):
     invited_by = tables.Column(verbose_name=_("Invited by"))
-    sent_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Sent"))
+    sent_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Sent on"))
     expires_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Expires"))
     actions = tables.TemplateColumn(
         template_name="accounts/includes/invitation_actions.html",

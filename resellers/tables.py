@@ -115,7 +115,7 @@ class StaffApplicationTable(tables.Table):
     )
     vat_id = tables.Column(verbose_name=_("VAT ID"), attrs={"td": {"class": "text-nowrap"}})
     created_at = DateTimeText(
-        format="Y-m-d", verbose_name=_("Applied"), attrs={"td": {"class": "text-nowrap"}}
+        format="Y-m-d", verbose_name=_("Applied on"), attrs={"td": {"class": "text-nowrap"}}
     )
     age = tables.Column(
         verbose_name=_("Age (days)"),

@@ -18,6 +18,13 @@ from resellers.models import (
 # --- Advertising material ---------------------------------------------------------------------
 
 
+# One whole sentence per material: the noun's form after a number differs by language.
+_QUANTITY_RANGE = {
+    AdvertisingRequest.Kind.LEAFLET: lambda: _("Order between %(low)s and %(high)s leaflets."),
+    AdvertisingRequest.Kind.POSTER: lambda: _("Order between %(low)s and %(high)s posters."),
+}
+
+
 @transaction.atomic(durable=True)
 def advertising_request_create(
     *,
@@ -39,14 +46,7 @@ def advertising_request_create(
     else:
         low, high = AdvertisingRequest.QUANTITY_BOUNDS[AdvertisingRequest.Kind(kind)]
         if quantity is None or not low <= quantity <= high:
-            errors["quantity"] = [
-                _("Order between %(low)s and %(high)s %(kind)s.")
-                % {
-                    "low": low,
-                    "high": high,
-                    "kind": AdvertisingRequest.Kind(kind).label.lower(),
-                }
-            ]
+            errors["quantity"] = [_QUANTITY_RANGE[kind]() % {"low": low, "high": high}]
     request = AdvertisingRequest(
         reseller=reseller,
         requested_by=actor,

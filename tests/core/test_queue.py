@@ -115,7 +115,6 @@ def test_an_invitation_is_made_with_the_broker_down_and_the_mail_never_logged(de
         actor=world.a.admin,
         email="new@example.test",
         role=Role.USER,
-        site_url="https://portal.example.test",
     )
     assert invitation.pk
     (line,) = _refused(dead_broker)
