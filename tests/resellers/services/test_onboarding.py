@@ -112,7 +112,7 @@ def test_apply_creates_reseller_admin_acceptance_audit_and_a_valid_vies_check(
         "countryCode": "DE",
         "vatNumber": "136695976",
         "requesterMemberStateCode": "DE",
-        "requesterNumber": "123456789",
+        "requesterNumber": "129273398",  # the operator's VAT ID (default DE129273398)
     }
 
 
