@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit.sentences import audit_sentence
+
 
 class AuditEvent(models.Model):
     """Who did what, when, to which object. Written by services inside their transaction."""
@@ -42,3 +44,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    @property
+    def sentence(self) -> str:
+        """The event in words (audit.sentences), for every list that shows it."""
+        return audit_sentence(self.action, self.data)

@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2.export import TableExport
 
 from accounts.access import operator_staff_required, tenant_role_required
 from accounts.models import Role
 from core.errors import show_error
+from core.exports import csv_response, xlsx_response
 from core.money import to_minor_unit
 from core.ui import filtered, paginated
 from ledger import actions, selectors, services
@@ -194,11 +194,12 @@ def cashbook_export(request):
     table = CashbookTable(rows, reseller_id=request.reseller.pk)
     if export_format == "pdf":
         return _cashbook_pdf(request, book, table, name)
-    exporter = TableExport(export_format, table, dataset_kwargs={"title": _("Cashbook")})
-    width = len(exporter.dataset.headers)
-    for label, value in _total_lines(book):
-        exporter.dataset.append([label, value, *[""] * (width - 2)])
-    return exporter.response(f"{name}.{export_format}")
+    header, *lines = table.as_values()
+    width = len(header)
+    lines += [[label, value, *[""] * (width - 2)] for label, value in _total_lines(book)]
+    if export_format == "xlsx":
+        return xlsx_response(filename=name, title=_("Cashbook"), header=header, rows=lines)
+    return csv_response(filename=name, header=header, rows=lines)
 
 
 def _total_lines(book: Cashbook) -> list[tuple[str, str]]:

@@ -39,7 +39,7 @@ class ApplicationForm(forms.Form):
         label=_("VAT ID"),
         max_length=30,
         required=False,
-        help_text=_("EU companies: checked with the EU VIES service, e.g. DE123456789."),
+        help_text=_("EU companies: checked with the EU VIES service, e.g. DE136695976."),
     )
     tax_id = forms.CharField(
         label=_("National tax ID"),

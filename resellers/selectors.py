@@ -9,6 +9,7 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership
 from audit.models import AuditEvent
@@ -148,7 +149,26 @@ def staff_application_detail(*, reseller: Reseller) -> dict:
         "checks": checks,
         "applicant": applicant.user if applicant else None,
         "email_verified": verified,
+        "approval_warnings": approval_warnings(reseller=reseller, email_verified=verified),
     }
+
+
+def approval_warnings(*, reseller: Reseller, email_verified: bool) -> list[str]:
+    """What staff should know before approving: a VAT check that has not answered, an
+    applicant who has not confirmed the e-mail address. Approving anyway needs a confirmation."""
+    warnings = []
+    vies = reseller.vies_status
+    if vies.key in ("pending", "unavailable", "not_checked"):
+        warnings.append(
+            _("The VAT ID check has no answer yet (%(status)s): %(note)s")
+            % {"status": vies.label, "note": vies.note}
+        )
+    if not email_verified:
+        warnings.append(
+            _("The applicant has not confirmed the e-mail address %(email)s yet.")
+            % {"email": reseller.contact_email}
+        )
+    return warnings
 
 
 @dataclass(frozen=True)

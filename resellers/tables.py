@@ -16,7 +16,9 @@ _MONEY_CELL = {"td": {"class": "text-end font-monospace"}, "th": {"class": "text
 class StaffResellerTable(tables.Table):
     name = tables.LinkColumn("resellers:staff-reseller-detail", args=[tables.A("pk")])
     parent = tables.Column(verbose_name=_("Parent"), empty_values=(), order_by=("parent__name",))
-    country = tables.Column(accessor="country__name", order_by=("country",))
+    country = tables.Column(
+        accessor="country__name", order_by=("country",), verbose_name=_("Country")
+    )
     currency = tables.Column(order_by=("currency",))
     customer_count = tables.Column(verbose_name=_("Customers"))
     member_count = tables.Column(verbose_name=_("Users"))
@@ -94,12 +96,16 @@ class AuditEventTable(tables.Table):
     at = DateTimeText(format="Y-m-d H:i:s", attrs={"td": {"class": "text-nowrap"}})
     actor = tables.Column(order_by=("actor__email",))
     reseller = tables.Column(order_by=("reseller__name",))
+    action = tables.Column(verbose_name=_("What happened"))
     data = tables.JSONColumn(orderable=False)
 
     class Meta:
         model = AuditEvent
         fields = ("at", "actor", "reseller", "action", "object_type", "object_id", "data")
         order_by = ("-at",)
+
+    def render_action(self, record):
+        return format_html('<span title="{}">{}</span>', record.action, record.sentence)
 
 
 def _age_days(record, now) -> int:
@@ -178,14 +184,12 @@ class StaffApplicationTable(tables.Table):
 
 def vies_badge(reseller):
     """The VIES result of a reseller's current VAT ID as a coloured badge."""
-    check = reseller.vat_check
-    if check is None or check.vat_id != reseller.vat_id:
-        return format_html('<span class="text-body-secondary">{}</span>', _("not checked"))
-    css = {"valid": "success", "invalid": "danger", "pending": "secondary"}[check.shown_status]
+    status = reseller.vies_status
     return format_html(
-        '<span class="badge text-bg-{}" data-testid="vies-status">{}</span>',
-        css,
-        check.get_shown_status_display(),
+        '<span class="badge text-bg-{}" data-testid="vies-status" title="{}">{}</span>',
+        status.css,
+        status.note,
+        status.label,
     )
 
 

@@ -5,6 +5,8 @@ stores the answer with `vat_check_record`, in a transaction of its own."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,14 +27,20 @@ def vat_check_vat_id(*, check_id: int) -> str | None:
 
 @transaction.atomic(durable=True)
 def vat_check_record(
-    *, check_id: int, answer: ViesAnswer | None, unavailable_reason: str = ""
+    *,
+    check_id: int,
+    answer: ViesAnswer | None,
+    unavailable_reason: str = "",
+    retry_at: dt.datetime | None = None,
 ) -> VatCheck:
-    """Store what VIES said: valid / invalid, or unavailable (answer None; asked again)."""
+    """Store what VIES said: valid / invalid, or unavailable (answer None), with when the
+    worker asks again (`retry_at`; None: not planned, staff may ask again)."""
     check = VatCheck.objects.select_for_update().get(pk=check_id)
     if check.status in (VatCheck.Status.VALID, VatCheck.Status.INVALID):
         return check  # a duplicate delivery of the task: the answer is already stored
     check.attempts += 1
     check.checked_at = timezone.now()
+    check.retry_at = retry_at if answer is None else None
     if answer is None:
         check.status = VatCheck.Status.UNAVAILABLE
         check.error = unavailable_reason[:200]
@@ -48,6 +56,11 @@ def vat_check_record(
         action=f"vat_check.{check.status}",
         reseller_id=check.reseller_id,
         obj=check,
-        data={"vat_id": check.vat_id, "attempt": check.attempts, "error": check.error},
+        data={
+            "vat_id": check.vat_id,
+            "attempt": check.attempts,
+            "error": check.error,
+            "retry_at": check.retry_at.isoformat() if check.retry_at else None,
+        },
     )
     return check

@@ -32,6 +32,14 @@ class VatCheck(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    retry_at = models.DateTimeField(
+        _("asked again at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the worker asks VIES again after it was unavailable; empty: not planned."
+        ),
+    )
 
     class Meta:
         db_table = "resellers_vatcheck"  # created by resellers 0002; moved here, data kept

@@ -10,6 +10,7 @@ from django_countries.fields import CountryField
 from djmoney.models.fields import CurrencyField
 
 from tax.models import VatCheck
+from tax.status import ViesStatus, vies_status
 from tax.treatment import vat_treatment
 
 MAX_SUBRESELLER_DEPTH = 5
@@ -133,6 +134,11 @@ class Reseller(models.Model):
             and check.vat_id == self.vat_id
             and bool(self.vat_id)
         )
+
+    @property
+    def vies_status(self) -> ViesStatus:
+        """What VIES said about the current VAT ID, in words (tax.status)."""
+        return vies_status(check=self.vat_check, vat_id=self.vat_id, country=self.country.code)
 
     @property
     def vat_treatment(self):

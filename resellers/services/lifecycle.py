@@ -13,6 +13,7 @@ from core.errors import CodedError
 from resellers.models import (
     Reseller,
 )
+from tax.services import vat_check_applies, vat_check_start
 
 
 class ResellerStateError(CodedError):
@@ -110,4 +111,8 @@ def reseller_create(
         obj=reseller,
         data={"status": status, "parent_id": parent.pk if parent else None},
     )
+    # Created by the operator or a parent, the company is checked with VIES as an applicant
+    # is: otherwise its EU VAT ID would stay "not checked" for good.
+    if vat_check_applies(country=reseller.country.code, vat_id=reseller.vat_id):
+        vat_check_start(reseller=reseller)
     return reseller

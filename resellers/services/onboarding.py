@@ -29,8 +29,7 @@ from resellers.selectors import staff_application_overdue_list
 from resellers.services.lifecycle import ResellerStateError, reseller_lock
 from tax.identifiers import tax_id_clean, vat_id_clean
 from tax.models import VatCheck
-from tax.services import vat_check_start
-from tax.treatment import EU_COUNTRIES
+from tax.services import vat_check_applies, vat_check_start
 
 # Applications waiting longer than this are highlighted and reminded to staff daily.
 REMINDER_AFTER_DAYS = 7
@@ -209,8 +208,7 @@ def reseller_apply(
 
 
 def _vies_applies(reseller: Reseller) -> bool:
-    """VIES knows EU VAT IDs only."""
-    return bool(reseller.vat_id) and reseller.country.code in EU_COUNTRIES
+    return vat_check_applies(country=reseller.country.code, vat_id=reseller.vat_id)
 
 
 @transaction.atomic(durable=True)

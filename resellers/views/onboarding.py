@@ -164,6 +164,14 @@ def staff_application_detail(request, pk: int):
 @operator_staff_required
 def staff_application_approve(request, pk: int):
     reseller = get_object_or_404(selectors.staff_application_list(), pk=pk)
+    warnings = selectors.staff_application_detail(reseller=reseller)["approval_warnings"]
+    if warnings and request.POST.get("confirm") != "yes":
+        messages.error(
+            request,
+            _("Not approved: read the warnings, then tick “Approve anyway” to approve %(name)s.")
+            % {"name": reseller.name},
+        )
+        return redirect("resellers:staff-application-detail", pk=reseller.pk)
     try:
         onboarding.reseller_approve(reseller_id=reseller.pk, actor=request.user)
     except lifecycle.ResellerStateError as exc:

@@ -60,7 +60,10 @@ def test_apply_then_staff_approve(
     screenshot(staff, "apply-05-staff-queue")
     staff.get_by_role("link", name="Ostsee Connect GmbH").click()
     expect(staff.get_by_test_id("vat-treatment")).to_contain_text("Domestic VAT")
+    # The applicant has not confirmed the e-mail address: approving needs a confirmation.
+    expect(staff.get_by_test_id("approval-warnings")).to_contain_text("not confirmed")
     screenshot(staff, "apply-06-staff-application")
+    staff.get_by_test_id("approve-confirm").check()
     staff.get_by_role("button", name=re.compile("Approve")).click()
     expect(staff.locator(".alert-success")).to_contain_text("is approved")
     expect(staff.get_by_test_id("reseller-status")).to_have_text("Approved")

@@ -325,3 +325,68 @@ def test_exports_of_another_tenant_hold_only_its_rows(world, sales):
     assert [r[1] for r in rows] == ["Top-up", "Recharge"]  # B's own top-up and its one sale
     assert rows[1][2] == "J*** W*** · +49 179 ***4567" and "1234567" not in answer.content.decode()
     assert lines[-3][:2] == ["Total sold credit", "5.00 EUR"]
+
+
+# --- Formula injection: every text cell is neutralised, numbers stay numbers ----------------
+
+PAYLOADS = ['=HYPERLINK("http://evil.test","pay here")', "=1+1", "+1", "-1+1", "@SUM(1)"]
+
+
+@pytest.fixture
+def hostile(world):
+    """A customer whose own name is a formula, and sub-reseller transfers whose notes are."""
+    from resellers.services.subresellers import subreseller_credit_transfer
+    from tests.factories import ResellerFactory
+
+    a = world.a
+    customer = CustomerFactory(reseller=a.reseller, name=PAYLOADS[0], phone="+491791110000")
+    recharge(customer=customer, amount="20", actor=a.admin, memo="Recharge hostile")
+    child = ResellerFactory(parent=a.reseller, currency=a.reseller.currency)
+    for n, note in enumerate(PAYLOADS[1:]):
+        subreseller_credit_transfer(
+            parent=a.reseller,
+            actor=a.admin,
+            child_id=child.pk,
+            amount=Decimal("-1" if n == 3 else "2"),  # the last one takes 1.00 back
+            note=note,
+            idempotency_key=f"hostile-{n}",
+        )
+    return customer
+
+
+def _text_cells(rows):
+    return [c for row in rows for c in row if isinstance(c, str)]
+
+
+def test_csv_export_neutralises_formulas_in_names_and_notes(world, hostile):
+    answer = world.client_for("admin").get(EXPORT, {"_export": "csv"})
+    assert answer.status_code == 200
+    lines = list(csv.reader(io.StringIO(answer.content.decode())))
+    cells = [c for c in _text_cells(lines) if not re.fullmatch(r"-?\d+\.\d\d", c)]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    by_kind = {r[3]: r for r in lines[1:-3]}
+    customer_cell = next(r[2] for r in lines if r[2].startswith("'=HYPERLINK"))
+    assert customer_cell == "'" + PAYLOADS[0] + " · +49 179 1110000"
+    for note in PAYLOADS[1:]:
+        assert "'" + note in by_kind, note
+    assert by_kind["'=1+1"][1] == "Transfer between resellers"
+    # Amounts stay plain numbers, negative ones too (no quote in front of -20.00).
+    assert by_kind["Recharge hostile"][5] == "-20.00"
+    assert by_kind["'+1"][5] == "-2.00" and by_kind["'@SUM(1)"][5] == "1.00"
+
+
+def test_xlsx_export_holds_no_formula_and_keeps_numbers(world, hostile):
+    answer = world.client_for("admin").get(EXPORT, {"_export": "xlsx"})
+    assert answer.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert not [c for c in _text_cells(values) if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    by_kind = {r[3]: r for r in values[1:-3]}
+    assert "'" + PAYLOADS[0] + " · +49 179 1110000" in [r[2] for r in values]
+    for note in PAYLOADS[1:]:
+        assert "'" + note in by_kind, note
+    sale = by_kind["Recharge hostile"]
+    assert sale[5] == -20 and isinstance(sale[5], int | float)  # a number, not text
+    assert by_kind["'+1"][5] == -2 and by_kind["'@SUM(1)"][5] == 1

@@ -28,7 +28,7 @@ from resellers.services.onboarding import (
     vat_check_request,
 )
 from tax.models import VatCheck
-from tax.tasks import vies_retry_countdown
+from tax.tasks import vies_check, vies_retry_countdown
 from tests.errors import raises_code
 from tests.factories import ResellerFactory, StaffFactory
 
@@ -112,7 +112,7 @@ def test_apply_creates_reseller_admin_acceptance_audit_and_a_valid_vies_check(
         "countryCode": "DE",
         "vatNumber": "136695976",
         "requesterMemberStateCode": "DE",
-        "requesterNumber": "123456789",
+        "requesterNumber": "129273398",  # the operator's VAT ID (default DE129273398)
     }
 
 
@@ -185,18 +185,21 @@ def test_vies_invalid_is_stored_as_invalid(terms, fake_vies, django_capture_on_c
 
 
 @pytest.mark.parametrize("outage", ["unavailable", "503", "timeout"])
-def test_vies_unavailable_is_pending_then_valid_after_retry(
+def test_vies_unavailable_is_asked_once_then_valid_on_the_planned_retry(
     terms, fake_vies, django_capture_on_commit_callbacks, outage
 ):
     fake_vies.script = [outage]
     with django_capture_on_commit_callbacks(execute=True):
         reseller = reseller_apply(**application(terms))
     check = VatCheck.objects.get(reseller=reseller)
-    # The first answer was an outage (stored as unavailable, shown as pending); the retry
-    # (eager in tests) got the valid answer.
-    assert check.status == VatCheck.Status.VALID
-    assert check.attempts == 2
-    assert len(fake_vies.requests) == 2
+    # Without a worker (eager tasks) the outage is stored once: no burst of retries inside
+    # the applicant's request, and no retry time is promised.
+    assert check.status == VatCheck.Status.UNAVAILABLE and check.retry_at is None
+    assert check.attempts == 1 and len(fake_vies.requests) == 1
+    # The retry a worker runs later (its countdown elapsed) gets the valid answer.
+    vies_check.apply(args=[check.pk], retries=1)
+    check.refresh_from_db()
+    assert check.status == VatCheck.Status.VALID and check.attempts == 2
     actions = list(
         AuditEvent.objects.filter(reseller=reseller, action__startswith="vat_check.")
         .order_by("id")
@@ -205,19 +208,20 @@ def test_vies_unavailable_is_pending_then_valid_after_retry(
     assert actions == ["vat_check.unavailable", "vat_check.valid"]
 
 
-def test_vies_down_for_good_stays_pending_never_invalid(
-    terms, fake_vies, settings, django_capture_on_commit_callbacks
+def test_vies_down_stays_unavailable_never_invalid_and_says_so(
+    terms, fake_vies, django_capture_on_commit_callbacks
 ):
-    settings.VIES_MAX_RETRIES = 3
     fake_vies.default = "unavailable"
     with django_capture_on_commit_callbacks(execute=True):
         reseller = reseller_apply(**application(terms))
     check = VatCheck.objects.get(reseller=reseller)
     assert check.status == VatCheck.Status.UNAVAILABLE
-    assert check.shown_status == VatCheck.Status.PENDING
-    assert check.get_shown_status_display() == "Pending"
-    assert check.attempts == 4 and check.error == "MS_UNAVAILABLE"
-    assert len(fake_vies.requests) == 4
+    assert check.shown_status == VatCheck.Status.PENDING  # never treated as invalid
+    assert check.attempts == 1 and check.error == "MS_UNAVAILABLE"
+    reseller.refresh_from_db()
+    status = reseller.vies_status
+    assert (status.key, status.label) == ("unavailable", "VIES unavailable")
+    assert "MS_UNAVAILABLE, 1 attempts" in status.note and "not asked again" in status.note
     # Staff ask again once VIES is back.
     fake_vies.default = "valid"
     staff = StaffFactory()
@@ -225,12 +229,16 @@ def test_vies_down_for_good_stays_pending_never_invalid(
         vat_check_request(reseller_id=reseller.pk, actor=staff)
     reseller.refresh_from_db()
     assert reseller.vat_check.status == VatCheck.Status.VALID
+    assert reseller.vies_status.key == "valid"
 
 
-def test_retry_countdown_backs_off(settings):
+def test_retry_countdown_backs_off_with_jitter(settings):
     settings.VIES_RETRY_BASE = 60
-    assert [vies_retry_countdown(n) for n in range(4)] == [60, 120, 240, 480]
-    assert vies_retry_countdown(20) == 6 * 60 * 60
+    for n, base in enumerate([60, 120, 240, 480]):
+        assert all(base <= vies_retry_countdown(n) <= base * 3 // 2 for _ in range(50))
+    assert 6 * 60 * 60 <= vies_retry_countdown(20) <= 9 * 60 * 60
+    # A hundred checks that met the same outage do not all ask again in the same second.
+    assert len({vies_retry_countdown(0) for _ in range(100)}) > 10
 
 
 def test_changing_the_vat_id_asks_vies_again(terms, fake_vies, django_capture_on_commit_callbacks):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -202,7 +203,7 @@ def test_queue_shows_age_highlight_vies_and_treatment(world, terms, django_asser
     assert "text-bg-warning" in rows["Weekold Sp. z o.o."]
     assert "text-bg-warning" not in rows["Fresh GmbH"]
     assert "Reverse charge" in rows["Weekold Sp. z o.o."] and "Valid" in rows["Weekold Sp. z o.o."]
-    assert "Pending" in rows["Fresh GmbH"] and "Invalid" not in rows["Fresh GmbH"]
+    assert "VIES unavailable" in rows["Fresh GmbH"] and "Invalid" not in rows["Fresh GmbH"]
     assert "Domestic VAT" in rows["Fresh GmbH"]
     assert "none" in rows["Fresh GmbH"]  # documents
     # All statuses, and the search.
@@ -233,15 +234,24 @@ def test_staff_detail_approve_releases_pending_money(
         page = client.get(detail).content.decode()
     assert "Nordwind Telekom GmbH" in page and "Approve" in page
     assert "203.0.113.7" in page  # the IP of the terms acceptance
+    # The applicant has not confirmed the e-mail address: the page warns, and approving
+    # without ticking "Approve anyway" changes nothing.
+    warnings = page.split('data-testid="approval-warnings"')[1].split("</div>")[0]
+    assert "has not confirmed the e-mail address anna@nordwind.example" in warnings
+    assert 'data-testid="approve-confirm"' in page
     approve = reverse("resellers:staff-application-approve", kwargs={"pk": reseller.pk})
     mail.outbox.clear()
+    answer = client.post(approve, follow=True)
+    assert "Not approved: read the warnings" in answer.content.decode()
+    reseller.refresh_from_db()
+    assert reseller.status == Reseller.Status.APPLIED and not mail.outbox
     with django_capture_on_commit_callbacks(execute=True):
-        answer = client.post(approve, follow=True)
+        answer = client.post(approve, {"confirm": "yes"}, follow=True)
     assert "is approved" in answer.content.decode()
     sales = reseller_account(reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT)
     assert str(account_balance(account=sales)) == "40.0000"
     assert [m.to for m in mail.outbox] == [["anna@nordwind.example"]]
-    answer = client.post(approve, follow=True)
+    answer = client.post(approve, {"confirm": "yes"}, follow=True)
     assert "already decided" in answer.content.decode()
     assert LedgerTransaction.objects.filter(kind="approval_release").count() == 1
     # The applicant's Admin now reaches the Sales Panel.
@@ -328,3 +338,26 @@ def test_the_terms_acceptance_records_the_client_not_the_proxy(terms, fake_vies,
     )
     acceptance = TermsAcceptance.objects.get(reseller__legal_name=FORM["legal_name"])
     assert acceptance.ip_address == "198.51.100.23"
+
+
+@pytest.mark.parametrize("outage", [VatCheck.Status.PENDING, VatCheck.Status.UNAVAILABLE])
+def test_approval_warns_while_the_vat_check_has_no_answer(world, terms, outage):
+    reseller = _applicant(terms)
+    EmailAddress.objects.filter(email="anna@nordwind.example").update(verified=True)
+    VatCheck.objects.filter(reseller=reseller).update(status=outage)
+    client = world.client_for("staff")
+    detail = reverse("resellers:staff-application-detail", kwargs={"pk": reseller.pk})
+    page = client.get(detail).content.decode()
+    warnings = page.split('data-testid="approval-warnings"')[1].split("</div>")[0]
+    assert "The VAT ID check has no answer yet" in warnings and "e-mail" not in warnings
+    approve = reverse("resellers:staff-application-approve", kwargs={"pk": reseller.pk})
+    client.post(approve)
+    reseller.refresh_from_db()
+    assert reseller.status == Reseller.Status.APPLIED
+    # Once VIES answered and the address is confirmed, there is nothing to confirm.
+    VatCheck.objects.filter(reseller=reseller).update(status=VatCheck.Status.VALID)
+    page = client.get(detail).content.decode()
+    assert 'data-testid="approval-warnings"' not in page and "approve-confirm" not in page
+    client.post(approve)
+    reseller.refresh_from_db()
+    assert reseller.status == Reseller.Status.APPROVED

@@ -1,13 +1,17 @@
 """Reseller and staff pages: blocked tenants, staff lists and filters, bounded queries."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
 from audit.models import AuditEvent
+from audit.services import audit_record
 from resellers.models import Reseller
-from resellers.services.lifecycle import reseller_suspend
+from resellers.services.lifecycle import reseller_create, reseller_suspend
+from tax.tasks import vies_check
 from tests.factories import (
     AuditEventFactory,
     CustomerFactory,
@@ -151,3 +155,69 @@ def test_detail_pages_keep_a_bounded_number_of_queries(world, django_assert_max_
     staff.get(url)
     with django_assert_max_num_queries(PAGE_QUERY_LIMIT):
         assert staff.get(url).status_code == 200
+
+
+# --- Issue 11, point 8: what the staff screens say ----------------------------------------
+
+
+def test_reseller_list_names_every_column_once(world):
+    page = world.client_for("staff").get(reverse("resellers:staff-reseller-list")).content.decode()
+    head = page.split("<thead", 1)[1].split("</thead>")[0]
+    headers = [h.strip() for h in re.findall(r"<a [^>]*>([^<]+)</a>", head)]
+    assert "Country" in headers and headers.count("Display name") == 1
+    assert len(headers) == len(set(headers)), headers
+
+
+@pytest.mark.parametrize(("country", "vat_id"), [("DE", "DE136695976"), ("PL", "PL5260250995")])
+def test_an_eu_reseller_created_by_staff_is_checked_and_says_what_vies_said(
+    world, fake_vies, django_capture_on_commit_callbacks, country, vat_id
+):
+    fake_vies.script = ["unavailable"]
+    with django_capture_on_commit_callbacks(execute=True):
+        reseller = reseller_create(
+            actor=world.staff,
+            name="Checked Co",
+            legal_name="Checked Co",
+            slug=f"checked-{country.lower()}",
+            country=country,
+            contact_email="office@checked.test",
+            currency="EUR",
+            status=Reseller.Status.APPROVED,
+            vat_id=vat_id,
+        )
+    assert [r["vatNumber"] for r in fake_vies.requests] == [vat_id[2:]]
+    client = world.client_for("staff")
+    page = client.get(reverse("resellers:staff-reseller-detail", kwargs={"pk": reseller.pk}))
+    html = page.content.decode()
+    assert "VIES knows EU VAT IDs only" not in html
+    assert 'data-testid="vies-status">VIES unavailable<' in html
+    assert "MS_UNAVAILABLE, 1 attempts" in html
+    # Asked again (the worker's retry, or staff), VIES answers: the page says valid.
+    vies_check.apply(args=[reseller.vat_check_id], retries=1)
+    html = client.get(
+        reverse("resellers:staff-reseller-detail", kwargs={"pk": reseller.pk})
+    ).content.decode()
+    assert 'data-testid="vies-status">Valid<' in html
+
+
+def test_audit_entries_are_sentences_on_every_staff_list(world):
+    a = world.a.reseller
+    audit_record(
+        actor=None,
+        action="vat_check.unavailable",
+        reseller=a,
+        data={"vat_id": "DE136695976", "attempt": 2, "error": "MS_UNAVAILABLE"},
+    )
+    audit_record(actor=None, action="something.new", reseller=a)
+    sentence = "VIES could not answer about DE136695976 (attempt 2, MS_UNAVAILABLE)."
+    client = world.client_for("staff")
+    for url in (
+        reverse("resellers:staff-dashboard"),
+        reverse("resellers:staff-audit-list"),
+        reverse("resellers:staff-reseller-detail", kwargs={"pk": a.pk}),
+    ):
+        html = client.get(url).content.decode()
+        assert sentence in html, url
+        assert "Other event (something.new)." in html, url
+        assert "<code>vat_check.unavailable</code>" not in html, url
+        assert ">vat_check.unavailable<" not in html, url

@@ -1,0 +1,84 @@
+"""Audit events as sentences people read: one table of action → sentence, filled from the
+event's data, with a fallback for actions it does not know yet. Every list of audit events
+(the operator overview, a reseller's page, the audit log) shows them through `audit_sentence`.
+
+A later issue that records a new action adds its sentence here."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+SENTENCES = {
+    "advertising.requested": gettext_lazy(
+        "Advertising material requested: %(quantity)s × %(kind)s."
+    ),
+    "advertising.status_changed": gettext_lazy(
+        "Advertising request changed from %(from)s to %(to)s."
+    ),
+    "branding.updated": gettext_lazy("Branding updated."),
+    "customer.created": gettext_lazy("Customer registered."),
+    "customer.credentials_reset": gettext_lazy("Customer's sign-in details sent again."),
+    "customer.password_changed": gettext_lazy("Customer changed their password."),
+    "customer.profile_updated": gettext_lazy("Customer updated their profile."),
+    "customer.reactivated": gettext_lazy("Customer reactivated."),
+    "customer.recharged": gettext_lazy("Customer recharged with %(amount)s."),
+    "customer.suspended": gettext_lazy("Customer suspended."),
+    "hostname.activated": gettext_lazy("Own host name %(hostname)s activated."),
+    "hostname.dns_checked": gettext_lazy("DNS of %(hostname)s checked."),
+    "hostname.removed": gettext_lazy("Own host name %(hostname)s removed."),
+    "hostname.requested": gettext_lazy("Own host name %(hostname)s requested."),
+    "invitation.accepted": gettext_lazy("Invitation of %(email)s accepted."),
+    "invitation.created": gettext_lazy("%(email)s invited as %(role)s."),
+    "invitation.resent": gettext_lazy("Invitation of %(email)s sent again."),
+    "invitation.revoked": gettext_lazy("Invitation of %(email)s revoked."),
+    "ledger.commission_transferred": gettext_lazy("Commission transferred to sales credit."),
+    "ledger.credit_revoked": gettext_lazy(
+        "%(amount)s %(currency)s of sales credit taken back from a sub-reseller."
+    ),
+    "ledger.credit_transferred": gettext_lazy(
+        "%(amount)s %(currency)s of sales credit given to a sub-reseller."
+    ),
+    "ledger.reversed": gettext_lazy("Ledger transaction reversed."),
+    "ledger.staff_adjusted": gettext_lazy("Sales credit adjusted by the operator."),
+    "membership.added": gettext_lazy("%(user)s added as %(role)s."),
+    "membership.changed": gettext_lazy("%(user)s is now %(role)s."),
+    "membership.deactivated": gettext_lazy("%(user)s deactivated."),
+    "membership.reactivated": gettext_lazy("%(user)s reactivated."),
+    "membership.role_changed": gettext_lazy("%(user)s changed from %(from)s to %(to)s."),
+    "reseller.applied": gettext_lazy("Applied as a reseller (%(email)s)."),
+    "reseller.approved": gettext_lazy("Application approved."),
+    "reseller.created": gettext_lazy("Reseller created."),
+    "reseller.reactivated": gettext_lazy("Reseller reactivated."),
+    "reseller.rejected": gettext_lazy("Application rejected."),
+    "reseller.subreseller_created": gettext_lazy("Sub-reseller created."),
+    "reseller.subreseller_policy_changed": gettext_lazy("Sub-reseller settings changed."),
+    "reseller.suspended": gettext_lazy("Reseller suspended."),
+    "reseller.vat_id_changed": gettext_lazy("VAT ID changed from %(from)s to %(to)s."),
+    "sms.message.failed": gettext_lazy("An SMS could not be delivered."),
+    "sms.message.resent": gettext_lazy("An SMS was sent again."),
+    "terms.published": gettext_lazy("Reseller terms version %(version)s published."),
+    "user.created": gettext_lazy("User account created."),
+    "vat_check.requested": gettext_lazy("VIES asked again by the operator."),
+    "vat_check.valid": gettext_lazy("VIES: VAT ID %(vat_id)s is valid."),
+    "vat_check.invalid": gettext_lazy("VIES: VAT ID %(vat_id)s is invalid."),
+    "vat_check.unavailable": gettext_lazy(
+        "VIES could not answer about %(vat_id)s (attempt %(attempt)s, %(error)s)."
+    ),
+}
+
+
+class _Facts(dict):
+    """The event's data; a fact the sentence names but the event lacks shows as "?"."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def audit_sentence(action: str, data: dict | None = None) -> str:
+    """`vat_check.unavailable` + its data → "VIES could not answer about DE… (attempt 2, …)"."""
+    sentence = SENTENCES.get(action)
+    if sentence is None:
+        return _("Other event (%(action)s).") % {"action": action}
+    facts = _Facts({k: ("—" if v in (None, "") else v) for k, v in (data or {}).items()})
+    return str(sentence) % facts
