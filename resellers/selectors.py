@@ -91,6 +91,16 @@ def terms_current() -> TermsDocument | None:
     return TermsDocument.objects.order_by("-version").first()
 
 
+def terms_not_accepted_count(*, terms: TermsDocument) -> int:
+    """Approved resellers that have not accepted `terms` (those the operator or a parent
+    created, or that accepted an older version only)."""
+    return (
+        Reseller.objects.filter(status=Reseller.Status.APPROVED)
+        .exclude(terms_acceptances__terms=terms)
+        .count()
+    )
+
+
 def staff_terms_list() -> QuerySet[TermsDocument]:
     return TermsDocument.objects.select_related("published_by").annotate(
         acceptance_count=_count_of("acceptances", TermsDocument)
@@ -121,9 +131,15 @@ def application_detail(*, reseller: Reseller) -> dict:
         .order_by("-accepted_at", "-id")
         .first()
     )
+    current = terms_current()
     return {
         "vat_check": reseller.vat_check,
         "acceptance": acceptance,
+        "terms_current": current,
+        # The terms in force wait for this reseller's acceptance (never accepted, or only an
+        # older version): the staff terms page counts acceptances per version the same way.
+        "terms_pending": current is not None
+        and (acceptance is None or acceptance.terms_id != current.pk),
     }
 
 

@@ -42,6 +42,11 @@ urlpatterns = [
     path("terms/", onboarding.terms, name="terms"),
     path("r/application/", onboarding.application, name="application"),
     path("r/application/vat-id/", onboarding.application_vat_id, name="application-vat-id"),
+    path(
+        "r/application/terms/",
+        onboarding.application_terms_accept,
+        name="application-terms-accept",
+    ),
     path("staff/applications/", onboarding.staff_application_list, name="staff-application-list"),
     path(
         "staff/applications/<int:pk>/",

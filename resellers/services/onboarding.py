@@ -212,6 +212,33 @@ def _vies_applies(reseller: Reseller) -> bool:
 
 
 @transaction.atomic(durable=True)
+def terms_accept(*, reseller_id: int, actor: User, version: int, ip_address: str | None):
+    """The reseller's Admin accepts the terms in force (a reseller the operator or a parent
+    created never saw them, or a newer version was published). `version` is the one the
+    Admin read: a version published meanwhile must be read first."""
+    reseller = reseller_lock(reseller_id)
+    current = TermsDocument.objects.order_by("-version").first()
+    if current is None or current.version != version:
+        raise _fail(
+            "terms", _("A newer version of the terms was published: read it, then accept it.")
+        )
+    acceptance = TermsAcceptance.objects.filter(reseller=reseller, terms=current).first()
+    if acceptance is not None:
+        return acceptance
+    acceptance = TermsAcceptance.objects.create(
+        reseller=reseller, user=actor, terms=current, ip_address=ip_address
+    )
+    audit_record(
+        actor=actor,
+        action="reseller.terms_accepted",
+        reseller=reseller,
+        obj=reseller,
+        data={"terms_version": current.version, "ip": ip_address},
+    )
+    return acceptance
+
+
+@transaction.atomic(durable=True)
 def reseller_vat_id_change(*, reseller_id: int, actor: User, vat_id: str) -> Reseller:
     """Change the VAT ID (staff or the reseller's Admin); a changed ID is checked with VIES."""
     reseller = reseller_lock(reseller_id)

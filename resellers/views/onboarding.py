@@ -117,6 +117,28 @@ def application(request):
 
 @require_POST
 @tenant_role_required(Role.ADMIN, applicants=True)
+def application_terms_accept(request):
+    """The Admin accepts the terms in force from the company page."""
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        onboarding.terms_accept(
+            reseller_id=request.reseller.pk,
+            actor=request.user,
+            version=version,
+            ip_address=client_ip(request),
+        )
+    except onboarding.ApplicationInvalid as exc:
+        show_error(request, exc)
+    else:
+        messages.success(request, _("The terms are accepted."))
+    return redirect("resellers:application")
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN, applicants=True)
 def application_vat_id(request):
     form = VatIdForm(request.POST)
     if form.is_valid():
@@ -228,8 +250,10 @@ def staff_terms_list(request):
         )
         return redirect("resellers:staff-terms-list")
     table = paginated(request, TermsTable(selectors.staff_terms_list()))
+    current = selectors.terms_current()
+    pending = selectors.terms_not_accepted_count(terms=current) if current else 0
     return render(
         request,
         "resellers/staff_terms_list.html",
-        {"table": table, "form": form, "current": selectors.terms_current()},
+        {"table": table, "form": form, "current": current, "not_accepted": pending},
     )

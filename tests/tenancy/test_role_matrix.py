@@ -63,6 +63,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "resellers:terms": EVERYONE,
     "resellers:application": MEMBERS,
     "resellers:application-vat-id": ADMIN,
+    "resellers:application-terms-accept": ADMIN,
     "resellers:staff-application-list": STAFF,
     "resellers:staff-application-detail": STAFF,
     "resellers:staff-application-approve": STAFF,
@@ -107,6 +108,7 @@ ACTIONS = {
     # Switching to a reseller one is not a member of is a 404, tested in test_isolation.
     "accounts:tenant-switch": ("post", lambda w: {"reseller": w.a.reseller.pk}),
     "resellers:application-vat-id": ("post", lambda w: {"vat_id": w.a.reseller.vat_id}),
+    "resellers:application-terms-accept": ("post", lambda w: {"version": "1"}),
     "accounts:member-invite": ("post", lambda w: {"email": "new@example.test", "role": "user"}),
     # Hostname actions answer with a redirect and a message (none is set up in the world).
     "resellers:hostname-request": ("post", lambda w: {"hostname": ""}),

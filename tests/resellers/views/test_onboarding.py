@@ -361,3 +361,29 @@ def test_approval_warns_while_the_vat_check_has_no_answer(world, terms, outage):
     client.post(approve)
     reseller.refresh_from_db()
     assert reseller.status == Reseller.Status.APPROVED
+
+
+def test_a_reseller_without_the_terms_is_asked_and_its_admin_accepts_them(world, terms):
+    """A reseller the operator created never accepted the terms: the company page says so,
+    the Admin accepts the version in force there, and staff see who still has to."""
+    staff = world.client_for("staff")
+    page = staff.get(reverse("resellers:staff-terms-list")).content.decode()
+    assert "have not accepted version 1 yet" in page
+    admin = world.client_for("admin")
+    page = admin.get(reverse("resellers:application")).content.decode()
+    assert 'data-testid="terms-pending"' in page and "Accept the terms" in page
+    assert (
+        "Accept the terms"
+        not in world.client_for("user").get(reverse("resellers:application")).content.decode()
+    )
+    url = reverse("resellers:application-terms-accept")
+    # A version other than the one in force (published meanwhile, or forged) is refused.
+    admin.post(url, {"version": "7"})
+    assert not TermsAcceptance.objects.filter(reseller=world.a.reseller).exists()
+    answer = admin.post(url, {"version": "1"}, follow=True)
+    assert "The terms are accepted." in answer.content.decode()
+    assert 'data-testid="terms-pending"' not in answer.content.decode()
+    acceptance = TermsAcceptance.objects.get(reseller=world.a.reseller)
+    assert (acceptance.terms, acceptance.user) == (terms, world.a.admin)
+    admin.post(url, {"version": "1"})  # twice: still one acceptance
+    assert TermsAcceptance.objects.filter(reseller=world.a.reseller).count() == 1
