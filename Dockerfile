@@ -34,7 +34,8 @@ RUN pip install -r requirements/base.lock
 
 COPY . .
 
-# Register the project itself, then collect static files for whitenoise and compile the
+# Register the project itself, then collect static files (STATIC_ROOT, /app/staticfiles: the
+# path compose shares with the proxy; whitenoise serves them too) and compile the
 # translations. The production settings
 # need SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL to import; these dummy values exist only in this
 # build step (collectstatic does not touch the database) and are not kept in the image.
@@ -44,11 +45,12 @@ RUN pip install --no-deps -e . \
        DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
        sh -c "python manage.py collectstatic --noinput && python manage.py compilemessages -v0" \
     && mkdir -p /app/media /var/lib/tessera/beat \
-    && chown -R tessera:tessera /app/media /var/lib/tessera
+    && chown -R tessera:tessera /app/media /app/staticfiles /var/lib/tessera
 
 USER tessera
 
 EXPOSE 8000
 
-# Workers: WEB_CONCURRENCY (read by gunicorn). Static files are served by whitenoise.
+# Workers: WEB_CONCURRENCY (read by gunicorn). In compose the proxy (deploy/nginx.conf) serves
+# static files and media; whitenoise serves static files when the app is reached directly.
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

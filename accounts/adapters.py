@@ -15,11 +15,20 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core import ratelimit
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 
 from accounts.tasks import email_send
-from core.net import origin_of, portal_url
+from core.net import client_ip, origin_of, portal_url
+from core.phones import InvalidPhoneNumber, phone_normalise
 from core.queue import enqueue_on_commit
+
+# The e-mails a password-reset request sends: to the account's address, or the "no account
+# here" answer. They are bounded per address ("reset_password_email" in ACCOUNT_RATE_LIMITS)
+# instead of refusing the request per address, which would let anyone block a known person's
+# reset; a person whose e-mails were held back already has the earlier, still valid, links.
+RESET_EMAILS = frozenset({"account/email/password_reset_key", "account/email/unknown_account"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render now (the request's language), send from a task after commit."""
         request = allauth_context.request
+        if template_prefix in RESET_EMAILS and not ratelimit.consume(
+            context.get("request") or request, action="reset_password_email", key=email.lower()
+        ):
+            return
         origin, name = self.mail_origin(request, context.get("user"))
         self._mail_name = name
         if request is not None:
@@ -81,3 +94,28 @@ class AccountAdapter(DefaultAccountAdapter):
     def format_email_subject(self, subject: str) -> str:
         """ "[Tessera] Password Reset", or with the reseller's name on its own hostname."""
         return f"[{getattr(self, '_mail_name', settings.SITE_NAME)}] {subject}"
+
+    # --- Rate limits: who the client is, and whose failures count together ---------------------
+
+    def get_client_ip(self, request) -> str:
+        """The client's address for allauth's per-address limits: core.net.client_ip, the one
+        rule of the portal (TRUSTED_PROXY_COUNT proxies append to X-Forwarded-For)."""
+        ip = client_ip(request)
+        if ip is None:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """The key of the "key" part of the failed-login limit (allauth's pre_authenticate,
+        and the clearing after a password reset): the account together with the client's
+        address, so failures from one address never lock the account out for its owner
+        elsewhere; the per-address part still bounds each address over all accounts.
+        A customer's mobile number counts in E.164, however it was typed. The host is not
+        part of it: the same account is the same account on every host the portal answers."""
+        login = credentials.get("email") or credentials.get("username") or ""
+        if not login and credentials.get("phone"):
+            try:
+                login = phone_normalise(credentials["phone"])
+            except InvalidPhoneNumber:
+                login = credentials["phone"].strip()
+        return f"login:{login.lower()}:{self.get_client_ip(request)}"

@@ -10,7 +10,7 @@ settings.PORTAL_ORIGIN (accounts.adapters).
 
 from __future__ import annotations
 
-from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.adapters import AccountAdapter
@@ -27,6 +27,15 @@ def main_sign_in_url() -> str:
     return portal_url(reverse("account_login")) + f"?{SENT_FROM_RESELLER_HOST}=1"
 
 
+def sign_in_elsewhere(request):
+    """The answer to a person who may not sign in on this reseller's hostname: a page with a
+    link to the canonical sign-in page. Not a redirect: after a form's POST, the browser
+    refuses a redirect to another origin (CSP form-action 'self')."""
+    return render(
+        request, "account/sign_in_elsewhere.html", {"main_sign_in": main_sign_in_url()}, status=403
+    )
+
+
 class PortalAccountAdapter(AccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         if getattr(request, "host_reseller", None) is not None:
@@ -39,7 +48,7 @@ class PortalAccountAdapter(AccountAdapter):
             return response
         host = getattr(request, "host_reseller", None)
         if host is not None and not person_belongs_to(user=user, reseller=host):
-            return HttpResponseRedirect(main_sign_in_url())
+            return sign_in_elsewhere(request)
         return None
 
     def mail_origin(self, request, user) -> tuple[str, str]:

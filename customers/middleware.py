@@ -9,7 +9,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.utils import translation
 
-from customers.adapters import main_sign_in_url
+from customers.adapters import main_sign_in_url, sign_in_elsewhere
 from customers.selectors import customer_for_user
 
 # What a customer may still open before the change.
@@ -43,7 +43,9 @@ class ResellerHostSignInMiddleware:
     def __call__(self, request):
         if _signed_in_elsewhere(request):
             logout(request)
-            return HttpResponseRedirect(main_sign_in_url())
+            if request.method in ("GET", "HEAD"):
+                return HttpResponseRedirect(main_sign_in_url())
+            return sign_in_elsewhere(request)  # no cross-origin redirect after a form's POST
         return self.get_response(request)
 
 

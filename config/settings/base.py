@@ -7,6 +7,7 @@ start work: SQLite, tasks run eagerly, e-mail to the console, SMS to the databas
 from decimal import Decimal
 from pathlib import Path
 
+import csp.constants
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "djmoney",
     "django_countries",
     "django_htmx",
+    "csp",
     # ours, lowest layer first (README "Architecture"; `make lint` holds the order)
     "core",
     "audit",
@@ -65,8 +67,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "resellers.middleware.ResellerHostMiddleware",  # first: ALLOWED_HOSTS + active reseller hosts
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy everywhere, Cache-Control: no-store for signed-in users (static files
+    # never have a signed-in user here: whitenoise answers them below).
+    "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # 413 before anything reads the body (CSRF reads request.POST in process_view, later).
+    "core.middleware.RequestSizeLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -162,7 +170,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 # Sign-up is open for people who will apply as resellers; operators may close it.
 TESSERA_SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
-# Failed logins: at most 5 per 5 minutes per e-mail address and 20 per 5 minutes per IP.
+# Failed logins: at most 5 per 5 minutes per account and client address together, and 20 per
+# 5 minutes per client address.
 # How many proxies in front of the app append to X-Forwarded-For (core.net.client_ip): 0 when
 # clients connect directly (`make run`), 1 behind the one TLS proxy production requires. The
 # terms evidence and allauth's per-address rate limits both read the client's address this way.
@@ -170,10 +179,15 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 ACCOUNT_RATE_LIMITS = {
+    # "key" is the account together with the client's address (accounts.adapters): failures
+    # from one address never lock the account's owner out elsewhere (README, "Production").
     "login_failed": "20/5m/ip,5/5m/key",
     "login": "30/m/ip",
     "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
+    # Per address only: a per-e-mail limit would let anyone refuse a known person's reset.
+    # How many reset e-mails one address gets is bounded by "reset_password_email".
+    "reset_password": "20/m/ip",
+    "reset_password_email": "5/15m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
@@ -342,3 +356,33 @@ HOSTNAME_FEE = Decimal(env("HOSTNAME_FEE", default="10.00"))
 HOSTNAME_RESOLVER = env("HOSTNAME_RESOLVER", default="resellers.hosts.resolve_ipv4")
 BRANDING_LOGO_MAX_BYTES = env.int("BRANDING_LOGO_MAX_BYTES", default=512 * 1024)
 BRANDING_LOGO_MAX_SIDE = env.int("BRANDING_LOGO_MAX_SIDE", default=1024)
+# --- Headers and limits (core/middleware.py, django-csp) -------------------------------------
+# Content-Security-Policy: no inline script or style without the response's nonce
+# ({{ request.csp_nonce }}); no eval (htmx's allowEval is off in templates/base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.constants.SELF],
+        "script-src": [csp.constants.SELF, csp.constants.NONCE],
+        "style-src": [csp.constants.SELF, csp.constants.NONCE],
+        # Bootstrap draws form controls with data: SVGs; logos are served from /media/.
+        "img-src": [csp.constants.SELF, "data:"],
+        "font-src": [csp.constants.SELF],
+        "connect-src": [csp.constants.SELF],
+        "frame-ancestors": [csp.constants.NONE],
+        "form-action": [csp.constants.SELF],
+        "base-uri": [csp.constants.SELF],
+        "object-src": [csp.constants.NONE],
+    },
+}
+# Browser features no page of ours uses, switched off for every response.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
+    "fullscreen=(), geolocation=(), gyroscope=(), hid=(), idle-detection=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), picture-in-picture=(), publickey-credentials-get=(), "
+    "screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()"
+)
+# The largest request body the app accepts, checked against Content-Length before anything
+# reads the body (413); a body without Content-Length (chunked) is refused (411). It must stay
+# above the largest upload (the logo) plus the form around it; the proxy in front caps a
+# little above it (deploy/nginx.conf: client_max_body_size), so the app's message is shown.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=BRANDING_LOGO_MAX_BYTES + 512 * 1024)

@@ -5,7 +5,8 @@ system chromium at /usr/bin/chromium (CI installs the `chromium` package). Witho
 browser test skips with the reason, or fails where services are required (tests/services.py).
 
 Fixtures:
-- `playwright_instance`, `browser`: one per session;
+- `playwright_instance`, `browser`: one per session; every context the browser opens reports
+  Content-Security-Policy violations, and `no_csp_violations` (autouse) fails the test;
 - `page`: a fresh context and page per test, desktop viewport;
 - `mobile_page`: the same on a 390x844 phone viewport;
 - `screenshot(page, name)`: writes <repo>/artifacts/screenshots/<name>.png (git-ignored).
@@ -71,11 +72,59 @@ def playwright_instance():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# --- Content-Security-Policy violations ------------------------------------------------------
+# Every context any browser test opens reports what the page's CSP refused (the DOM's
+# `securitypolicyviolation` events, and chromium's console messages about the policy) into
+# CSP_VIOLATIONS; the autouse fixture below fails the test that caused any.
+CSP_VIOLATIONS: list[str] = []
+
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__tesseraCspViolation(
+    `${e.effectiveDirective} refused ${e.blockedURI || "inline"} on ${e.documentURI}` +
+    (e.sample ? ` (${e.sample})` : "")
+  );
+}, true);
+"""
+
+
+def _watch_csp(context) -> None:
+    def report(text: str) -> None:
+        CSP_VIOLATIONS.append(text)
+
+    context.expose_function("__tesseraCspViolation", report)
+    context.add_init_script(_CSP_LISTENER)
+
+    def on_console(msg) -> None:
+        if "Content Security Policy" in msg.text:
+            CSP_VIOLATIONS.append(f"console: {msg.text}")
+
+    context.on("console", on_console)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations():
+    """Fails a browser test during which any page broke its Content-Security-Policy."""
+    CSP_VIOLATIONS.clear()
+    yield CSP_VIOLATIONS
+    found = list(CSP_VIOLATIONS)
+    CSP_VIOLATIONS.clear()
+    assert not found, "the Content-Security-Policy refused:\n" + "\n".join(found)
+
+
 @pytest.fixture(scope="module")
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
     )
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        _watch_csp(context)
+        return context
+
+    browser.new_context = watched_context  # every context of every journey is watched
     yield browser
     browser.close()
 

@@ -210,3 +210,36 @@ def test_production_degrades_a_redis_cache_instead_of_failing_requests():
         "core.cache.DegradingRedisCache",
         "django.contrib.sessions.backends.cached_db",
     ]
+
+
+def test_production_counts_the_client_behind_one_proxy_and_sends_the_headers():
+    """allauth's rate limits and core.net read the client one proxy deep in production; the
+    CSP, Permissions-Policy and size-cap middleware are installed."""
+    probe = (
+        "import json, django; from django.conf import settings; django.setup();"
+        "print(json.dumps([settings.TRUSTED_PROXY_COUNT, settings.ALLAUTH_TRUSTED_PROXY_COUNT,"
+        " settings.MIDDLEWARE, [str(v) for v in"
+        " settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src']]]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=_clean_env(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            SECRET_KEY="k" * 50,
+            ALLOWED_HOSTS="portal.example.com",
+            DATABASE_URL="postgres://u:p@db.internal:5432/tessera",
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    proxies, allauth_proxies, middleware, script_src = json.loads(out.stdout.splitlines()[-1])
+    assert proxies == allauth_proxies == 1
+    for name in (
+        "csp.middleware.CSPMiddleware",
+        "core.middleware.SecurityHeadersMiddleware",
+        "core.middleware.RequestSizeLimitMiddleware",
+    ):
+        assert name in middleware
+    assert script_src == ["'self'", "csp.constants.NONCE"]

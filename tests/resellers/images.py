@@ -17,10 +17,11 @@ def image_upload(
 
 
 def big_png(min_bytes: int) -> SimpleUploadedFile:
-    """A valid PNG larger than `min_bytes` (random pixels do not compress)."""
+    """A valid PNG a little larger than `min_bytes` (random pixels do not compress), and still
+    under the request size the app accepts (settings.MAX_REQUEST_BYTES)."""
     import os
 
-    side = 1000
+    side = int((min_bytes / 3) ** 0.5) + 8
     image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.tenancy.headers import header_failures
 from tests.world import Tenant, World
 
 
@@ -172,7 +173,8 @@ def role_failures(
     registry: dict[str, ObjectUrl],
     actions: dict[str, tuple[str, Callable[[World], dict]]],
 ) -> list[str]:
-    """Open a page as `role` (a member of tenant A, or staff) and compare with the matrix."""
+    """Open a page as `role` (a member of tenant A, or staff) and compare with the matrix;
+    every answer must carry the security headers (tests/tenancy/headers.py)."""
     method, data = "get", {}
     kwargs = {}
     if route.params:
@@ -182,8 +184,11 @@ def role_failures(
         method, build = actions[route.name]
         data = build(world)
     url = reverse(route.name, kwargs=kwargs)
-    got = classify(_send(world.client_for(role), method, url, data))
+    response = _send(world.client_for(role), method, url, data)
+    where = f"{route.name}: {method.upper()} {url} as {role}"
+    failures = header_failures(response, signed_in=role != "anonymous", where=where)
+    got = classify(response)
     want = expected_outcome(role, allowed)
     if got != want:
-        return [f"{route.name}: {method.upper()} {url} as {role}: {got}, expected {want}"]
-    return []
+        failures.append(f"{where}: {got}, expected {want}")
+    return failures
