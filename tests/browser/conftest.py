@@ -13,6 +13,7 @@ Fixtures:
 
 Shared journey steps (plain functions, import them): `sign_in`, `sign_out`, `staff_sign_in`
 (password and the demo TOTP code), `sidebar_link`, `money` (an amount as a page shows it),
+`language_choose` (the language menu),
 `application_fill` (the /apply/ form) and `invitation_fill` (a new colleague opens the
 invitation link and fills in the form).
 """
@@ -53,6 +54,13 @@ SCREENSHOT_DIR = REPO_ROOT / "artifacts" / "screenshots"
 DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
 MOBILE_VIEWPORT = {"width": 390, "height": 844}
 DEFAULT_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(autouse=True)
+def _portal_origin(request, settings):
+    """Links the portal sends (invitations, the welcome SMS) point at the live server."""
+    if "live_server" in request.fixturenames:
+        settings.PORTAL_ORIGIN = request.getfixturevalue("live_server").url
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +220,15 @@ def money(text: str) -> Decimal:
     """The amount in a page's text such as "1,234.50 EUR" or "-10.00" (English number
     format: commas group thousands)."""
     return Decimal(text.replace(",", "").split()[0])
+
+
+def language_choose(page, code: str) -> None:
+    """Choose a language in the menu, as a person does: signed in, it is in the user menu."""
+    menu = page.get_by_test_id("user-menu")
+    if menu.count():
+        menu.click()
+    page.locator('select[name="language"]:visible').select_option(code)
+    expect(page.locator("html")).to_have_attribute("lang", code)
 
 
 def totp_code() -> str:

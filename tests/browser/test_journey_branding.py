@@ -91,7 +91,7 @@ def test_branding_hostname_and_advertising(
     fund(reseller, net="50.00", vat="9.50")
     admin = MembershipFactory(reseller=reseller, role=Role.ADMIN).user
     user = MembershipFactory(reseller=reseller, role=Role.USER).user
-    customer = CustomerUserFactory(reseller=reseller, name="Jana Kowalska")
+    customer = CustomerUserFactory(reseller=reseller, name="Jana Kowalska", language="en")
     staff = StaffFactory()
     base = live_server.url
 

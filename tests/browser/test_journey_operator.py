@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from audit.models import AuditEvent
 from resellers.models import Reseller
+from tests.browser.conftest import language_choose, totp_code
 from tests.browser.conftest import sign_in as _sign_in
-from tests.browser.conftest import totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,6 +77,11 @@ def test_end_customer_sees_the_portal(live_server, transactional_db, page, scree
     call_command("demo_data", stdout=io.StringIO())
     _sign_in(page, live_server.url, "customer@alpha.test")
     expect(page).to_have_url(re.compile(r"/my/$"))
+    # The demo customer has a German number: the portal speaks German to them ...
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator("main")).to_contain_text("Ihr Konto wird von Alpha Telecom betreut")
+    # ... until they choose English in the language menu, which is kept as their setting.
+    language_choose(page, "en")
     expect(page.locator("main")).to_contain_text("Your account is served by Alpha Telecom")
     expect(page.locator("main")).to_contain_text("+491701234567")
     sidebar = page.locator("#sidebar")
