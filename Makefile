@@ -15,7 +15,7 @@ help:
 	@echo "make run     install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install and run the whole suite (PostgreSQL when reachable)"
 	@echo "make test-fast  the suite without the tests marked slow (browser, workers, races)"
-	@echo "make lint    ruff, and import-linter: the layers of the apps (README, Architecture)"
+	@echo "make lint    ruff, import-linter (the layers of the apps) and messages_check (de/fr/pl complete)"
 	@echo "make worker  Celery worker      make beat  Celery beat"
 	@echo "make bench   the benchmarks under bench/"
 	@echo "make bench-recharge  recharge POSTs on gunicorn + Celery vs a minimal page"
@@ -63,6 +63,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(PY) manage.py messages_check
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -2,12 +2,17 @@
 event's data, with a fallback for actions it does not know yet. Every list of audit events
 (the operator overview, a reseller's page, the audit log) shows them through `audit_sentence`.
 
-A later issue that records a new action adds its sentence here."""
+A later issue that records a new action adds its sentence here. Facts that are codes (a
+role, a status, a kind of material) are shown by their label in the reader's language: the app
+that owns the choices registers them in its AppConfig.ready (`labels_register`), so this bottom
+layer imports none of them. Amounts with a currency are written as the language writes them."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from core.money import money_text
 
 SENTENCES = {
     "advertising.requested": gettext_lazy(
@@ -54,6 +59,7 @@ SENTENCES = {
     "reseller.subreseller_created": gettext_lazy("Sub-reseller created."),
     "reseller.subreseller_policy_changed": gettext_lazy("Sub-reseller settings changed."),
     "reseller.suspended": gettext_lazy("Reseller suspended."),
+    "reseller.terms_accepted": gettext_lazy("Reseller terms version %(terms_version)s accepted."),
     "reseller.vat_id_changed": gettext_lazy("VAT ID changed from %(from)s to %(to)s."),
     "sms.message.failed": gettext_lazy("An SMS could not be delivered."),
     "sms.message.resent": gettext_lazy("An SMS was sent again."),
@@ -68,6 +74,17 @@ SENTENCES = {
 }
 
 
+# (action, fact) → {code: label}: filled by the apps that own the choices.
+_LABELS: dict[tuple[str, str], dict[str, object]] = {}
+
+
+def labels_register(choices, *facts: tuple[str, str]) -> None:
+    """Show the facts `(action, fact)` of events by the labels of `choices` (a Django
+    `TextChoices` class) instead of their codes."""
+    for fact in facts:
+        _LABELS[fact] = dict(choices.choices)
+
+
 class _Facts(dict):
     """The event's data; a fact the sentence names but the event lacks shows as "?"."""
 
@@ -80,5 +97,15 @@ def audit_sentence(action: str, data: dict | None = None) -> str:
     sentence = SENTENCES.get(action)
     if sentence is None:
         return _("Other event (%(action)s).") % {"action": action}
-    facts = _Facts({k: ("—" if v in (None, "") else v) for k, v in (data or {}).items()})
+    data = data or {}
+    facts = _Facts()
+    for key, value in data.items():
+        labels = _LABELS.get((action, key), {})
+        if value in (None, ""):
+            value = "—"
+        elif value in labels:
+            value = labels[value]
+        elif key == "amount" and data.get("currency"):
+            value = money_text(value, data["currency"])
+        facts[key] = value
     return str(sentence) % facts

@@ -1,0 +1,43 @@
+"""Audit events as sentences in the reader's language: codes by their labels, amounts as the
+language writes them, unknown actions and missing facts said plainly."""
+
+from django.utils import translation
+
+from audit.sentences import SENTENCES, audit_sentence
+
+
+def test_codes_are_shown_by_their_labels_in_the_readers_language():
+    data = {"user": "anna@example.test", "from": "user", "to": "accountant"}
+    assert (
+        audit_sentence("membership.role_changed", data)
+        == "anna@example.test changed from User to Accountant."
+    )
+    assert audit_sentence("advertising.requested", {"quantity": 25, "kind": "leaflet"}) == (
+        "Advertising material requested: 25 × Leaflets."
+    )
+    with translation.override("de"):
+        sentence = audit_sentence(
+            "advertising.status_changed", {"from": "requested", "to": "shipped"}
+        )
+    assert "requested" not in sentence and "shipped" not in sentence
+
+
+def test_amounts_with_a_currency_follow_the_language():
+    data = {"amount": "1250.0000", "currency": "EUR", "note": "", "child": 3}
+    assert audit_sentence("ledger.credit_transferred", data).startswith("1,250.00 EUR")
+    with translation.override("de"):
+        assert audit_sentence("ledger.credit_transferred", data).startswith("1.250,00 EUR")
+
+
+def test_unknown_actions_and_missing_facts_are_said_plainly():
+    assert audit_sentence("something.new", {}) == "Other event (something.new)."
+    assert audit_sentence("invitation.created", {}) == "? invited as ?."
+
+
+def test_every_sentence_is_translated_in_every_language():
+    with translation.override("en"):
+        english = {action: str(sentence) for action, sentence in SENTENCES.items()}
+    for language in ("de", "fr", "pl"):
+        with translation.override(language):
+            untranslated = [a for a, s in SENTENCES.items() if str(s) == english[a]]
+        assert untranslated == [], (language, untranslated)
