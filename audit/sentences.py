@@ -103,7 +103,7 @@ def audit_sentence(action: str, data: dict | None = None) -> str:
         labels = _LABELS.get((action, key), {})
         if value in (None, ""):
             value = "—"
-        elif value in labels:
+        elif isinstance(value, str) and value in labels:
             value = labels[value]
         elif key == "amount" and data.get("currency"):
             value = money_text(value, data["currency"])

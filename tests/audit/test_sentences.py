@@ -29,6 +29,13 @@ def test_amounts_with_a_currency_follow_the_language():
         assert audit_sentence("ledger.credit_transferred", data).startswith("1.250,00 EUR")
 
 
+def test_facts_that_are_not_text_do_not_break_the_sentence():
+    data = {"before": {"may_create": False}, "after": {"may_create": True}}
+    assert audit_sentence("reseller.subreseller_policy_changed", data) == (
+        "Sub-reseller settings changed."
+    )
+
+
 def test_unknown_actions_and_missing_facts_are_said_plainly():
     assert audit_sentence("something.new", {}) == "Other event (something.new)."
     assert audit_sentence("invitation.created", {}) == "? invited as ?."
