@@ -5,6 +5,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,22 +19,41 @@ from config.celery import app
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def broker(monkeypatch):
-    """A clean Redis database as broker, for this process and the worker."""
-    url = settings.TEST_REDIS_URL
-    redis.Redis.from_url(url).flushdb()
+@contextlib.contextmanager
+def broker_at(monkeypatch, url: str) -> Iterator[str]:
+    """Celery in this process publishes to the Redis at `url` (with the transport the settings
+    choose for a redis:// broker, config.settings.base) instead of running tasks eagerly."""
     names = ("broker_url", "broker_transport", "task_always_eager")
     saved = {name: app.conf[name] for name in names}
-    # The transport the settings choose for a redis:// broker (config.settings.base).
     app.conf.update(
         broker_url=url, broker_transport="config.broker:Transport", task_always_eager=False
     )
     # Producers and connections made before were made for another broker: start afresh.
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
-    yield url
-    app.conf.update(saved)
+    try:
+        yield url
+    finally:
+        app.conf.update(saved)
+
+
+def wait_until(condition, seconds: float = 45) -> bool:
+    """Poll `condition` until it is true or `seconds` have passed; its last answer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    """A clean Redis database as broker, for this process and the worker."""
+    url = settings.TEST_REDIS_URL
+    redis.Redis.from_url(url).flushdb()
+    with broker_at(monkeypatch, url):
+        yield url
     redis.Redis.from_url(url).flushdb()
 
 

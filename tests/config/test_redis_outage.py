@@ -14,12 +14,11 @@ import time
 import pytest
 from django.db import connection
 
-from config.celery import app
 from customers.models import Customer
 from ledger.models import LedgerTransaction
 from sms.models import Message
 from sms.tasks import messages_resend_stuck
-from tests.celery_worker import celery_worker
+from tests.celery_worker import broker_at, celery_worker, wait_until
 from tests.factories import PASSWORD
 from tests.private_redis import private_redis  # noqa: F401 - a fixture
 from tests.world import build_world
@@ -46,26 +45,8 @@ def redis_everywhere(private_redis, settings, monkeypatch):  # noqa: F811
         "default": {"BACKEND": "core.cache.DegradingRedisCache", "LOCATION": private_redis.url(1)}
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    names = ("broker_url", "broker_transport", "task_always_eager")
-    saved = {name: app.conf[name] for name in names}
-    app.conf.update(
-        broker_url=private_redis.url(0),
-        broker_transport="config.broker:Transport",
-        task_always_eager=False,
-    )
-    monkeypatch.setattr(app, "_pool", None)
-    monkeypatch.setattr(app.amqp, "_producer_pool", None)
-    yield private_redis
-    app.conf.update(saved)
-
-
-def _wait(condition, seconds: float = 45) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
+    with broker_at(monkeypatch, private_redis.url(0)):
+        yield private_redis
 
 
 def test_with_redis_dead_people_sign_in_and_sell_and_the_sms_goes_once_it_is_back(
@@ -106,7 +87,7 @@ def test_with_redis_dead_people_sign_in_and_sell_and_the_sms_goes_once_it_is_bac
         def sent():
             return Message.objects.get(pk=message.pk).status == Message.Status.SENT
 
-        if not _wait(sent):
+        if not wait_until(sent):
             worker.terminate()
             pytest.fail("the re-send job did not send it:\n" + worker.communicate()[0][-4000:])
     message.refresh_from_db()

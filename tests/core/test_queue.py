@@ -24,6 +24,7 @@ from sms.models import Message
 from sms.tasks import message_send
 from tax.models import VatCheck
 from tax.services import vat_check_start
+from tests.celery_worker import broker_at
 from tests.factories import CustomerFactory, UserFactory
 from tests.world import build_world
 
@@ -38,16 +39,9 @@ def _free_port() -> int:
 def dead_broker(monkeypatch, caplog):
     """Celery publishes to a Redis broker that refuses connections."""
     url = f"redis://127.0.0.1:{_free_port()}/0"
-    names = ("broker_url", "broker_transport", "task_always_eager")
-    saved = {name: app.conf[name] for name in names}
-    app.conf.update(
-        broker_url=url, broker_transport="config.broker:Transport", task_always_eager=False
-    )
-    monkeypatch.setattr(app, "_pool", None)
-    monkeypatch.setattr(app.amqp, "_producer_pool", None)
     caplog.set_level(logging.ERROR, logger="core.queue")
-    yield caplog
-    app.conf.update(saved)
+    with broker_at(monkeypatch, url):
+        yield caplog
 
 
 def _refused(caplog) -> list[str]:

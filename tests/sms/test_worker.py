@@ -16,7 +16,11 @@ from django.db import connection, transaction
 from sms.models import Message
 from sms.services import message_queue
 from sms.tasks import messages_resend_stuck
-from tests.celery_worker import broker, celery_worker  # noqa: F401 - broker is a fixture
+from tests.celery_worker import (  # noqa: F401 - broker is a fixture
+    broker,
+    celery_worker,
+    wait_until,
+)
 from tests.factories import CustomerFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,15 +60,6 @@ def sms_worker(broker, gateway):  # noqa: F811 - the imported fixture
         yield process
 
 
-def _wait(condition, seconds: float = 45) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
-
-
 def _log(process) -> str:
     process.terminate()
     return process.communicate(timeout=15)[0][-4000:]
@@ -92,7 +87,7 @@ def test_worker_delivers_every_message_once_through_a_gateway_outage(gateway, sm
         refused = [r.payload["reference"] for r in gateway.requests if r.status == 503]
         return all(refused.count(ref) >= 2 for ref in references)
 
-    if not _wait(refused_twice):
+    if not wait_until(refused_twice):
         pytest.fail("no retries while the gateway was down:\n" + _log(sms_worker))
     assert gateway.accepted() == []
 
@@ -102,7 +97,7 @@ def test_worker_delivers_every_message_once_through_a_gateway_outage(gateway, sm
         statuses = set(Message.objects.filter(pk__in=ids).values_list("status", flat=True))
         return statuses == {Message.Status.SENT}
 
-    if not _wait(all_sent):
+    if not wait_until(all_sent):
         pytest.fail("not all delivered once the gateway was back:\n" + _log(sms_worker))
     time.sleep(2.5)  # any late duplicate retry would arrive now
     assert gateway.accepted_per_reference() == dict.fromkeys(references, 1)
@@ -164,7 +159,7 @@ def test_a_worker_killed_mid_send_and_the_resend_job_deliver_every_sms_exactly_o
             )
             return set(statuses) == {Message.Status.SENT}
 
-        if not _wait(all_sent):
+        if not wait_until(all_sent):
             pytest.fail("not all sent after the worker was killed:\n" + _log(worker))
         time.sleep(2)  # a late duplicate would arrive now
 
