@@ -1,4 +1,7 @@
-"""The end customer of a request, and the password change a generated password requires."""
+"""What the person of a request is to the portal: the end customer they are
+(`CustomerMiddleware`), the language their pages are in (`LanguageMiddleware`), whether they may
+stay signed in on a reseller's own hostname (`ResellerHostSignInMiddleware`), and the password
+change a generated password requires."""
 
 from __future__ import annotations
 
@@ -83,7 +86,8 @@ class LanguageMiddleware(LocaleMiddleware):
     """The language of a page, in this order: the signed-in person's own setting (theirs, or
     an end customer's); the one chosen in the switcher (the cookie); on a reseller's own
     hostname, that reseller's language; the browser's Accept-Language; English. Replaces
-    Django's LocaleMiddleware and runs after `CustomerMiddleware`, which knows the person."""
+    Django's LocaleMiddleware and runs after `CustomerMiddleware`, which knows the person, and
+    before the middleware that may answer a request themselves."""
 
     def process_request(self, request):
         language = language_for(request)

@@ -85,9 +85,9 @@ MIDDLEWARE = [
     "accounts.tenancy.TenantMiddleware",
     "resellers.middleware.ResellerStatusMiddleware",
     "customers.middleware.CustomerMiddleware",
-    "customers.middleware.ResellerHostSignInMiddleware",
     # The language: the person's setting, the switcher, the reseller's host, Accept-Language.
     "customers.middleware.LanguageMiddleware",
+    "customers.middleware.ResellerHostSignInMiddleware",
     "customers.middleware.PasswordChangeRequiredMiddleware",
 ]
 
