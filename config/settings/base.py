@@ -275,7 +275,7 @@ OPERATOR = {
 }
 
 # --- Tables -----------------------------------------------------------------------------------
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
+DJANGO_TABLES2_TEMPLATE = "django_tables2/tessera.html"  # stacked rows on phones
 DJANGO_TABLES2_TABLE_ATTRS = {
     "class": "table table-hover align-middle",
     "thead": {"class": "table-light"},

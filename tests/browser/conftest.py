@@ -11,6 +11,9 @@ Fixtures:
 - `mobile_page`: the same on a 390x844 phone viewport;
 - `screenshot(page, name)`: writes <repo>/artifacts/screenshots/<name>.png (git-ignored).
 
+`assert_fits(page)` fails when the page is wider than its viewport (a phone's 390 px), when
+any element scrolls sideways inside it, or when a visible element sticks out past its edges.
+
 Shared journey steps (plain functions, import them): `sign_in`, `sign_out`, `staff_sign_in`
 (password and the demo TOTP code), `sidebar_link`, `money` (an amount as a page shows it),
 `language_choose` (the language menu),
@@ -194,6 +197,61 @@ def take_screenshot(page, name: str) -> Path:
 def screenshot() -> Callable:
     """`screenshot(page, name)` -> Path of the written PNG."""
     return take_screenshot
+
+
+# --- Phones: nothing wider than the screen ----------------------------------------------------
+
+_OVERFLOW_PROBE = """
+() => {
+  const width = window.innerWidth;
+  const name = (el) => {
+    const id = el.id ? "#" + el.id : "";
+    const testid = el.dataset && el.dataset.testid ? `[data-testid=${el.dataset.testid}]` : "";
+    const cls = typeof el.className === "string" && el.className.trim()
+      ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+    const text = (el.innerText || el.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 40);
+    return `<${el.tagName.toLowerCase()}${id}${testid}${cls}> "${text}"`;
+  };
+  // Inside a visually hidden box (clipped to 1 px, like Bootstrap's .visually-hidden) nothing
+  // shows, however wide it is laid out.
+  const clipped = (el) => {
+    for (let box = el; box; box = box.parentElement) {
+      const rect = box.getBoundingClientRect();
+      if ((rect.width <= 1 || rect.height <= 1) && getComputedStyle(box).overflow !== "visible") {
+        return true;
+      }
+    }
+    return false;
+  };
+  const found = [];
+  const page = document.documentElement.scrollWidth;
+  if (page > width) found.push(`the page is ${page}px wide on a ${width}px screen`);
+  for (const el of document.body.querySelectorAll("*")) {
+    if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+    const style = getComputedStyle(el);
+    if (["auto", "scroll"].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1) {
+      found.push(`${name(el)} scrolls sideways: ${el.scrollWidth}px in ${el.clientWidth}px`);
+      continue;
+    }
+    const box = el.getBoundingClientRect();
+    if (box.width && box.height && (box.right > width + 1 || box.left < -1)) {
+      if (clipped(el)) continue;
+      found.push(`${name(el)} spans ${Math.round(box.left)}..${Math.round(box.right)}px`);
+    }
+  }
+  return found;
+}
+"""
+
+
+def assert_fits(page) -> None:
+    """The page fits its viewport: no sideways scrolling of the page or of any element in it
+    (scrollWidth > clientWidth with overflow-x auto/scroll), and no visible element reaching
+    past the left or right edge (cut off, or only reachable by scrolling)."""
+    found = page.evaluate(_OVERFLOW_PROBE)
+    assert not found, f"{page.url} does not fit {page.viewport_size['width']}px:\n" + "\n".join(
+        found[:15]
+    )
 
 
 # --- Shared journey steps ---------------------------------------------------------------------

@@ -19,7 +19,13 @@ from ledger.models import LedgerTransaction
 from ledger.verify import ledger_verify
 from resellers.branding import contrast_ratio
 from resellers.models import AdvertisingRequest, ResellerHostname
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT, MOBILE_VIEWPORT
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP_VIEWPORT,
+    MOBILE_VIEWPORT,
+    assert_fits,
+)
 from tests.factories import (
     PASSWORD,
     CustomerUserFactory,
@@ -181,6 +187,7 @@ def test_branding_hostname_and_advertising(
         small = phone.new_page()
         small.goto(f"http://{HOST}:{port}/accounts/login/")
         expect(small.locator("nav img.brand-logo")).to_be_visible()
+        assert_fits(small)
         screenshot(small, "branding-08-login-on-own-host-phone")
         phone.close()
     finally:

@@ -33,6 +33,7 @@ from tests.browser.conftest import (
     DESKTOP_VIEWPORT,
     MOBILE_VIEWPORT,
     _new_page,
+    assert_fits,
     language_choose,
     money,
     sidebar_link,
@@ -187,6 +188,7 @@ def test_cloufon_faq_journey(
     expect(phone).to_have_url(re.compile(r"/accounts/login/"))
     phone.locator('input[name="login"]').fill(username)
     phone.locator('input[name="password"]').fill(password)
+    assert_fits(phone)
     snap(phone, "customer-sign-in")
     phone.get_by_role("button", name="Sign In").click()
     expect(phone.get_by_test_id("password-forced")).to_be_visible()
@@ -195,6 +197,7 @@ def test_cloufon_faq_journey(
     expect(phone.locator(".alert-success")).to_contain_text(PHONE)
     language_choose(phone, "en")
     expect(phone.get_by_test_id("password-forced")).to_be_visible()
+    assert_fits(phone)
     snap(phone, "customer-password")
     phone.locator('input[name="old_password"]').fill(password)
     phone.locator('input[name="new_password1"]').fill(NEW_PASSWORD)
@@ -232,8 +235,10 @@ def test_cloufon_faq_journey(
     staff_context.close()
     phone.reload()
     expect(phone.get_by_test_id("portal-balance")).to_have_text("30.00 EUR")
+    assert_fits(phone)
     snap(phone, "customer-portal-recharged")
     phone.get_by_role("link", name="Profile and language").click()
+    assert_fits(phone)
     snap(phone, "customer-profile")
     assert phone.problems == []
     phone_context.close()

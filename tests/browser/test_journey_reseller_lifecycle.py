@@ -28,6 +28,7 @@ from tests.browser.conftest import (
     MOBILE_VIEWPORT,
     _new_page,
     application_fill,
+    assert_fits,
     invitation_fill,
     sidebar_link,
     staff_sign_in,
@@ -76,6 +77,7 @@ def test_reseller_lifecycle(live_server, transactional_db, browser, page, screen
     phone_context.add_cookies(page.context.cookies())
     phone.goto(base + "/r/application/")
     expect(phone.get_by_test_id("application-status")).to_have_text("Applied")
+    assert_fits(phone)
     snap(phone, "application-applied-phone")
     assert phone.problems == []
     phone_context.close()
