@@ -211,7 +211,7 @@ class LatestMovementsTable(CashbookTable):
     """The dashboard's few latest cashbook rows: what happened, to whom, for how much."""
 
     created_at = DateTimeText(
-        verbose_name=_("When"), format="j M H:i", orderable=False, attrs=_NOWRAP
+        verbose_name=_("When"), format="Y-m-d H:i", orderable=False, attrs=_NOWRAP
     )
     sales_amount = _MoneyColumn(verbose_name=_("Sales credit"))
     commission_amount = _MoneyColumn(verbose_name=_("Commission"))
