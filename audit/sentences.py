@@ -9,10 +9,13 @@ layer imports none of them. Amounts with a currency are written as the language 
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.money import money_text
+from core.money import money_display
 
 SENTENCES = {
     "advertising.requested": gettext_lazy(
@@ -39,10 +42,10 @@ SENTENCES = {
     "invitation.revoked": gettext_lazy("Invitation of %(email)s revoked."),
     "ledger.commission_transferred": gettext_lazy("Commission transferred to sales credit."),
     "ledger.credit_revoked": gettext_lazy(
-        "%(amount)s %(currency)s of sales credit taken back from a sub-reseller."
+        "%(amount)s of sales credit taken back from a sub-reseller."
     ),
     "ledger.credit_transferred": gettext_lazy(
-        "%(amount)s %(currency)s of sales credit given to a sub-reseller."
+        "%(amount)s of sales credit given to a sub-reseller."
     ),
     "ledger.reversed": gettext_lazy("Ledger transaction reversed."),
     "ledger.staff_adjusted": gettext_lazy("Sales credit adjusted by the operator."),
@@ -106,6 +109,16 @@ def audit_sentence(action: str, data: dict | None = None) -> str:
         elif isinstance(value, str) and value in labels:
             value = labels[value]
         elif key == "amount" and data.get("currency"):
-            value = money_text(value, data["currency"])
+            value = money_display(value, data["currency"])
+        elif key == "amount":  # events recorded before they named the currency
+            value = _number(value)
         facts[key] = value
     return str(sentence) % facts
+
+
+def _number(value):
+    """A number of an event's data with the reader's decimal sign ("10,00"), or as it is."""
+    try:
+        return localize(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return value

@@ -14,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 
 
+class IsoDateInput(forms.DateInput):
+    """A browser date picker. Its value is always ISO (`2026-11-01`) whatever the page's
+    language: a `type="date"` field refuses the localised `01.11.2026` and shows nothing.
+    The browser shows the date its own way and sends ISO back, which every DateField takes."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class PlainDecimalField(forms.DecimalField):
     """A DecimalField that takes only what a person types as an amount: "12.50", "12,50",
     "-5". Django's own also takes "1e-2", "１０" (full-width digits), "Infinity" and "NaN"

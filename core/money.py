@@ -76,13 +76,54 @@ def money_text(value: Decimal | int | str, currency: str, *, language: str | Non
     return format_decimal(to_minor_unit(value, currency), format=pattern, locale=_locale(language))
 
 
-def money_display(value: Decimal | int | str, currency: str, *, language: str | None = None) -> str:
+def money_display(
+    value: Decimal | int | str, currency: str, *, language: str | None = None, exact: bool = False
+) -> str:
     """An amount with its currency, as people of the page's language write it: `€1,234.50`,
     `1.234,50 €`, `1 234,50 zł`; a currency without a symbol of its own keeps its code,
-    spaced (`CHF 5.00`, `5,00 CHF`)."""
+    spaced (`CHF 5.00`, `5,00 CHF`). `exact` keeps the ledger's digits below the minor unit
+    when there are any (`€0.0125`), for the pages that show ledger entries as booked."""
+    amount = _exact(value, currency) if exact else to_minor_unit(value, currency)
     text = format_currency(
-        to_minor_unit(value, currency), currency, locale=_locale(language), currency_digits=True
+        amount,
+        currency,
+        locale=_locale(language),
+        currency_digits=True,
+        decimal_quantization=not exact,
     )
     if text.lstrip("-").startswith(currency) and text.lstrip("-")[len(currency)].isdigit():
         text = text.replace(currency, currency + "\u00a0", 1)
     return text
+
+
+def _exact(value: Decimal | int | str, currency: str) -> Decimal:
+    """The ledger amount with as many decimals as it needs, at least the currency's minor unit:
+    50.0000 → 50.00, 0.0125 → 0.0125."""
+    ledger, minor = to_ledger(value), to_minor_unit(value, currency)
+    return minor if ledger == minor else ledger.normalize()
+
+
+class Money:
+    """An amount with its currency that is written when it is shown, in the language active
+    then (`str()`): a domain error raised with `available=Money(...)` reads "1.234,50 €" to
+    the German reader and "€1,234.50" to the English one."""
+
+    __slots__ = ("currency", "value")
+
+    def __init__(self, value: Decimal | int | str, currency: str):
+        self.value = as_decimal(value)
+        self.currency = str(currency)
+
+    def __str__(self) -> str:
+        return money_display(self.value, self.currency)
+
+    def __repr__(self) -> str:
+        return f"Money({self.value!r}, {self.currency!r})"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Money):
+            return (self.value, self.currency) == (other.value, other.currency)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.currency))

@@ -4,12 +4,14 @@ from datetime import datetime
 
 import django_filters
 import django_tables2 as tables
-from django import forms
 from django.db.models import QuerySet
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig, Table
+
+from core.forms import IsoDateInput
 
 PER_PAGE = 25
 
@@ -40,11 +42,18 @@ class DateTimeText(tables.Column):
         return date_format(value, self.format)
 
 
+class PercentText(tables.Column):
+    """A rate such as a commission: "10 %", "7,5 %" in de/fr/pl (the page's decimal sign)."""
+
+    def render(self, value):
+        return f"{floatformat(value, '-2')} %"
+
+
 def day_filter(field_name: str, *, until: bool = False) -> django_filters.DateFilter:
     """A date picker filtering a datetime field by local day: "From" (inclusive) or "To"."""
     return django_filters.DateFilter(
         field_name=field_name,
         lookup_expr="date__lte" if until else "date__gte",
         label=_("To") if until else _("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )

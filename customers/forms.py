@@ -12,6 +12,7 @@ from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.money import money_display
 from core.phones import InvalidPhoneNumber, phone_normalise
 from customers.adapters import SENT_FROM_RESELLER_HOST
 
@@ -131,7 +132,7 @@ class RechargeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.reseller, self.user = reseller, user
         currency = str(reseller.currency)
-        self.fields["amount"].choices = [(str(a), f"{a.normalize():f} {currency}") for a in amounts]
+        self.fields["amount"].choices = [(str(a), money_display(a, currency)) for a in amounts]
         self.fields["amount"].error_messages["invalid_choice"] = _(
             "Choose one of the amounts offered."
         )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership
 from core.masking import mask_name
-from core.money import to_ledger, to_minor_unit
+from core.money import Money, to_ledger, to_minor_unit
 from core.net import portal_url
 from customers.models import CommissionTier, Customer
 from customers.sql import CUSTOMER_BY_PHONE
@@ -166,16 +166,15 @@ def recharge_refusal(*, reseller, customer: Customer) -> str | None:
 
 # The refusal the confirmation step shows and the recharge raises when credit ran out between.
 SALES_CREDIT_SHORT = gettext_lazy(
-    "Not enough sales credit: %(available)s %(currency)s available, "
-    "%(amount)s %(currency)s needed. Top up your sales credit first."
+    "Not enough sales credit: %(available)s available, %(amount)s needed. "
+    "Top up your sales credit first."
 )
 
 
 def sales_credit_short_values(*, available: Decimal, amount: Decimal, currency: str) -> dict:
     return {
-        "available": to_minor_unit(available, currency),
-        "currency": currency,
-        "amount": to_minor_unit(amount, currency),
+        "available": Money(available, currency),
+        "amount": Money(amount, currency),
     }
 
 

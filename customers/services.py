@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import DomainError
 from core.masking import mask_name
-from core.money import as_decimal, to_ledger, to_minor_unit
+from core.money import as_decimal, money_display, to_ledger
 from core.phones import language_for_phone, phone_normalise
 from customers.models import Customer
 from customers.selectors import (
@@ -41,7 +41,7 @@ from ledger.services import (
     reseller_account,
 )
 from resellers.models import Reseller
-from sms.services import message_queue
+from sms.services import message_language, message_queue
 
 Kind = LedgerAccount.Kind
 
@@ -122,13 +122,13 @@ def recharge_amount_check(*, reseller: Reseller, amount) -> Decimal:
     except ValueError as exc:
         raise RechargeError(_("Choose one of the amounts offered.")) from exc
     allowed = recharge_amounts(reseller=reseller)
+    currency = str(reseller.currency)
     if value not in allowed:
         raise RechargeError(
-            _("%(amount)s %(currency)s is not an amount you can sell; choose one of %(allowed)s.")
+            _("%(amount)s is not an amount you can sell; choose one of %(allowed)s.")
             % {
-                "amount": f"{value.normalize():f}",
-                "currency": reseller.currency,
-                "allowed": ", ".join(f"{a.normalize():f}" for a in allowed),
+                "amount": money_display(value, currency),
+                "allowed": ", ".join(money_display(a, currency) for a in allowed),
             }
         )
     return value
@@ -263,6 +263,7 @@ def _recharge(
         data={
             "transaction_id": txn.pk,
             "amount": str(amount),
+            "currency": str(reseller.currency),
             "commission": str(commission),
             "new_customer": created,
             "owner_id": customer.reseller_id,
@@ -385,6 +386,8 @@ def _recharge_notify(*, reseller, customer, amount, balance_after, created, pass
     another reseller may not see, and it shows on the owner's customer page."""
     owner = customer.reseller
     currency = str(reseller.currency)
+    # The amounts are written as the message's language writes them ("10,00 €" in German).
+    language = message_language(recipient=customer.phone, customer=customer)
     if created:
         template = "customer_welcome"
         context = {
@@ -396,9 +399,8 @@ def _recharge_notify(*, reseller, customer, amount, balance_after, created, pass
     else:
         template = "customer_recharged"
         context = {
-            "amount": str(to_minor_unit(amount, currency)),
-            "balance": str(to_minor_unit(balance_after, currency)),
-            "currency": currency,
+            "amount": money_display(amount, currency, language=language),
+            "balance": money_display(balance_after, currency, language=language),
             "reseller_name": owner.name,
         }
     message_queue(
@@ -407,6 +409,7 @@ def _recharge_notify(*, reseller, customer, amount, balance_after, created, pass
         template=template,
         context=context,
         customer=customer,
+        language=language,
     )
 
 

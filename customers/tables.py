@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from core.money import money_text
+from core.money import money_display
 from core.ui import DateTimeText
 from customers.models import Customer
 
@@ -22,7 +22,7 @@ class CustomerTable(tables.Table):
         super().__init__(*args, **kwargs)
 
     def render_balance(self, value):
-        return f"{money_text(value, self.currency)} {self.currency}"
+        return money_display(value, self.currency)
 
 
 class CustomerAccountTable(tables.Table):
@@ -46,4 +46,4 @@ class CustomerAccountTable(tables.Table):
         super().__init__(*args, **kwargs)
 
     def render_balance(self, value):
-        return money_text(value, self.currency)
+        return money_display(value, self.currency)

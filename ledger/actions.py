@@ -41,7 +41,7 @@ def ledger_transaction_reverse(*, transaction_id: int, actor, reason: str) -> Le
     return reversal
 
 
-OVER_COMMISSION = _("You can transfer at most %(available)s %(currency)s of commission credit.")
+OVER_COMMISSION = _("You can transfer at most %(available)s of commission credit.")
 
 
 class InvalidTransferAmount(LedgerError):

@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import PlainDecimalField
-from core.money import minor_digits, money_text, to_minor_unit
+from core.forms import IsoDateInput, PlainDecimalField
+from core.money import minor_digits, money_display, to_minor_unit
 from ledger.actions import OVER_COMMISSION
 from ledger.models import LedgerTransaction
 
@@ -25,12 +25,8 @@ class CashbookFilterForm(forms.Form):
 
     MAX_DAYS = 366
 
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
     kind = forms.ChoiceField(label=_("Type"), required=False)
 
     def __init__(self, data=None, *, today: dt.date):
@@ -101,9 +97,8 @@ class CommissionTransferForm(forms.Form):
             {"min": "0", "step": str(Decimal(1).scaleb(-places)), "inputmode": "decimal"}
         )
         if available is not None:
-            self.fields["amount"].help_text = _("Up to %(available)s %(currency)s.") % {
-                "available": to_minor_unit(available, currency),
-                "currency": currency,
+            self.fields["amount"].help_text = _("Up to %(available)s.") % {
+                "available": money_display(available, currency)
             }
         self.fields["idempotency_key"].error_messages["required"] = _(
             "The form is incomplete; reload the page and try again."
@@ -127,4 +122,4 @@ class CommissionTransferForm(forms.Form):
 
 
 def over_available(available: Decimal, currency: str) -> str:
-    return OVER_COMMISSION % {"available": money_text(available, currency), "currency": currency}
+    return OVER_COMMISSION % {"available": money_display(available, currency)}

@@ -44,7 +44,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from core.money import money_text, to_ledger
+from core.money import Money, to_ledger
 from ledger import pg
 from ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
@@ -90,10 +90,7 @@ class InsufficientFunds(LedgerError):
 
     code = "insufficient-funds"
     field = "amount"
-    message = _(
-        "%(account)s is too low: %(available)s %(currency)s available, "
-        "%(requested)s %(currency)s needed."
-    )
+    message = _("%(account)s is too low: %(available)s available, %(requested)s needed.")
 
     def __init__(
         self,
@@ -107,8 +104,8 @@ class InsufficientFunds(LedgerError):
         super().__init__(
             message,
             account=LedgerAccount.Kind(account.kind).label,
-            available=money_text(available, currency),
-            requested=money_text(requested, currency),
+            available=Money(available, currency),
+            requested=Money(requested, currency),
             currency=currency,
         )
 

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_name
-from core.money import to_minor_unit
+from core.money import money_display, money_text, to_minor_unit
 from core.ui import DateTimeText
 from ledger.models import LedgerEntry, LedgerTransaction
 
@@ -26,7 +26,7 @@ class StaffTransactionTable(tables.Table):
         order_by = ("-id",)
 
     def render_volume(self, record, value):
-        return f"{value:,.4f}"
+        return money_display(value, record.currency, exact=True)
 
     def render_reversed(self, record):
         if record.reversed_by_pk:
@@ -46,6 +46,12 @@ class EntryTable(tables.Table):
     class Meta:
         model = LedgerEntry
         fields = ("id", "account", "amount", "balance_after")
+
+    def render_amount(self, record, value):
+        return money_display(value, record.account.currency, exact=True)
+
+    def render_balance_after(self, record, value):
+        return money_display(value, record.account.currency, exact=True)
 
     def render_account(self, record):
         url = reverse("ledger:staff-account-statement", kwargs={"pk": record.account_id})
@@ -107,8 +113,9 @@ def cashbook_memo(record, reseller_id: int) -> str:
 
 
 def _money(value, currency: str) -> str:
-    """An amount rounded half-up to the currency's minor unit, with thousands separators."""
-    return "" if value is None else f"{to_minor_unit(value, currency):,}"
+    """An amount rounded half-up to the currency's minor unit, written as the page's language
+    writes numbers (the column heads and the page name the currency)."""
+    return "" if value is None else money_text(value, currency)
 
 
 _NOWRAP = {"td": {"class": "text-nowrap"}}
@@ -204,7 +211,7 @@ class LatestMovementsTable(CashbookTable):
     """The dashboard's few latest cashbook rows: what happened, to whom, for how much."""
 
     created_at = DateTimeText(
-        verbose_name=_("When"), format="j M H:i", orderable=False, attrs=_NOWRAP
+        verbose_name=_("When"), format="Y-m-d H:i", orderable=False, attrs=_NOWRAP
     )
     sales_amount = _MoneyColumn(verbose_name=_("Sales credit"))
     commission_amount = _MoneyColumn(verbose_name=_("Commission"))

@@ -1,5 +1,6 @@
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +17,7 @@ from accounts.access import operator_staff_required, tenant_role_required
 from accounts.models import Role
 from core.errors import show_error
 from core.exports import csv_response, xlsx_response
-from core.money import to_minor_unit
+from core.money import money_display, money_text, to_minor_unit
 from core.ui import filtered, paginated
 from ledger import actions, selectors, services
 from ledger.filters import StaffTransactionFilter
@@ -218,10 +220,21 @@ def _total_lines(book: Cashbook) -> list[tuple[str, str]]:
 def _cashbook_pdf(request, book: Cashbook, table: CashbookTable, name: str) -> HttpResponse:
     from weasyprint import HTML
 
-    lines = [list(row) for row in table.as_values()]  # the header first, then the rows
+    # The header first, then the rows; amounts written as the page's language writes them.
+    currency = book.totals["currency"]
+    lines = [
+        [money_text(cell, currency) if isinstance(cell, Decimal) else cell for cell in row]
+        for row in table.as_values()
+    ]
+    totals = book.totals
+    shown = [
+        (_("Total sold credit"), money_display(totals["sold"], currency)),
+        (_("Number of sales"), localize(totals["sales"])),
+        (_("Total commission received"), money_display(totals["commission"], currency)),
+    ]
     html = render_to_string(
         "ledger/cashbook_pdf.html",
-        {"book": book, "header": lines[0], "lines": lines[1:], "totals": _total_lines(book)},
+        {"book": book, "header": lines[0], "lines": lines[1:], "totals": shown},
         request=request,
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
@@ -254,8 +267,8 @@ def commission_transfer(request):
         return _transfer_page(request, form)
     messages.success(
         request,
-        _("%(amount)s %(currency)s of commission credit moved to your sales credit.")
-        % {"amount": to_minor_unit(form.cleaned_data["amount"], currency), "currency": currency},
+        _("%(amount)s of commission credit moved to your sales credit.")
+        % {"amount": money_display(form.cleaned_data["amount"], currency)},
     )
     return redirect("ledger:commission-transfer")
 

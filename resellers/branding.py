@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -70,7 +71,7 @@ def contrast_warnings(*, background: str, text: str) -> list[str]:
             "4.5:1 people need to read it comfortably. Consider a darker text or a lighter "
             "background."
         )
-        % {"ratio": f"{ratio:.2f}"}
+        % {"ratio": number_format(ratio, 2)}
     ]
 
 

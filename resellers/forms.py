@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import CountryField, LazyTypedChoiceField
@@ -192,7 +193,7 @@ class SubresellerCreateForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("country", parent.country.code)
         super().__init__(*args, **kwargs)
         self.fields["commission_rate"].help_text = _("At most your own rate, %(rate)s %%.") % {
-            "rate": parent.commission_rate
+            "rate": floatformat(parent.commission_rate, "-2")
         }
         if not allowance.child_may_have_children:
             del self.fields["may_create_subresellers"]
@@ -202,7 +203,7 @@ class SubresellerCreateForm(forms.Form):
         if rate > self.parent.commission_rate:
             raise forms.ValidationError(
                 _("A sub-reseller earns at most your own rate, %(rate)s %%.")
-                % {"rate": self.parent.commission_rate}
+                % {"rate": floatformat(self.parent.commission_rate, "-2")}
             )
         return rate
 

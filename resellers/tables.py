@@ -4,8 +4,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
-from core.money import money_text
-from core.ui import DateTimeText
+from core.money import money_display
+from core.ui import DateTimeText, PercentText
 from resellers.models import AdvertisingRequest, Reseller, TermsDocument
 from resellers.services.onboarding import OVERDUE_AFTER_DAYS, REMINDER_AFTER_DAYS
 
@@ -20,6 +20,7 @@ class StaffResellerTable(tables.Table):
         accessor="country__name", order_by=("country",), verbose_name=_("Country")
     )
     currency = tables.Column(order_by=("currency",))
+    commission_rate = PercentText()
     customer_count = tables.Column(verbose_name=_("Customers"))
     member_count = tables.Column(verbose_name=_("Users"))
     created_at = DateTimeText(format="Y-m-d")
@@ -51,6 +52,7 @@ class SubResellerTable(tables.Table):
     )
     customer_count = tables.Column(verbose_name=_("Customers"))
     sales_credit = tables.Column(verbose_name=_("Sales credit"), attrs=_MONEY_CELL)
+    commission_rate = PercentText()
 
     class Meta:
         model = Reseller
@@ -67,7 +69,7 @@ class SubResellerTable(tables.Table):
         empty_text = _("No sub-resellers yet.")
 
     def render_sales_credit(self, record, value):
-        return f"{money_text(value, str(record.currency))} {record.currency}"
+        return money_display(value, str(record.currency))
 
 
 class SubResellerAccountTable(tables.Table):
@@ -80,6 +82,7 @@ class SubResellerAccountTable(tables.Table):
         verbose_name=_("Actions"),
         orderable=False,
     )
+    commission_rate = PercentText()
 
     class Meta:
         model = Reseller
@@ -89,7 +92,7 @@ class SubResellerAccountTable(tables.Table):
         empty_text = _("No sub-resellers yet.")
 
     def render_sales_credit(self, record, value):
-        return f"{money_text(value, str(record.currency))} {record.currency}"
+        return money_display(value, str(record.currency))
 
 
 class AuditEventTable(tables.Table):

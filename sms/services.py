@@ -34,10 +34,11 @@ from sms.tasks import message_send
 if TYPE_CHECKING:  # a type only: customers sits above sms
     from customers.models import Customer
 
-# Each template and the context it needs.
+# Each template and the context it needs. Amounts arrive written out in the message's
+# language by the caller ("10,00 €"): the SMS app knows nothing of money.
 TEMPLATES: dict[str, frozenset[str]] = {
     "customer_welcome": frozenset({"phone", "password", "portal_url", "reseller_name"}),
-    "customer_recharged": frozenset({"amount", "balance", "currency", "reseller_name"}),
+    "customer_recharged": frozenset({"amount", "balance", "reseller_name"}),
 }
 # The context fields of a template that are secrets: masked in the stored text.
 SECRETS: dict[str, frozenset[str]] = {"customer_welcome": frozenset({"password"})}
@@ -89,7 +90,7 @@ def message_language(
 
 
 def message_render(*, template: str, context: dict, language: str) -> str:
-    """The text of `template` in `language`, numbers formatted the language's way."""
+    """The text of `template` in `language`, on one line."""
     if template not in TEMPLATES:
         raise UnknownTemplate(
             f"unknown SMS template {template!r}; known: {', '.join(sorted(TEMPLATES))}"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import audit_record
 from core.errors import DomainError
-from core.money import money_text, to_minor_unit
+from core.money import money_display, to_minor_unit
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
 from resellers import hosts
@@ -199,13 +199,12 @@ def hostname_activate(*, reseller: Reseller, actor: User) -> ResellerHostname:
         except InsufficientFunds as exc:
             raise HostnameError(
                 _(
-                    "Not enough sales credit for the hostname fee: %(fee)s %(currency)s needed, "
-                    "%(available)s %(currency)s available. Add funds first."
+                    "Not enough sales credit for the hostname fee: %(fee)s needed, "
+                    "%(available)s available. Add funds first."
                 )
                 % {
-                    "fee": money_text(fee, currency),
-                    "currency": currency,
-                    "available": money_text(exc.available, currency),
+                    "fee": money_display(fee, currency),
+                    "available": money_display(exc.available, currency),
                 }
             ) from None
     record.status = ResellerHostname.Status.ACTIVE

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Membership, Role, User
 from audit.services import audit_record, audit_record_once
 from core.errors import CodedError
-from core.money import as_decimal, minor_digits, to_ledger, to_minor_unit
+from core.money import Money, as_decimal, minor_digits, to_ledger, to_minor_unit
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
 from resellers.models import (
@@ -52,14 +52,11 @@ class SubresellerError(CodedError):
 
 
 # A refused transfer or debit, told the way each page needs it (InsufficientFunds.reworded).
-_PARENT_SHORT = gettext_lazy("Your sales credit is too low: %(available)s %(currency)s available.")
+_PARENT_SHORT = gettext_lazy("Your sales credit is too low: %(available)s available.")
 _CHILD_SHORT = gettext_lazy(
-    "The sub-reseller has only %(available)s %(currency)s of sales credit; you cannot "
-    "take back more than that."
+    "The sub-reseller has only %(available)s of sales credit; you cannot take back more than that."
 )
-_DEBIT_SHORT = gettext_lazy(
-    "The sales credit is only %(available)s %(currency)s; it cannot go below zero."
-)
+_DEBIT_SHORT = gettext_lazy("The sales credit is only %(available)s; it cannot go below zero.")
 
 # A single transfer or staff adjustment above this is a typo, not a business decision.
 MAX_CREDIT_MOVE = Decimal("1000000")
@@ -89,7 +86,8 @@ class CreditAmountError(CodedError):
 
     def __init__(self, code: str, *, currency: str = "", **params):
         places = minor_digits(currency) if currency else 2
-        super().__init__(code, currency=currency, places=places, max=MAX_CREDIT_MOVE, **params)
+        largest = Money(MAX_CREDIT_MOVE, currency) if currency else MAX_CREDIT_MOVE
+        super().__init__(code, currency=currency, places=places, max=largest, **params)
 
 
 def credit_amount_check(*, amount: Decimal, currency: str, allow_negative: bool) -> Decimal:

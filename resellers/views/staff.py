@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import operator_staff_required
 from core.errors import DomainError, show_error
-from core.money import money_text
+from core.money import money_display
 from core.ui import filtered, paginated
 from ledger.models import LedgerAccount
 from ledger.selectors import reseller_recent_entries
@@ -153,13 +153,12 @@ def staff_reseller_credit(request, pk: int):
         )
     values = {
         "name": reseller.name,
-        "amount": money_text(form.cleaned_data["amount"], str(reseller.currency)),
-        "currency": reseller.currency,
+        "amount": money_display(form.cleaned_data["amount"], str(reseller.currency)),
     }
     if form.cleaned_data["direction"] == "credit":
-        message = _("%(amount)s %(currency)s credited to %(name)s.") % values
+        message = _("%(amount)s credited to %(name)s.") % values
     else:
-        message = _("%(amount)s %(currency)s debited from %(name)s.") % values
+        message = _("%(amount)s debited from %(name)s.") % values
     messages.success(request, message)
     return redirect("resellers:staff-reseller-detail", pk=reseller.pk)
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import tenant_role_required
 from accounts.models import Role
 from core.errors import DomainError, show_error
-from core.money import to_minor_unit
+from core.money import money_display
 from core.ui import paginated
 from ledger.models import LedgerAccount
 from ledger.selectors import reseller_balance, reseller_recent_entries
@@ -129,13 +129,12 @@ def subreseller_credit(request, pk: int):
         return _subreseller_page(request, child, form)
     amount = form.cleaned_data["amount"]
     values = {
-        "amount": to_minor_unit(abs(amount), str(parent.currency)),
-        "currency": parent.currency,
+        "amount": money_display(abs(amount), str(parent.currency)),
         "name": child.name,
     }
     if amount > 0:
-        message = _("%(amount)s %(currency)s moved to %(name)s.") % values
+        message = _("%(amount)s moved to %(name)s.") % values
     else:
-        message = _("%(amount)s %(currency)s taken back from %(name)s.") % values
+        message = _("%(amount)s taken back from %(name)s.") % values
     messages.success(request, message)
     return redirect("resellers:subreseller-detail", pk=child.pk)

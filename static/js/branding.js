@@ -21,7 +21,9 @@
     headerEl.style.color = contrast(header, "#ffffff") >= contrast(header, "#000000") ? "#ffffff" : "#000000";
     bodyEl.style.background = bg;
     bodyEl.style.color = text;
-    document.getElementById("contrast-ratio").textContent = contrast(bg, text).toFixed(2);
+    // The page's decimal sign, as the server writes the ratio ("4,52" in de/fr/pl).
+    document.getElementById("contrast-ratio").textContent = contrast(bg, text).toLocaleString(
+      document.documentElement.lang || undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   };
   ["header_colour", "background_colour", "text_colour"].forEach((n) => field(n).addEventListener("input", update));
 })();

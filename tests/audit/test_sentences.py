@@ -24,9 +24,9 @@ def test_codes_are_shown_by_their_labels_in_the_readers_language():
 
 def test_amounts_with_a_currency_follow_the_language():
     data = {"amount": "1250.0000", "currency": "EUR", "note": "", "child": 3}
-    assert audit_sentence("ledger.credit_transferred", data).startswith("1,250.00 EUR")
+    assert audit_sentence("ledger.credit_transferred", data).startswith("€1,250.00 of sales credit")
     with translation.override("de"):
-        assert audit_sentence("ledger.credit_transferred", data).startswith("1.250,00 EUR")
+        assert audit_sentence("ledger.credit_transferred", data).startswith("1.250,00\u00a0€")
 
 
 def test_facts_that_are_not_text_do_not_break_the_sentence():

@@ -275,9 +275,12 @@ def sign_out(page, base: str) -> None:
 
 
 def money(text: str) -> Decimal:
-    """The amount in a page's text such as "1,234.50 EUR" or "-10.00" (English number
-    format: commas group thousands)."""
-    return Decimal(text.replace(",", "").split()[0])
+    """The amount in a page's English text: "€1,234.50", "-€10.00", "PLN 5.00", "1,234.50"
+    (commas group thousands; the currency's symbol or code before the digits)."""
+    found = re.search(r"(-?)\D*?([0-9][0-9,]*(?:\.[0-9]+)?)", text)
+    if found is None:
+        raise ValueError(f"no amount in {text!r}")
+    return Decimal(found.group(1) + found.group(2).replace(",", ""))
 
 
 def language_choose(page, code: str) -> None:

@@ -146,7 +146,7 @@ def test_branding_hostname_and_advertising(
     page.get_by_role("button", name=re.compile("Check DNS")).click()
     expect(page.get_by_test_id("hostname-status")).to_have_text("DNS verified")
     screenshot(page, "branding-04-hostname-verified")
-    page.get_by_role("button", name=re.compile("Activate for 10.00 EUR")).click()
+    page.get_by_role("button", name=re.compile("Activate for €10.00")).click()
     expect(page.get_by_test_id("hostname-status")).to_have_text("Active")
     screenshot(page, "branding-05-hostname-active")
     fee = LedgerTransaction.objects.get(kind="fee")

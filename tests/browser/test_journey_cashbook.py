@@ -43,7 +43,7 @@ def test_admin_transfers_commission_and_reads_the_cashbook(
     screenshot(page, "cash-02-transfer-error")
     page.get_by_label("Amount").fill("10")
     page.get_by_role("button", name=re.compile("Transfer to sales credit")).click()
-    expect(page.locator(".alert-success")).to_contain_text("10.00 PLN of commission credit moved")
+    expect(page.locator(".alert-success")).to_contain_text("PLN 10.00 of commission credit moved")
     expect(page.get_by_test_id("commission-balance")).to_contain_text(
         f"{commission_before - 10:,.2f}"
     )

@@ -2,13 +2,13 @@
 go, the way three people live it on their own devices.
 
 The reseller (Alpha Telecom's Admin) signs in to the Sales Panel and, under "Register /
-Recharge Customer", enters a new mobile number in international format and picks 10 EUR. The
+Recharge Customer", enters a new mobile number in international format and picks €10. The
 customer's text message goes out through the HTTP gateway (the loopback fake: the customer's
 phone); operator staff (signed in with their TOTP code) see it in the SMS inbox with the
 password masked, as it is stored once sent (issue 11, point 4).
 The customer follows the link in the SMS on a phone, signs in with the username and password
-from it, must choose their own password, and sees 10.00 EUR. The reseller recharges the known
-number with 20 EUR from the customer's page; the second SMS tells the new balance (30.00 EUR),
+from it, must choose their own password, and sees €10.00. The reseller recharges the known
+number with €20 from the customer's page; the second SMS tells the new balance (€30.00),
 which the customer's portal shows too. Finally the cashbook shows both sales with both
 commissions (the amounts times the rate the dashboard states), correct running balances and
 totals, and the CSV export downloaded in the browser matches the page row by row.
@@ -52,26 +52,26 @@ CENT = Decimal("0.01")
 
 
 def _sell(page, amount: int, *, new: bool, snap, left: Decimal, rate: Decimal) -> Decimal:
-    """Pick `amount` EUR on the recharge form, check the confirmation (new or known customer,
+    """Pick €`amount` on the recharge form, check the confirmation (new or known customer,
     commission at `rate` %, sales credit `left` after) and confirm; returns the commission."""
     commission = (Decimal(amount) * rate / 100).quantize(CENT)
     # The steps swap <main> with htmx: the page itself is never loaded again, so a marker
     # set on it now is still there at the end (a full page load would drop it).
     page.evaluate("window.rechargeFlowMarker = 'kept'")
-    page.get_by_text(f"{amount} EUR", exact=True).click()
+    page.get_by_text(f"€{amount}.00", exact=True).click()
     snap(page, "recharge-form")
     page.get_by_role("button", name=re.compile("Continue")).click()
     expect(page.get_by_test_id("customer-new" if new else "customer-known")).to_be_visible()
     expect(page.get_by_test_id("confirm-phone")).to_contain_text(PHONE)
-    expect(page.get_by_test_id("confirm-amount")).to_have_text(f"{amount}.00 EUR")
-    expect(page.get_by_test_id("confirm-commission")).to_have_text(f"{commission} EUR")
-    expect(page.get_by_test_id("confirm-left")).to_have_text(f"{left} EUR")
+    expect(page.get_by_test_id("confirm-amount")).to_have_text(f"€{amount}.00")
+    expect(page.get_by_test_id("confirm-commission")).to_have_text(f"€{commission}")
+    expect(page.get_by_test_id("confirm-left")).to_have_text(f"€{left:,}")
     snap(page, "recharge-confirm")
     name = "Register and recharge" if new else "Recharge"
     page.get_by_role("button", name=name, exact=True).click()
     expect(page.get_by_test_id("recharge-done")).to_be_visible()
-    expect(page.get_by_test_id("done-commission")).to_have_text(f"{commission} EUR")
-    expect(page.get_by_test_id("done-left")).to_have_text(f"{left} EUR")
+    expect(page.get_by_test_id("done-commission")).to_have_text(f"€{commission}")
+    expect(page.get_by_test_id("done-left")).to_have_text(f"€{left:,}")
     assert page.evaluate("window.rechargeFlowMarker") == "kept"
     expect(page).to_have_title(re.compile(r"^Recharge done · "))
     expect(page.locator("aside.sidebar")).to_have_count(1)  # the layout once, not nested
@@ -156,7 +156,7 @@ def test_cloufon_faq_journey(
     # A number that cannot be a mobile one: the form comes back (a 400, swapped in by htmx
     # like any answer) saying why, and nothing is sold.
     page.locator('input[name="phone"]').fill("+49 30 1234")
-    page.get_by_text("10 EUR", exact=True).click()
+    page.get_by_text("€10.00", exact=True).click()
     page.get_by_role("button", name=re.compile("Continue")).click()
     expect(page.locator(".invalid-feedback").first).to_be_visible()
     expect(page.get_by_test_id("recharge-form")).to_be_visible()
@@ -203,7 +203,7 @@ def test_cloufon_faq_journey(
     phone.locator('input[name="new_password1"]').fill(NEW_PASSWORD)
     phone.locator('input[name="new_password2"]').fill(NEW_PASSWORD)
     phone.get_by_role("button", name=re.compile("Save the new password")).click()
-    expect(phone.get_by_test_id("portal-balance")).to_have_text("10.00 EUR")
+    expect(phone.get_by_test_id("portal-balance")).to_have_text("€10.00")
     snap(phone, "customer-portal")
     assert not Customer.objects.get(phone=PHONE).password_change_required
     # The SMS password worked once: it no longer signs in.
@@ -211,7 +211,7 @@ def test_cloufon_faq_journey(
     sign_in(phone, base, username, password)
     expect(phone.locator(".alert-danger")).to_be_visible()
     sign_in(phone, base, username, NEW_PASSWORD)
-    expect(phone.get_by_test_id("portal-balance")).to_have_text("10.00 EUR")
+    expect(phone.get_by_test_id("portal-balance")).to_have_text("€10.00")
 
     # --- 5. A second recharge of the known number, from the customer's page -----------------
     sidebar_link(page, "Customers").click()
@@ -220,7 +220,7 @@ def test_cloufon_faq_journey(
     expect(page.locator("main table tbody tr")).to_have_count(1)
     snap(page, "customer-list")
     page.get_by_role("link", name=PHONE).click()
-    expect(page.get_by_test_id("customer-balance")).to_have_text("10.00 EUR")
+    expect(page.get_by_test_id("customer-balance")).to_have_text("€10.00")
     expect(page.get_by_test_id("customer-messages")).to_contain_text("Sign-in details")
     expect(page.get_by_test_id("customer-messages")).not_to_contain_text(password)
     snap(page, "customer-detail")
@@ -230,11 +230,11 @@ def test_cloufon_faq_journey(
 
     # --- 6. The SMS tells the new balance; the customer sees it too ---------------------------
     recharged = _read_sms(staff, count=2, snap=snap, name="sms-new-balance")
-    assert "20,00 EUR aufgeladen" in recharged and "Neues Guthaben: 30,00 EUR" in recharged
+    assert "20,00 € aufgeladen" in recharged and "Neues Guthaben: 30,00 €" in recharged
     assert _received(phone_gateway, 2) == recharged
     staff_context.close()
     phone.reload()
-    expect(phone.get_by_test_id("portal-balance")).to_have_text("30.00 EUR")
+    expect(phone.get_by_test_id("portal-balance")).to_have_text("€30.00")
     assert_fits(phone)
     snap(phone, "customer-portal-recharged")
     phone.get_by_role("link", name="Profile and language").click()
@@ -274,9 +274,9 @@ def test_cloufon_faq_journey(
     sold = [row for row in rows if row[col["Type"]] in ("Recharge", "Sale")]
     total_sold = -sum(money(row[col["Sales credit ±"]]) for row in sold)
     total_commission = sum(money(row[col["Commission ±"]]) for row in sold)
-    expect(page.get_by_test_id("total-sold")).to_have_text(f"{total_sold:,} EUR")
+    expect(page.get_by_test_id("total-sold")).to_have_text(f"€{total_sold:,}")
     expect(page.locator("main")).to_contain_text(f"{len(sold)} sales")
-    expect(page.get_by_test_id("total-commission")).to_have_text(f"{total_commission:,} EUR")
+    expect(page.get_by_test_id("total-commission")).to_have_text(f"€{total_commission:,}")
     assert len(sold) >= 2 and total_sold >= 30 and total_commission >= first + second
     snap(page, "cashbook")
 

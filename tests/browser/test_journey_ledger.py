@@ -39,7 +39,7 @@ def test_staff_reverse_a_recharge(live_server, transactional_db, page, screensho
 
     page.get_by_role("link", name=re.compile("Baltic Voice · Sales credit")).click()
     sales_credit = recharge.entries.get(account__kind="sales_credit").account
-    expect(page.get_by_test_id("account-balance")).to_have_text(f"{sales_credit.balance} PLN")
+    expect(page.get_by_test_id("account-balance")).to_have_text(f"PLN {sales_credit.balance:,.2f}")
     screenshot(page, "ledger-03-statement")
     page.go_back()
 
@@ -54,6 +54,6 @@ def test_staff_reverse_a_recharge(live_server, transactional_db, page, screensho
     expect(page.get_by_test_id("reversed-by")).to_be_visible()
     page.get_by_role("link", name=re.compile("Baltic Voice · Sales credit")).click()
     restored = sales_credit.balance - recharge.entries.get(account=sales_credit).amount
-    expect(page.get_by_test_id("account-balance")).to_have_text(f"{restored} PLN")
+    expect(page.get_by_test_id("account-balance")).to_have_text(f"PLN {restored:,.2f}")
     assert ledger_verify().clean
     assert page.problems == []

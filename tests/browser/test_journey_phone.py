@@ -126,7 +126,7 @@ def test_a_user_sells_from_a_phone(live_server, transactional_db, mobile_page, s
     screenshot(page, "phone-02-recharge")
 
     form.locator('input[name="phone"]').fill(NEW_PHONE)
-    form.get_by_text("10 EUR", exact=True).click()
+    form.get_by_text("€10.00", exact=True).click()
     form.get_by_role("button", name=re.compile("Continue")).click()
     _loaded(page, "Confirm the recharge")
     expect(page.get_by_test_id("customer-new")).to_be_visible()
@@ -137,7 +137,7 @@ def test_a_user_sells_from_a_phone(live_server, transactional_db, mobile_page, s
 
     confirm.click()
     _loaded(page, "Recharge done")
-    expect(page.get_by_test_id("done-amount")).to_contain_text("10.00 EUR")
+    expect(page.get_by_test_id("done-amount")).to_contain_text("€10.00")
     _touchable(page.get_by_test_id("recharge-next"), "Next customer")
     screenshot(page, "phone-04-done")
 
@@ -151,7 +151,7 @@ def test_a_user_sells_from_a_phone(live_server, transactional_db, mobile_page, s
 
     customers.get_by_role("link", name=NEW_PHONE).click()
     _loaded(page, NEW_PHONE)
-    expect(page.get_by_test_id("customer-balance")).to_have_text("10.00 EUR")
+    expect(page.get_by_test_id("customer-balance")).to_have_text("€10.00")
     assert _rows_fit(page.get_by_test_id("history"), amount="Amount", action=False) == 1
     _rows_fit(page.get_by_test_id("customer-messages"), amount="Time", action=False)
     _touchable(page.get_by_test_id("action-recharge"), "Recharge")
@@ -206,7 +206,7 @@ def test_an_admin_keeps_the_books_on_a_phone(
     screenshot(page, "phone-09-transfer")
     amount.fill("5")
     submit.click()
-    expect(page.locator(".alert-success")).to_contain_text("5.00 EUR of commission credit")
+    expect(page.locator(".alert-success")).to_contain_text("€5.00 of commission credit")
     assert money(page.get_by_test_id("commission-balance").inner_text()) == commission - 5
     assert_fits(page)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -40,9 +39,8 @@ def _demo_messages() -> tuple[Customer, Message]:
             recipient=customer.phone,
             template="customer_recharged",
             context={
-                "amount": Decimal("10"),
-                "balance": Decimal("35.5"),
-                "currency": "EUR",
+                "amount": "10,00\u00a0€",
+                "balance": "35,50\u00a0€",
                 "reseller_name": customer.reseller.name,
             },
             customer=customer,
@@ -74,7 +72,7 @@ def test_staff_read_the_inbox_and_a_user_resends_a_failed_sms(
     page.get_by_role("button", name=re.compile("Filter")).click()
     expect(page.locator("main table tbody tr")).to_have_count(1)
     page.get_by_role("link", name=f"#{failed.pk}", exact=True).click()
-    expect(page.get_by_test_id("sms-body")).to_contain_text("Neues Guthaben: 35,50 EUR")
+    expect(page.get_by_test_id("sms-body")).to_contain_text("Neues Guthaben: 35,50 €")
     expect(page.locator("main")).to_contain_text("HTTP 400: invalid destination")
     screenshot(page, "sms-02-message")
     sign_out(page, base)

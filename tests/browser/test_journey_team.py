@@ -84,7 +84,7 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
     start_child = reseller_balance(reseller=kiosk, kind=SALES)
     start_parent = reseller_balance(reseller=alpha, kind=SALES)
     row = page.get_by_test_id("account-alpha-kiosk")
-    expect(row).to_contain_text(f"{start_child:,.2f} EUR")
+    expect(row).to_contain_text(f"€{start_child:,.2f}")
     expect(page.get_by_test_id("transfer-history")).to_contain_text("Starting budget (demo)")
     screenshot(page, "team-05-manage-accounts")
 
@@ -93,9 +93,9 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
     page.locator('input[name="amount"]').fill("30")
     page.locator('input[name="note"]').fill("November budget")
     page.get_by_role("button", name=re.compile("Save")).click()
-    expect(page.locator(".alert-success")).to_contain_text("30.00 EUR moved to Alpha Kiosk Nord")
+    expect(page.locator(".alert-success")).to_contain_text("€30.00 moved to Alpha Kiosk Nord")
     after_credit = start_child + 30
-    expect(page.get_by_test_id("child-sales-credit")).to_have_text(f"{after_credit:.2f} EUR")
+    expect(page.get_by_test_id("child-sales-credit")).to_have_text(f"€{after_credit:,.2f}")
 
     too_much = after_credit + 1
     page.locator('input[name="amount"]').fill(f"-{too_much:.2f}")
@@ -108,9 +108,9 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
     page.locator('input[name="amount"]').fill("-12.50")
     page.locator('input[name="note"]').fill("Returned part of the budget")
     page.get_by_role("button", name=re.compile("Save")).click()
-    expect(page.locator(".alert-success")).to_contain_text("12.50 EUR taken back")
+    expect(page.locator(".alert-success")).to_contain_text("€12.50 taken back")
     expect(page.get_by_test_id("child-sales-credit")).to_have_text(
-        f"{after_credit - Decimal('12.50'):.2f} EUR"
+        f"€{after_credit - Decimal('12.50'):,.2f}"
     )
     history = page.get_by_test_id("credit-history")
     expect(history).to_contain_text("Returned part of the budget")
@@ -143,9 +143,7 @@ def test_invite_a_user_then_credit_and_revoke_a_subreseller(
     form.locator('input[name="credit-amount"]').fill("100")
     form.locator('input[name="credit-reason"]').fill("Bank transfer received 2026-11-21")
     form.get_by_role("button", name="Post").click()
-    expect(staff.locator(".alert-success")).to_contain_text(
-        "100.00 EUR credited to Alpha Kiosk Nord"
-    )
+    expect(staff.locator(".alert-success")).to_contain_text("€100.00 credited to Alpha Kiosk Nord")
     expect(staff.locator("main")).to_contain_text("Bank transfer received 2026-11-21")
     screenshot(staff, "team-10-staff-reseller")
     assert staff.problems == []

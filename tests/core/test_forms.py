@@ -1,12 +1,15 @@
 """core.forms.PlainDecimalField: amounts as people type them, nothing the Decimal
 constructor would also read."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django import forms
+from django.utils import translation
 
-from core.forms import PlainDecimalField
+from core.forms import IsoDateInput, PlainDecimalField
+from core.ui import day_filter
 
 
 class AmountForm(forms.Form):
@@ -39,3 +42,20 @@ def test_anything_else_is_refused_with_a_clear_message(typed):
     assert form.errors["amount"] == [
         "Enter the amount with the digits 0–9 and at most one decimal point, for example 12.50."
     ]
+
+
+class RangeForm(forms.Form):
+    day = forms.DateField(widget=IsoDateInput())
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "pl"])
+def test_a_date_field_carries_iso_in_every_language_and_takes_it_back(language):
+    """`<input type="date">` shows nothing for "01.11.2026": its value is ISO in every
+    language, the filters' day pickers (core.ui.day_filter) included."""
+    with translation.override(language):
+        shown = str(RangeForm(initial={"day": dt.date(2026, 11, 1)})["day"])
+        assert 'type="date"' in shown and 'value="2026-11-01"' in shown
+        filter_widget = day_filter("created_at").field.widget
+        assert filter_widget.format_value(dt.date(2026, 11, 1)) == "2026-11-01"
+        form = RangeForm({"day": "2026-11-01"})
+        assert form.is_valid() and form.cleaned_data["day"] == dt.date(2026, 11, 1)

@@ -114,7 +114,7 @@ def test_a_new_customer_must_change_the_password_before_anything_else(client, wo
 def test_the_portal_shows_balance_and_history(world, customer):
     client = world.client_for("customer")
     page = client.get(reverse("customers:portal")).content.decode()
-    assert 'data-testid="portal-balance">20.00 EUR<' in page
+    assert 'data-testid="portal-balance">€20.00<' in page
     assert "Recharge" in page and "20.00" in page
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import connection
+from django.utils import translation
 
 from audit.models import AuditEvent
 from core.phones import InvalidPhoneNumber, phone_normalise
@@ -193,7 +194,7 @@ def test_not_enough_sales_credit_changes_nothing(seller):
     customer_recharge(reseller=reseller, actor=user, phone=NEW, amount="50", idempotency_key="2")
     after_two = (Customer.objects.count(), LedgerTransaction.objects.count())
     audits = AuditEvent.objects.count()
-    with pytest.raises(RechargeError, match=r"Not enough sales credit: 0\.00 EUR available"):
+    with pytest.raises(RechargeError, match=r"Not enough sales credit: €0\.00 available"):
         customer_recharge(
             reseller=reseller, actor=user, phone="+491791234568", amount="5", idempotency_key="3"
         )
@@ -220,7 +221,8 @@ def test_amounts_follow_the_resellers_currency(db):
     reseller = ResellerFactory(currency="PLN", country="PL", commission_rate=Decimal("5"))
     fund(reseller, net="500.00")
     user = MembershipFactory(reseller=reseller).user
-    with pytest.raises(RechargeError, match="20, 50, 100, 200"):
+    allowed = "20,00 zł, 50,00 zł, 100,00 zł, 200,00 zł".replace(" zł", "\u00a0zł")
+    with translation.override("pl"), pytest.raises(RechargeError, match=allowed):
         customer_recharge(
             reseller=reseller, actor=user, phone="+48512345678", amount="5", idempotency_key="p"
         )
@@ -260,7 +262,7 @@ def test_another_resellers_customer_is_recharged_when_the_operator_allows_it(sel
     customer.refresh_from_db()
     assert customer.reseller == owner  # the owner does not change
     message = Message.objects.get(customer=customer)  # the owner's, with the balance
-    assert message.reseller == owner and "Neues Guthaben: 10,00 EUR" in message.body
+    assert message.reseller == owner and "Neues Guthaben: 10,00 €." in message.body
 
 
 def test_another_resellers_customer_is_refused_when_the_operator_forbids_it(seller, settings):
@@ -475,8 +477,43 @@ def test_an_existing_customer_gets_the_new_balance_by_sms(seller):
         Message.objects.filter(customer=customer).order_by("id").values_list("body", flat=True)
     )
     assert len(bodies) == 2
-    assert "10.00 EUR added" in bodies[0] and "New balance: 10.00 EUR" in bodies[0]
-    assert "20.00 EUR added" in bodies[1] and "New balance: 30.00 EUR" in bodies[1]
+    assert "€10.00 added" in bodies[0] and "New balance: €10.00." in bodies[0]
+    assert "€20.00 added" in bodies[1] and "New balance: €30.00." in bodies[1]
+
+
+def test_the_recharge_sms_writes_amounts_as_the_customers_german(seller):
+    reseller, user = seller
+    fund(reseller, net="2000.00")
+    customer = CustomerFactory(reseller=reseller, phone=NEW, language="de")
+    customer_recharge(reseller=reseller, actor=user, phone=NEW, amount="10", idempotency_key="1")
+    for key in "23":  # to a balance that groups its thousands
+        customer_recharge(
+            reseller=reseller, actor=user, phone=NEW, amount="50", idempotency_key=key
+        )
+    bodies = list(
+        Message.objects.filter(customer=customer).order_by("id").values_list("body", flat=True)
+    )
+    assert "10,00 € aufgeladen. Neues Guthaben: 10,00 €." in bodies[0]
+    assert "50,00 € aufgeladen. Neues Guthaben: 110,00 €." in bodies[-1]
+    assert "EUR" not in "".join(bodies)
+
+
+def test_the_recharge_sms_writes_amounts_as_the_customers_polish(db):
+    reseller = ResellerFactory(currency="PLN", country="PL")
+    fund(reseller, net="5000.00")
+    user = MembershipFactory(reseller=reseller, role="user").user
+    phone = "+48501234567"
+    customer = CustomerFactory(reseller=reseller, phone=phone, language="pl")
+    customer_recharge(reseller=reseller, actor=user, phone=phone, amount="20", idempotency_key="1")
+    for key in "23456":
+        customer_recharge(
+            reseller=reseller, actor=user, phone=phone, amount="200", idempotency_key=key
+        )
+    bodies = list(
+        Message.objects.filter(customer=customer).order_by("id").values_list("body", flat=True)
+    )
+    assert "doładowano 20,00 zł. Nowe saldo: 20,00 zł." in bodies[0]
+    assert "doładowano 200,00 zł. Nowe saldo: 1 020,00 zł." in bodies[-1]
 
 
 def test_replays_and_refusals_send_no_sms(seller):

@@ -51,9 +51,9 @@ def test_the_confirmation_step_shows_a_new_customer_amount_commission_and_credit
     page = answer.content.decode()
     assert 'data-testid="customer-new"' in page
     assert re.search(r'confirm-phone">\+491791234567<', page)
-    assert re.search(r'confirm-amount">20.00 EUR<', page)
-    assert re.search(r'confirm-commission">2.00 EUR<', page)  # 10 % of 20
-    assert re.search(r'confirm-left">80.00 EUR<', page)
+    assert re.search(r'confirm-amount">€20.00<', page)
+    assert re.search(r'confirm-commission">€2.00<', page)  # 10 % of 20
+    assert re.search(r'confirm-left">€80.00<', page)
     # Nothing has moved yet.
     assert not Customer.objects.filter(phone=NEW).exists()
     assert sales_credit(world.a) == Decimal(100)
@@ -174,9 +174,7 @@ def test_not_enough_sales_credit_is_a_clear_error_at_review_and_confirm(world):
         )
     answer = review(client, NEW, "5.0000")
     assert answer.status_code == 400
-    assert "Not enough sales credit: 0.00 EUR available, 5.00 EUR needed" in (
-        answer.content.decode()
-    )
+    assert "Not enough sales credit: €0.00 available, €5.00 needed" in (answer.content.decode())
     data = {"phone": NEW, "amount": "5.0000", "key": _key(world, "k"), "step": "confirm"}
     answer = client.post(URL, data)
     assert answer.status_code == 400 and "Not enough sales credit" in answer.content.decode()
@@ -281,7 +279,7 @@ def test_a_reversed_balance_range_says_so(world, customers):
 def test_the_list_shows_only_own_customers(world, customers):
     phones = listed(world.client_for("admin"))
     assert world.b.customer.phone not in phones and len(phones) == 4
-    assert "50.00 EUR" in world.client_for("admin").get("/r/customers/").content.decode()
+    assert "€50.00" in world.client_for("admin").get("/r/customers/").content.decode()
 
 
 def test_the_detail_shows_balance_history_and_actions(world, customers):
@@ -289,7 +287,7 @@ def test_the_detail_shows_balance_history_and_actions(world, customers):
     client = world.client_for("user")
     page = client.get(reverse("customers:customer-detail", kwargs={"pk": rich.pk})).content
     page = page.decode()
-    assert re.search(r'customer-balance">50.00 EUR<', page)
+    assert re.search(r'customer-balance">€50.00<', page)
     assert "Recharge" in page and "50.00" in page
     assert "/r/recharge/?phone=%2B491791111111" in page
     assert "Resend new credentials" in page and "Suspend" in page

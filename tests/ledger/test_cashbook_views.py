@@ -59,8 +59,8 @@ def test_admin_sees_every_movement_of_this_month_with_totals(world, sales):
     assert rows[1][2] == "Jonas Weber · +49 179 1234567"
     assert rows[1][5:] == ["-20.00", "80.00", "2.00", "2.00"]
     assert rows[2][5:] == ["-10.00", "70.00", "1.00", "3.00"]
-    assert 'data-testid="total-sold">30.00 EUR' in html
-    assert 'data-testid="total-commission">3.00 EUR' in html
+    assert 'data-testid="total-sold">€30.00' in html
+    assert 'data-testid="total-commission">€3.00' in html
     assert "2 sales" in html
 
 
@@ -75,7 +75,7 @@ def test_a_user_sees_only_their_own_sales(world, sales):
     html = world.client_for("user").get(CASHBOOK).content.decode()
     rows = _page_rows(html)
     assert len(rows) == 1 and rows[0][2] == "Jonas Weber · +49 179 1234567"
-    assert 'data-testid="total-sold">20.00 EUR' in html
+    assert 'data-testid="total-sold">€20.00' in html
     csv_rows = list(csv.reader(io.StringIO(world.client_for("user").get(EXPORT).content.decode())))
     assert len(csv_rows) == 1 + 1 + 3  # header, their one sale, three total lines
 
@@ -101,10 +101,10 @@ def test_range_and_type_filters(world, sales):
     assert len(_page_rows(html.decode())) == 4
     old_day = timezone.localtime(old.created_at).date().isoformat()
     html = client.get(CASHBOOK, {"date_from": old_day, "date_to": old_day}).content.decode()
-    assert len(_page_rows(html)) == 1 and 'total-sold">3.00 EUR' in html
+    assert len(_page_rows(html)) == 1 and 'total-sold">€3.00' in html
     html = client.get(CASHBOOK, {"kind": "topup"}).content.decode()
     assert [r[1] for r in _page_rows(html)] == ["Top-up"]
-    assert 'total-sold">0.00 EUR' in html
+    assert 'total-sold">€0.00' in html
     html = client.get(CASHBOOK, {"kind": "sale"}).content.decode()
     assert [r[1] for r in _page_rows(html)] == ["Recharge", "Recharge"]
 
@@ -164,8 +164,8 @@ def test_pdf_export_carries_the_rows_and_totals(world, sales):
     assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
     assert answer.content.startswith(b"%PDF")
     text = pdf_text(answer.content)
-    assert "Total sold credit" in text and "30.00 EUR" in text
-    assert "Total commission received" in text and "3.00 EUR" in text
+    assert "Total sold credit" in text and "€30.00" in text
+    assert "Total commission received" in text and "€3.00" in text
     assert "Jonas Weber" in text and "Aylin Kaya" in text
 
 
@@ -209,11 +209,11 @@ def _key(html: str) -> str:
 def test_transfer_page_shows_balances_and_moves_commission(world, sales):
     client = world.client_for("admin")
     html = client.get(TRANSFER).content.decode()
-    assert 'data-testid="commission-balance">3.00 EUR' in html
-    assert "Up to 3.00 EUR." in html
+    assert 'data-testid="commission-balance">€3.00' in html
+    assert "Up to €3.00." in html
     key = _key(html)
     answer = client.post(TRANSFER, {"amount": "2.50", "idempotency_key": key}, follow=True)
-    assert "2.50 EUR of commission credit moved to your sales credit." in answer.content.decode()
+    assert "€2.50 of commission credit moved to your sales credit." in answer.content.decode()
     accounts = reseller_cash_accounts(reseller=world.a.reseller)
     assert (accounts.sales_balance, accounts.commission_balance) == (
         Decimal("72.5"),
@@ -243,7 +243,7 @@ PLAIN = "Enter the amount with the digits 0–9 and at most one decimal point"
         ("1e-2", PLAIN),
         ("１", PLAIN),
         ("1" * 20, "Ensure that there are no more than"),
-        ("3.01", "You can transfer at most 3.00 EUR of commission credit."),
+        ("3.01", "You can transfer at most €3.00 of commission credit."),
     ],
 )
 def test_bad_amounts_say_why_and_change_nothing(world, sales, amount, message):
@@ -285,7 +285,7 @@ def test_commission_spent_meanwhile_gives_a_form_error(world, sales):
     payout(reseller=world.a.reseller, amount="2.5")
     answer = client.post(TRANSFER, {"amount": "1", "idempotency_key": key})
     assert answer.status_code == 200
-    assert "at most 0.50 EUR" in answer.content.decode()
+    assert "at most €0.50" in answer.content.decode()
 
 
 def test_transfer_is_for_admins_only(world, sales):
@@ -390,3 +390,44 @@ def test_xlsx_export_holds_no_formula_and_keeps_numbers(world, hostile):
     sale = by_kind["Recharge hostile"]
     assert sale[5] == -20 and isinstance(sale[5], int | float)  # a number, not text
     assert by_kind["'+1"][5] == -2 and by_kind["'@SUM(1)"][5] == 1
+
+
+def _date_values(html: str) -> dict[str, str]:
+    """The value of every `<input type="date">` of the page, by name."""
+    values = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        if 'type="date"' in tag:
+            name = re.search(r'name="([^"]+)"', tag).group(1)
+            value = re.search(r'value="([^"]*)"', tag)
+            values[name] = value.group(1) if value else ""
+    return values
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "pl"])
+def test_the_date_range_is_iso_in_every_language_and_filters_with_iso(world, sales, language):
+    """A date field takes only ISO values: the localised "01.11.2026" left the range empty."""
+    world.a.admin.language = language
+    world.a.admin.save(update_fields=["language"])
+    client = world.client_for("admin")
+    today = timezone.localdate()
+    html = client.get(CASHBOOK).content.decode()
+    assert _date_values(html) == {
+        "date_from": today.replace(day=1).isoformat(),
+        "date_to": today.isoformat(),
+    }
+    earlier = today - dt.timedelta(days=40)
+    old = recharge(
+        customer=world.a.customer,
+        amount="5",
+        actor=world.a.admin,
+        at=timezone.make_aware(dt.datetime.combine(earlier, dt.time(12))),
+    )
+    start, end = earlier - dt.timedelta(days=1), earlier + dt.timedelta(days=1)
+    answer = client.get(CASHBOOK, {"date_from": start.isoformat(), "date_to": end.isoformat()})
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert 'class="invalid-feedback' not in html and "is-invalid" not in html
+    assert _date_values(html) == {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    rows = _page_rows(html)
+    assert len(rows) == 1, rows  # only the old sale: the range was applied
+    assert rows[0][0].startswith(timezone.localtime(old.created_at).strftime("%Y-%m-%d"))

@@ -86,7 +86,7 @@ def test_not_enough_sales_credit_changes_nothing(reseller):
     before = LedgerTransaction.objects.count()
     with pytest.raises(InsufficientFunds) as info:
         recharge(reseller, customer, "100.01", "too-much")
-    assert str(info.value) == "Sales credit is too low: 100.00 EUR available, 100.01 EUR needed."
+    assert str(info.value) == "Sales credit is too low: €100.00 available, €100.01 needed."
     assert info.value.code == "insufficient-funds" and info.value.field == "amount"
     assert LedgerTransaction.objects.count() == before
     assert balance(reseller, K.SALES_CREDIT) == 100

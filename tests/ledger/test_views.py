@@ -18,7 +18,7 @@ def test_transactions_filter_by_reseller_kind_account_and_date(world):
     assert f"#{world.a.topup.pk}" in page and f"#{world.b.topup.pk}" not in page
     page = client.get(url, {"account": world.b.sales_credit.pk}).content.decode()
     assert f"#{world.b.topup.pk}" in page and f"#{world.a.topup.pk}" not in page
-    assert "119.0000" in page  # the volume of the top-up, not of one account's entry
+    assert "€119.00" in page  # the volume of the top-up, not of one account's entry
     page = client.get(url, {"kind": "payout"}).content.decode()
     assert f"#{world.a.topup.pk}" not in page
     page = client.get(url, {"date_from": "2999-01-01"}).content.decode()
@@ -67,7 +67,7 @@ def test_a_reversal_that_would_overdraw_says_why(world):
     client = world.client_for("staff")
     url = reverse("ledger:staff-transaction-reverse", kwargs={"pk": world.a.topup.pk})
     page = client.post(url, {"reason": "chargeback"}, follow=True).content.decode()
-    assert "Sales credit is too low: 50.00 EUR available" in page
+    assert "Sales credit is too low: €50.00 available" in page
 
 
 def test_account_statement_pages_by_keyset(world):

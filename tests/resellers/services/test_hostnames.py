@@ -161,8 +161,8 @@ def test_not_enough_sales_credit_changes_nothing(world, fake_dns, settings):  # 
     with pytest.raises(hostnames.HostnameError) as caught:
         _activate(world)
     assert str(caught.value) == (
-        "Not enough sales credit for the hostname fee: 100.01 EUR needed, "
-        "100.00 EUR available. Add funds first."
+        "Not enough sales credit for the hostname fee: €100.01 needed, "
+        "€100.00 available. Add funds first."
     )
     assert ResellerHostname.objects.get().status == "verified"
     assert account_balance(account=world.a.sales_credit) == Decimal("100.00")
@@ -178,7 +178,7 @@ def test_the_refusal_shows_money_in_the_currencys_own_unit(world, fake_dns, sett
     _verified(world, fake_dns)
     with pytest.raises(hostnames.HostnameError) as caught:
         _activate(world)
-    assert "1,500 JPY needed, 0 JPY available" in str(caught.value)
+    assert "¥1,500 needed, ¥0 available" in str(caught.value)
 
 
 def test_an_unverified_hostname_cannot_be_activated(world, fake_dns):  # noqa: F811

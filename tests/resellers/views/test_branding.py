@@ -33,7 +33,7 @@ def test_the_branding_page_shows_defaults_dns_steps_and_the_fee(
     with django_assert_max_num_queries(15):
         page = client.get(BRANDING).content.decode()
     assert 'value="#1f3a5f"' in page and 'id="contrast-ratio">15.43<' in page
-    assert "Ask for this host name" in page and "10.00 EUR" in page
+    assert "Ask for this host name" in page and "€10.00" in page
 
 
 def test_saving_branding_with_a_logo(world):
@@ -88,7 +88,7 @@ def test_hostname_journey_on_the_page(world, fake_dns):  # noqa: F811
     page = answer.content.decode()
     assert "Now create the A record for portal.acme.test" in page
     assert "203.0.113.10" in page and "203.0.113.11" in page  # the A records to create
-    assert "Your sales credit: 100.00 EUR." in page
+    assert "Your sales credit: €100.00." in page
 
     check = reverse("resellers:hostname-check")
     page = client.post(check, follow=True).content.decode()
@@ -98,7 +98,7 @@ def test_hostname_journey_on_the_page(world, fake_dns):  # noqa: F811
     assert "points to 198.51.100.7, which is not the portal" in page
     fake_dns["portal.acme.test"] = ["203.0.113.10"]
     page = client.post(check, follow=True).content.decode()
-    assert "points to the portal" in page and "Activate for 10.00 EUR" in page
+    assert "points to the portal" in page and "Activate for €10.00" in page
 
     activate = reverse("resellers:hostname-activate")
     page = client.post(activate, follow=True).content.decode()
@@ -127,7 +127,7 @@ def test_hostname_errors_are_messages(world, fake_dns, settings):  # noqa: F811
     fake_dns["portal.acme.test"] = ["203.0.113.10"]
     client.post(reverse("resellers:hostname-check"))
     page = client.post(reverse("resellers:hostname-activate"), follow=True).content.decode()
-    assert "Not enough sales credit for the hostname fee: 500.00 EUR needed" in page
+    assert "Not enough sales credit for the hostname fee: €500.00 needed" in page
     assert ResellerHostname.objects.get(reseller=world.a.reseller).status == "verified"
 
     page = client.post(reverse("resellers:hostname-remove"), follow=True).content.decode()

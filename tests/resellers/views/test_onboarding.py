@@ -323,7 +323,7 @@ def test_staff_reseller_detail_shows_the_vat_treatment(world):
         reverse("resellers:staff-reseller-detail", kwargs={"pk": world.a.reseller.pk})
     )
     treatment = page.content.decode().split('data-testid="vat-treatment">')[1]
-    assert treatment.startswith("Domestic VAT (19.00 %)")
+    assert treatment.startswith("Domestic VAT (19 %)")
 
 
 def test_the_terms_acceptance_records_the_client_not_the_proxy(terms, fake_vies, settings):
