@@ -127,9 +127,15 @@ INVITATION_VALID_FOR = timedelta(days=7)
 
 
 def _send_invitation(*, invitation: Invitation, token: str) -> None:
-    """Render the e-mail now (in the inviting Admin's language) and send it after commit.
-    The link is on the portal's canonical origin whatever host the Admin used: the invitee
-    does not belong to the reseller yet, and may already belong to others."""
+    """Render the e-mail now (in the inviting Admin's language) and send it after commit."""
+    payload = _invitation_mail(invitation=invitation, token=token)
+    enqueue_on_commit(email_send, payload)  # broker down: logged; the Admin resends it
+
+
+def _invitation_mail(*, invitation: Invitation, token: str) -> dict:
+    """The invitation e-mail in the active language. The link is on the portal's canonical
+    origin whatever host the Admin used: the invitee does not belong to the reseller yet,
+    and may already belong to others."""
     context = {
         "invitation": invitation,
         "reseller_name": invitation.reseller.name,
@@ -139,13 +145,12 @@ def _send_invitation(*, invitation: Invitation, token: str) -> None:
         "expires_at": invitation.expires_at,
     }
     subject = render_to_string("accounts/email/invitation_subject.txt", context)
-    payload = {
+    return {
         "subject": settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
         "body": render_to_string("accounts/email/invitation_message.txt", context),
         "from_email": settings.DEFAULT_FROM_EMAIL,
         "to": [invitation.email],
     }
-    enqueue_on_commit(email_send, payload)  # broker down: logged; the Admin resends it
 
 
 def _lock_team(reseller_id: int) -> list[Membership]:

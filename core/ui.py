@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_tables2 import RequestConfig, Table
 
 from core.forms import IsoDateInput
@@ -54,6 +54,6 @@ def day_filter(field_name: str, *, until: bool = False) -> django_filters.DateFi
     return django_filters.DateFilter(
         field_name=field_name,
         lookup_expr="date__lte" if until else "date__gte",
-        label=_("To") if until else _("From"),
+        label=pgettext_lazy("date range", "To") if until else pgettext_lazy("date range", "From"),
         widget=IsoDateInput(),
     )

@@ -3,6 +3,7 @@ import contextlib
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.phones import InvalidPhoneNumber, phone_normalise
 from customers.models import Customer
@@ -11,7 +12,9 @@ from customers.models import Customer
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Phone or name"), method="search")
     status = django_filters.ChoiceFilter(
-        choices=Customer.Status.choices, label=_("Status"), empty_label=_("Any")
+        choices=Customer.Status.choices,
+        label=_("Status"),
+        empty_label=pgettext_lazy("customer status filter", "Any"),
     )
     balance_min = django_filters.NumberFilter(
         field_name="balance", lookup_expr="gte", label=_("Balance from")

@@ -6,13 +6,14 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Customer(models.Model):
     """An end customer, identified by a mobile number in E.164 and owned by one reseller."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("customer status", "Active")
         SUSPENDED = "suspended", _("Suspended")
 
     class BalancePolicy(models.TextChoices):

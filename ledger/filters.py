@@ -1,5 +1,6 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.ui import day_filter
 from ledger.models import LedgerTransaction
@@ -13,7 +14,9 @@ class StaffTransactionFilter(django_filters.FilterSet):
         label=_("Account id"), method="filter_account", min_value=1
     )
     kind = django_filters.ChoiceFilter(
-        choices=LedgerTransaction.Kind.choices, label=_("Kind"), empty_label=_("Any")
+        choices=LedgerTransaction.Kind.choices,
+        label=_("Kind"),
+        empty_label=pgettext_lazy("transaction kind filter", "Any"),
     )
     date_from = day_filter("created_at")
     date_to = day_filter("created_at", until=True)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import IsoDateInput, PlainDecimalField
 from core.money import minor_digits, money_display, to_minor_unit
@@ -25,8 +26,12 @@ class CashbookFilterForm(forms.Form):
 
     MAX_DAYS = 366
 
-    date_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=IsoDateInput()
+    )
+    date_to = forms.DateField(
+        label=pgettext_lazy("date range", "To"), required=False, widget=IsoDateInput()
+    )
     kind = forms.ChoiceField(label=_("Type"), required=False)
 
     def __init__(self, data=None, *, today: dt.date):

@@ -16,7 +16,7 @@ class StaffTransactionTable(tables.Table):
         "ledger:staff-transaction-detail", args=[tables.A("pk")], text=lambda r: f"#{r.pk}"
     )
     created_at = DateTimeText(format="Y-m-d H:i:s")
-    reseller = tables.Column(order_by=("reseller__name",))
+    reseller = tables.Column(order_by=("reseller__name",), verbose_name=_("Reseller"))
     volume = tables.Column(verbose_name=_("Volume (credits)"), attrs={"td": {"class": "text-end"}})
     reversed = tables.Column(verbose_name=_("Reversed"), accessor="pk", orderable=False)
 
@@ -37,7 +37,7 @@ class StaffTransactionTable(tables.Table):
 
 
 class EntryTable(tables.Table):
-    account = tables.Column(orderable=False)
+    account = tables.Column(orderable=False, verbose_name=_("Account"))
     amount = tables.Column(attrs={"td": {"class": "text-end font-monospace"}}, orderable=False)
     balance_after = tables.Column(
         attrs={"td": {"class": "text-end font-monospace"}}, orderable=False

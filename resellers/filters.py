@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audit.models import AuditEvent
 from core.ui import day_filter
@@ -10,12 +11,14 @@ from resellers.models import AdvertisingRequest, Reseller
 class StaffResellerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(
-        choices=Reseller.Status.choices, label=_("Status"), empty_label=_("Any")
+        choices=Reseller.Status.choices,
+        label=_("Status"),
+        empty_label=pgettext_lazy("reseller status filter", "Any"),
     )
     level = django_filters.ChoiceFilter(
         label=_("Level"),
         method="filter_level",
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("reseller level filter", "All"),
         choices=[("direct", _("Direct resellers")), ("sub", _("Sub-resellers"))],
     )
 
@@ -55,7 +58,9 @@ class StaffApplicationFilter(django_filters.FilterSet):
     """The review queue: open applications unless another status is chosen."""
 
     status = django_filters.ChoiceFilter(
-        choices=Reseller.Status.choices, label=_("Status"), empty_label=_("Any")
+        choices=Reseller.Status.choices,
+        label=_("Status"),
+        empty_label=pgettext_lazy("reseller status filter", "Any"),
     )
     q = django_filters.CharFilter(label=_("Search"), method="search")
 
@@ -80,10 +85,14 @@ class StaffApplicationFilter(django_filters.FilterSet):
 
 class StaffAdvertisingRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
-        choices=AdvertisingRequest.Status.choices, label=_("Status"), empty_label=_("Any")
+        choices=AdvertisingRequest.Status.choices,
+        label=_("Status"),
+        empty_label=pgettext_lazy("advertising status filter", "Any"),
     )
     kind = django_filters.ChoiceFilter(
-        choices=AdvertisingRequest.Kind.choices, label=_("Material"), empty_label=_("Any")
+        choices=AdvertisingRequest.Kind.choices,
+        label=_("Material"),
+        empty_label=pgettext_lazy("advertising material filter", "Any"),
     )
     reseller = django_filters.CharFilter(
         field_name="reseller__name", lookup_expr="icontains", label=_("Reseller")

@@ -19,7 +19,8 @@ class StaffResellerTable(tables.Table):
     country = tables.Column(
         accessor="country__name", order_by=("country",), verbose_name=_("Country")
     )
-    currency = tables.Column(order_by=("currency",))
+    # djmoney's CurrencyField takes no verbose name (its first argument is the price field).
+    currency = tables.Column(order_by=("currency",), verbose_name=_("Currency"))
     commission_rate = PercentText()
     customer_count = tables.Column(verbose_name=_("Customers"))
     member_count = tables.Column(verbose_name=_("Users"))

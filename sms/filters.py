@@ -1,5 +1,6 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.phones import InvalidPhoneNumber, phone_normalise
 from sms.models import Message
@@ -17,7 +18,7 @@ class InboxFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=Message.Status.choices,
         label=_("Status"),
-        empty_label=_("Any"),
+        empty_label=pgettext_lazy("SMS status filter", "Any"),
         method="by_selector",
     )
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import stdnum
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import (
     InvalidChecksum,
@@ -34,16 +35,47 @@ TAX_ID_MODULES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _reason(exc: StdnumError) -> str:
+def _problem(exc: StdnumError | None) -> str:
+    """What is wrong with an identifier, as a key of the messages below."""
     if isinstance(exc, InvalidChecksum):
-        return _("the check digit is wrong (a typing mistake?)")
+        return "checksum"
     if isinstance(exc, InvalidLength):
-        return _("it has the wrong number of characters")
+        return "length"
     if isinstance(exc, InvalidFormat):
-        return _("it has the wrong format")
+        return "format"
     if isinstance(exc, InvalidComponent):
-        return _("a part of it is not possible")
-    return _("it is not valid")
+        return "component"
+    return "other"
+
+
+# One whole sentence per problem, so every language can word it its own way.
+VAT_ID_INVALID = {
+    "checksum": _("%(value)s is not a valid VAT ID: the check digit is wrong (a typing mistake?)."),
+    "length": _("%(value)s is not a valid VAT ID: it has the wrong number of characters."),
+    "format": _("%(value)s is not a valid VAT ID: it has the wrong format."),
+    "component": _("%(value)s is not a valid VAT ID: a part of it is not possible."),
+    "other": _("%(value)s is not a valid VAT ID."),
+}
+# %(label)s is the number's name in its country (NIP, SIREN, STNR), %(country)s the country's
+# name.
+TAX_ID_INVALID = {
+    "checksum": _(
+        "%(value)s is not a valid %(label)s (%(country)s): the check digit is wrong "
+        "(a typing mistake?)."
+    ),
+    "length": _(
+        "%(value)s is not a valid %(label)s (%(country)s): it has the wrong number of characters."
+    ),
+    "format": _("%(value)s is not a valid %(label)s (%(country)s): it has the wrong format."),
+    "component": _(
+        "%(value)s is not a valid %(label)s (%(country)s): a part of it is not possible."
+    ),
+    "other": _("%(value)s is not a valid %(label)s (%(country)s)."),
+}
+
+
+def _vat_id_invalid(text: str, exc: StdnumError) -> ValidationError:
+    return ValidationError(VAT_ID_INVALID[_problem(exc)] % {"value": text}, code="vat_invalid")
 
 
 def vat_prefix(country: str) -> str:
@@ -63,29 +95,21 @@ def vat_id_clean(raw: str, *, country: str) -> str:
             text = prefix + text
         if text[:2] != prefix:
             raise ValidationError(
-                _("A VAT ID of a company in %(country)s starts with %(prefix)s.")
-                % {"country": country, "prefix": prefix},
+                _("A VAT ID of a company in the country %(country)s starts with %(prefix)s.")
+                % {"country": countries.name(country), "prefix": prefix},
                 code="vat_country",
             )
         try:
             return eu_vat.validate(text)
         except StdnumError as exc:
-            raise ValidationError(
-                _("%(value)s is not a valid VAT ID: %(reason)s.")
-                % {"value": text, "reason": _reason(exc)},
-                code="vat_invalid",
-            ) from exc
+            raise _vat_id_invalid(text, exc) from exc
     module = stdnum.get_cc_module(country.lower(), "vat")
     if module is None:
         return text
     try:
         return module.compact(module.validate(text))
     except StdnumError as exc:
-        raise ValidationError(
-            _("%(value)s is not a valid VAT ID: %(reason)s.")
-            % {"value": text, "reason": _reason(exc)},
-            code="vat_invalid",
-        ) from exc
+        raise _vat_id_invalid(text, exc) from exc
 
 
 def tax_id_clean(raw: str, *, country: str) -> str:
@@ -108,7 +132,7 @@ def tax_id_clean(raw: str, *, country: str) -> str:
             first_error = first_error or exc
     label = modules[0].__name__.rsplit(".", 1)[-1].upper()
     raise ValidationError(
-        _("%(value)s is not a valid %(country)s %(label)s: %(reason)s.")
-        % {"value": text, "country": country, "label": label, "reason": _reason(first_error)},
+        TAX_ID_INVALID[_problem(first_error)]
+        % {"value": text, "label": label, "country": countries.name(country) or country},
         code="tax_id_invalid",
     )

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class VatCheck(models.Model):
@@ -10,7 +11,7 @@ class VatCheck(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("VIES check", "Pending")
         VALID = "valid", _("Valid")
         INVALID = "invalid", _("Invalid")
         UNAVAILABLE = "unavailable", _("Unavailable")

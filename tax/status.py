@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from tax.models import VatCheck
 from tax.treatment import EU_COUNTRIES
@@ -45,17 +46,23 @@ def vies_status(*, check: VatCheck | None, vat_id: str, country: str) -> ViesSta
         facts = {"n": check.attempts, "error": check.error or "?"}
         if check.retry_at:
             when = formats.date_format(timezone.localtime(check.retry_at), "Y-m-d H:i")
-            note = _(
+            note = ngettext(
+                "VIES could not answer (%(error)s, %(n)s attempt); it is asked again "
+                "automatically at %(when)s.",
                 "VIES could not answer (%(error)s, %(n)s attempts); it is asked again "
-                "automatically at %(when)s."
+                "automatically at %(when)s.",
+                check.attempts,
             ) % {**facts, "when": when}
         else:
             note = (
-                _(
+                ngettext(
+                    "VIES could not answer (%(error)s, %(n)s attempt); it is not asked again "
+                    "automatically: ask again later.",
                     "VIES could not answer (%(error)s, %(n)s attempts); it is not asked again "
-                    "automatically: ask again later."
+                    "automatically: ask again later.",
+                    check.attempts,
                 )
                 % facts
             )
         return ViesStatus("unavailable", _("VIES unavailable"), note)
-    return ViesStatus("pending", _("Pending"), _("VIES is being asked."))
+    return ViesStatus("pending", pgettext("VIES check", "Pending"), _("VIES is being asked."))

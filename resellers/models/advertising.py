@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from resellers.models.reseller import Reseller
@@ -19,7 +20,7 @@ class AdvertisingRequest(models.Model):
         REQUESTED = "requested", _("Requested")
         IN_PRODUCTION = "in_production", _("In production")
         SHIPPED = "shipped", _("Shipped")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("advertising request status", "Rejected")
 
     # Sane amounts per kind: (least, most) pieces in one request.
     QUANTITY_BOUNDS = {Kind.LEAFLET: (25, 5000), Kind.POSTER: (1, 100)}

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from resellers.models.reseller import Reseller
 
@@ -43,7 +44,7 @@ class ResellerHostname(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for DNS")
         VERIFIED = "verified", _("DNS verified")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("host name status", "Active")
 
     reseller = models.OneToOneField(
         Reseller, on_delete=models.CASCADE, related_name="hostname", verbose_name=_("reseller")

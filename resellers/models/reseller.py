@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from djmoney.models.fields import CurrencyField
 
@@ -27,7 +28,7 @@ class Reseller(models.Model):
     class Status(models.TextChoices):
         APPLIED = "applied", _("Applied")
         APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("reseller status", "Rejected")
         SUSPENDED = "suspended", _("Suspended")
 
     name = models.CharField(_("display name"), max_length=120)

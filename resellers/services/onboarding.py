@@ -94,9 +94,14 @@ def _application_errors(
     try:
         cleaned["phone"] = phone_normalise(phone, default_region=country.upper(), mobile=False)
     except InvalidPhoneNumber:
-        hint = _("write it with the country code, e.g. +49 30 1234567")
         errors["phone"] = [
-            _("%(phone)s is not a valid phone number; %(hint)s.") % {"phone": phone, "hint": hint}
+            _(
+                "%(phone)s is not a valid phone number; write it with the country code, "
+                "e.g. +49 30 1234567."
+            )
+            % {"phone": phone}
+            if phone.strip()
+            else _("Give a phone number with the country code, e.g. +49 30 1234567.")
         ]
     cleaned["email"] = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=cleaned["email"]).exists():

@@ -45,7 +45,10 @@ def staff_dashboard(request):
         request,
         "resellers/staff_dashboard.html",
         {
-            "status_counts": selectors.staff_reseller_status_counts(),
+            "status_counts": [
+                (status, Reseller.Status(status).label, n)
+                for status, n in selectors.staff_reseller_status_counts().items()
+            ],
             "recent_events": selectors.staff_audit_event_list()[:10],
         },
     )

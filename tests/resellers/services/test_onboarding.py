@@ -125,7 +125,7 @@ def test_apply_creates_reseller_admin_acceptance_audit_and_a_valid_vies_check(
         (
             {"country": "PL", "vat_id": "", "tax_id": "5260250994", "phone": "+48581234567"},
             "tax_id",
-            "not a valid PL NIP",
+            "not a valid NIP (Poland)",
         ),
         ({"vat_id": "", "tax_id": ""}, "vat_id", "Give a VAT ID, a national tax ID"),
         ({"phone": "12345"}, "phone", "not a valid phone number"),
@@ -221,7 +221,7 @@ def test_vies_down_stays_unavailable_never_invalid_and_says_so(
     reseller.refresh_from_db()
     status = reseller.vies_status
     assert (status.key, status.label) == ("unavailable", "VIES unavailable")
-    assert "MS_UNAVAILABLE, 1 attempts" in status.note and "not asked again" in status.note
+    assert "MS_UNAVAILABLE, 1 attempt)" in status.note and "not asked again" in status.note
     # Staff ask again once VIES is back.
     fake_vies.default = "valid"
     staff = StaffFactory()

@@ -121,7 +121,7 @@ def test_applicant_navigation_offers_only_the_application(terms, world):
     ("changes", "message"),
     [
         ({"vat_id": "DE136695977"}, "check digit is wrong"),
-        ({"country": "PL", "vat_id": "", "tax_id": "1234567890"}, "not a valid PL NIP"),
+        ({"country": "PL", "vat_id": "", "tax_id": "1234567890"}, "not a valid NIP (Poland)"),
         ({"phone": "12"}, "not a valid phone number"),
         ({"accept_terms": None}, "You must accept the reseller terms"),
         ({"password2": "something-else-entirely"}, "not the same"),

@@ -191,7 +191,7 @@ def test_an_eu_reseller_created_by_staff_is_checked_and_says_what_vies_said(
     html = page.content.decode()
     assert "VIES knows EU VAT IDs only" not in html
     assert 'data-testid="vies-status">VIES unavailable<' in html
-    assert "MS_UNAVAILABLE, 1 attempts" in html
+    assert "MS_UNAVAILABLE, 1 attempt)" in html
     # Asked again (the worker's retry, or staff), VIES answers: the page says valid.
     vies_check.apply(args=[reseller.vat_check_id], retries=1)
     html = client.get(
