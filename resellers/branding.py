@@ -1,5 +1,8 @@
 """Branding: colours and their contrast, logo checks, and the theme a page is drawn in.
 
+Text on the background must reach WCAG AA (4.5:1): a colour pair below it is refused when
+saved, and a pair saved before that rule is drawn with a readable text colour instead; the
+header's text is always white or black, whichever reads on the header colour.
 Logos are raster images only (PNG, JPEG or WebP): SVG can carry scripts, so it is refused.
 A logo is at most settings.BRANDING_LOGO_MAX_BYTES and BRANDING_LOGO_MAX_SIDE pixels a side.
 Pages on an active reseller hostname are drawn with that reseller's theme (`branding`, a
@@ -9,7 +12,7 @@ context processor read by templates/base.html); everywhere else the theme is Non
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -60,19 +63,59 @@ def readable_text_on(colour: str) -> str:
     return white if contrast_ratio(colour, white) >= contrast_ratio(colour, dark) else dark
 
 
-def contrast_warnings(*, background: str, text: str) -> list[str]:
-    """Warnings (not errors) about colours that are hard to read."""
+def contrast_problem(*, background: str, text: str) -> str | None:
+    """Why text in `text` on `background` is too hard to read (below MIN_CONTRAST), saying the
+    ratio and which way to move the colours; None when it reads well."""
     ratio = contrast_ratio(background, text)
     if ratio >= MIN_CONTRAST:
-        return []
-    return [
-        _(
-            "The text colour on the background colour has a contrast of %(ratio)s:1, below the "
-            "4.5:1 people need to read it comfortably. Consider a darker text or a lighter "
-            "background."
+        return None
+    values = {"ratio": number_format(ratio, 2), "text": text, "background": background}
+    # On a background that dark text reads on, the text must get darker; else lighter.
+    if readable_text_on(background) == "#000000":
+        return (
+            _(
+                "The text colour %(text)s on the background colour %(background)s has a "
+                "contrast of only %(ratio)s:1; at least 4.5:1 is needed so that everyone can "
+                "read your pages. Choose a darker text colour or a lighter background colour."
+            )
+            % values
         )
-        % {"ratio": number_format(ratio, 2)}
-    ]
+    return (
+        _(
+            "The text colour %(text)s on the background colour %(background)s has a contrast "
+            "of only %(ratio)s:1; at least 4.5:1 is needed so that everyone can read your "
+            "pages. Choose a lighter text colour or a darker background colour."
+        )
+        % values
+    )
+
+
+def readable_on(colour: str, background: str) -> str:
+    """`colour`, darkened (or lightened, on a dark background) just enough to reach
+    MIN_CONTRAST on `background`: Bootstrap's link and button colours are meant for white."""
+    target = 0 if readable_text_on(background) == "#000000" else 255
+    channels = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    candidate = colour
+    for step in range(21):
+        mixed = [round(c + (target - c) * step / 20) for c in channels]
+        candidate = "#" + "".join(f"{c:02x}" for c in mixed)
+        if contrast_ratio(candidate, background) >= MIN_CONTRAST:
+            break
+    return candidate
+
+
+# Bootstrap's colours that pages use for text (links, outline buttons, secondary text).
+ACCENTS = {"primary": "#0d6efd", "secondary": "#6c757d", "danger": "#dc3545", "success": "#198754"}
+
+
+def readable_text(*, background: str, text: str) -> str:
+    """`text` when it reads on `background`; else the default text colour, or white or black,
+    whichever reads. Branding saved before contrast was enforced is drawn with this."""
+    if contrast_ratio(background, text) >= MIN_CONTRAST:
+        return text
+    if contrast_ratio(background, DEFAULT_COLOURS["text"]) >= MIN_CONTRAST:
+        return DEFAULT_COLOURS["text"]
+    return readable_text_on(background)
 
 
 def logo_check(upload) -> str:
@@ -123,6 +166,16 @@ class Theme:
     header_text: str
     background: str
     text: str
+    # Bootstrap's accent colours made readable on `background` ({"primary": "#0b5ed7", ...}).
+    accents: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def accents_rgb(self) -> dict[str, str]:
+        """The accents as "r, g, b" (Bootstrap's --bs-*-rgb variables)."""
+        return {
+            name: ", ".join(str(int(value[i : i + 2], 16)) for i in (1, 3, 5))
+            for name, value in self.accents.items()
+        }
 
 
 def reseller_display_name(*, reseller) -> str:
@@ -135,13 +188,16 @@ def reseller_display_name(*, reseller) -> str:
 def theme_for(*, reseller, branding) -> Theme:
     """The theme of a reseller; `branding` may be None (defaults, the company name)."""
     header = branding.header_colour if branding else DEFAULT_COLOURS["header"]
+    background = branding.background_colour if branding else DEFAULT_COLOURS["background"]
+    text = branding.text_colour if branding else DEFAULT_COLOURS["text"]
     return Theme(
         display_name=(branding.display_name if branding else "") or reseller.name,
         logo_url=branding.logo.url if branding and branding.logo else "",
         header=header,
         header_text=readable_text_on(header),
-        background=branding.background_colour if branding else DEFAULT_COLOURS["background"],
-        text=branding.text_colour if branding else DEFAULT_COLOURS["text"],
+        background=background,
+        text=readable_text(background=background, text=text),
+        accents={name: readable_on(colour, background) for name, colour in ACCENTS.items()},
     )
 
 

@@ -59,8 +59,6 @@ def branding(request):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                for warning in result.warnings:
-                    messages.warning(request, warning)
                 if result.changed:
                     messages.success(request, _("Your branding is saved."))
                 else:
@@ -68,6 +66,7 @@ def branding(request):
                 return redirect("resellers:branding")
     hostname = selectors.hostname_for(reseller=reseller)
     theme = brand.theme_for(reseller=reseller, branding=current)
+    contrast = brand.contrast_ratio(initial["background_colour"], initial["text_colour"])
     return render(
         request,
         "resellers/branding.html",
@@ -75,8 +74,10 @@ def branding(request):
             "form": form,
             "current": current,
             "theme": theme,
-            "contrast": brand.contrast_ratio(theme.background, theme.text),
-            "contrast_ok": brand.contrast_ratio(theme.background, theme.text) >= brand.MIN_CONTRAST,
+            # Of the saved colours: the theme draws a readable text colour in place of a pair
+            # saved before contrast was enforced, and the page says so.
+            "contrast": contrast,
+            "contrast_ok": contrast >= brand.MIN_CONTRAST,
             "hostname": hostname,
             "hostname_form": HostnameForm(),
             "portal_ips": settings.PORTAL_PUBLIC_IPS,

@@ -4,6 +4,8 @@
 //   <select data-autosubmit>          sends its form when another option is chosen.
 //   <div class="table-stack"><table>  on a phone each row is a block of "label: value" lines;
 //                                     cells without a data-label get their column's heading.
+// A table that scrolls sideways (.table-responsive) is made focusable, so it can be scrolled
+// with the keyboard too.
 (function () {
   "use strict";
   document.addEventListener(
@@ -50,4 +52,14 @@
   document.addEventListener("htmx:load", function (event) {
     labelCells(event.target.closest(".table-stack") || event.target);
   });
+  function scrollableFocusable() {
+    document.querySelectorAll(".table-responsive, .table-container").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", scrollableFocusable);
+  document.addEventListener("htmx:afterSettle", scrollableFocusable);
+  window.addEventListener("resize", scrollableFocusable);
 })();

@@ -3,7 +3,10 @@
 `AxeWatch.install(context)` adds the vendored axe-core (tests/browser/vendor) to every page of
 a browser context as an init script: after each page load, and after each htmx swap, axe checks
 the document and reports its serious and critical violations to the test through a binding.
-The `page` fixtures fail the test at teardown when any page had one (`AxeWatch.problems`).
+Besides those, two rules axe rates moderate are always reported, because headings are how a
+screen-reader user finds their way: `heading-order` (no level skipped) and
+`page-has-heading-one`. The `page` fixtures fail the test at teardown when any page had one
+(`AxeWatch.problems`); `AxeWatch.wait(page)` waits until the page just opened is checked.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from pathlib import Path
 
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 REPORTED_IMPACTS = ("serious", "critical")
+ALWAYS_REPORTED = ("heading-order", "page-has-heading-one")
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 # Runs in the page (after axe.min.js). Debounced: a burst of htmx swaps is checked once.
 _RUNNER = (
     f"const TAGS = {json.dumps(TAGS)}; const IMPACTS = {json.dumps(list(REPORTED_IMPACTS))};"
+    f"const ALWAYS = {json.dumps(list(ALWAYS_REPORTED))};"
     + """
 (() => {
   if (window.top !== window) return;
@@ -32,7 +37,7 @@ _RUNNER = (
           runOnly: {type: "tag", values: TAGS},
         });
         const found = result.violations
-          .filter((v) => IMPACTS.includes(v.impact))
+          .filter((v) => IMPACTS.includes(v.impact) || ALWAYS.includes(v.id))
           .map((v) => ({
             id: v.id, impact: v.impact, help: v.help,
             nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
@@ -62,7 +67,18 @@ class AxeWatch:
         context.expose_function("__axeReport", self._report)
         context.add_init_script(path=str(AXE))
         context.add_init_script(script=_RUNNER)
+        context.axe = self
         return self
+
+    def wait(self, page, *, since: int, timeout_ms: int = 15_000) -> None:
+        """Wait until axe has reported on a page loaded after `since` reports (take
+        `len(watch.checked)` before opening the page)."""
+        waited = 0
+        while len(self.checked) <= since:
+            if waited >= timeout_ms:
+                raise AssertionError(f"axe-core did not check {page.url} within {timeout_ms} ms")
+            page.wait_for_timeout(50)
+            waited += 50
 
     def _report(self, url: str, violations: list[dict]) -> None:
         self.checked.append(url)

@@ -6,7 +6,10 @@ browser test skips with the reason, or fails where services are required (tests/
 
 Fixtures:
 - `playwright_instance`, `browser`: one per session; every context the browser opens reports
-  Content-Security-Policy violations, and `no_csp_violations` (autouse) fails the test;
+  Content-Security-Policy violations, and `no_csp_violations` (autouse) fails the test; every
+  context also runs axe-core on each page it loads (tests/browser/axe.py), and
+  `no_axe_violations` (autouse) fails the test at teardown, listing each serious or critical
+  violation (and each heading-order / page-has-heading-one) with its page and selector;
 - `page`: a fresh context and page per test, desktop viewport;
 - `mobile_page`: the same on a 390x844 phone viewport;
 - `screenshot(page, name)`: writes <repo>/artifacts/screenshots/<name>.png (git-ignored).
@@ -34,6 +37,7 @@ import pytest
 from playwright.sync_api import expect
 
 from config.management.commands.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.browser.axe import AxeWatch
 from tests.services import require_or_skip
 
 # Playwright's sync API runs an asyncio event loop in this thread (in a greenlet) for as long
@@ -123,6 +127,31 @@ def no_csp_violations():
     assert not found, "the Content-Security-Policy refused:\n" + "\n".join(found)
 
 
+# --- axe-core ---------------------------------------------------------------------------------
+# One AxeWatch per context opened during the test; the autouse fixture below fails the test
+# with what they found (after the page fixtures have closed their contexts).
+AXE_WATCHES: list[AxeWatch] = []
+
+
+def watch_context(context):
+    """CSP and axe-core watches on a context the `browser` fixture did not open (a test that
+    launches a browser of its own, e.g. with host-resolver rules)."""
+    _watch_csp(context)
+    AXE_WATCHES.append(AxeWatch().install(context))
+    return context
+
+
+@pytest.fixture(autouse=True)
+def no_axe_violations():
+    """Fails a browser test on any page of which axe-core found a serious or critical
+    violation (or a heading out of order, or no <h1>)."""
+    AXE_WATCHES.clear()
+    yield AXE_WATCHES
+    found = [problem for watch in AXE_WATCHES for problem in watch.problems()]
+    AXE_WATCHES.clear()
+    assert not found, "axe-core found accessibility violations:\n" + "\n".join(found)
+
+
 @pytest.fixture(scope="module")
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(
@@ -131,9 +160,10 @@ def browser(playwright_instance):
     new_context = browser.new_context
 
     def watched_context(*args, **kwargs):
-        context = new_context(*args, **kwargs)
-        _watch_csp(context)
-        return context
+        # Without transitions: axe measures colours as they settle, not a button half-way
+        # through its hover fade (Bootstrap honours prefers-reduced-motion).
+        kwargs.setdefault("reduced_motion", "reduce")
+        return watch_context(new_context(*args, **kwargs))
 
     browser.new_context = watched_context  # every context of every journey is watched
     yield browser

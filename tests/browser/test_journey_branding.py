@@ -25,6 +25,7 @@ from tests.browser.conftest import (
     DESKTOP_VIEWPORT,
     MOBILE_VIEWPORT,
     assert_fits,
+    watch_context,
 )
 from tests.factories import (
     PASSWORD,
@@ -116,7 +117,7 @@ def test_branding_hostname_and_advertising(
     expect(page.get_by_test_id("brand-preview")).to_contain_text("Acme Mobile")
     screenshot(page, "branding-01-saved")
 
-    # Poor contrast: saved, with a warning.
+    # Poor contrast: refused, with the ratio and what to change, on the text colour field.
     page.locator('input[name="text_colour"]').fill("#b2babb")
     # The preview and the contrast follow the colour before it is saved.
     expect(page.locator("#contrast-ratio")).to_have_text(
@@ -124,11 +125,14 @@ def test_branding_hostname_and_advertising(
     )
     expect(page.locator("#preview-body")).to_have_css("color", "rgb(178, 186, 187)")
     page.get_by_role("button", name=re.compile("Save branding")).click()
-    expect(page.locator(".alert-warning")).to_contain_text("below the 4.5:1")
-    screenshot(page, "branding-02-contrast-warning")
+    error = page.locator("#id_text_colour_error")
+    expect(error).to_contain_text("has a contrast of only 1.82:1")
+    expect(error).to_contain_text("Choose a darker text colour or a lighter background colour.")
+    expect(page.locator('input[name="text_colour"]')).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "branding-02-contrast-refused")
     page.locator('input[name="text_colour"]').fill("#17202a")
     page.get_by_role("button", name=re.compile("Save branding")).click()
-    expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.locator(".alert-info")).to_contain_text("Nothing changed.")  # none was saved
 
     # --- Own hostname: ask, check DNS (not there, then right), activate -----------------------
     page.locator('input[name="hostname"]').fill("https://portal.acme.test/")
@@ -162,7 +166,7 @@ def test_branding_hostname_and_advertising(
         args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP *.acme.test 127.0.0.1"],
     )
     try:
-        context = own.new_context(viewport=DESKTOP_VIEWPORT, locale="en-GB")
+        context = watch_context(own.new_context(viewport=DESKTOP_VIEWPORT, locale="en-GB"))
         branded = context.new_page()
         branded.goto(f"http://{HOST}:{port}/accounts/login/")
         expect(branded.get_by_test_id("brand-name")).to_have_text("Acme Mobile")
@@ -183,7 +187,9 @@ def test_branding_hostname_and_advertising(
         answer = branded.goto(f"http://unknown.acme.test:{port}/accounts/login/")
         assert answer.status == 400
         context.close()
-        phone = own.new_context(viewport=MOBILE_VIEWPORT, is_mobile=True, device_scale_factor=2)
+        phone = watch_context(
+            own.new_context(viewport=MOBILE_VIEWPORT, is_mobile=True, device_scale_factor=2)
+        )
         small = phone.new_page()
         small.goto(f"http://{HOST}:{port}/accounts/login/")
         expect(small.locator("nav img.brand-logo")).to_be_visible()

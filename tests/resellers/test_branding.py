@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from resellers.branding import (
     colour_normalize,
+    contrast_problem,
     contrast_ratio,
-    contrast_warnings,
     logo_check,
+    readable_text,
     readable_text_on,
     theme_for,
 )
@@ -45,15 +46,50 @@ def test_contrast_ratio_follows_wcag(a, b, ratio):
     assert contrast_ratio(a, b) == pytest.approx(ratio, abs=0.01)
 
 
-def test_poor_contrast_is_a_warning_with_the_ratio():
-    assert contrast_warnings(background="#ffffff", text="#767676") == []
-    [warning] = contrast_warnings(background="#ffffff", text="#777777")
-    assert "4.48:1" in warning and "4.5:1" in warning
+def test_poor_contrast_is_a_problem_that_says_the_ratio_and_what_to_change():
+    assert contrast_problem(background="#ffffff", text="#767676") is None
+    problem = contrast_problem(background="#ffffff", text="#777777")
+    assert "#777777" in problem and "#ffffff" in problem
+    assert "4.48:1" in problem and "4.5:1" in problem
+    assert "darker text colour or a lighter background colour" in problem
+    # On a dark background the text must get lighter.
+    problem = contrast_problem(background="#1f3a5f", text="#333333")
+    assert "lighter text colour or a darker background colour" in problem
 
 
-@pytest.mark.parametrize("colour", ["#000000", "#ffffff", "#1f3a5f", "#ffcc00", "#777777"])
-def test_header_text_is_always_readable(colour):
-    assert contrast_ratio(colour, readable_text_on(colour)) >= 4.5
+def _grid():
+    """Colours across the whole cube (every channel in 18 steps)."""
+    steps = range(0, 256, 15)
+    return [f"#{r:02x}{g:02x}{b:02x}" for r in steps for g in steps for b in steps]
+
+
+def test_header_text_is_always_readable():
+    """The header's text (white or black) reaches 4.5:1 on every header colour."""
+    worst = min(contrast_ratio(c, readable_text_on(c)) for c in _grid())
+    assert worst >= 4.5
+
+
+@pytest.mark.parametrize(
+    ("background", "text", "drawn"),
+    [
+        ("#f4f6f6", "#17202a", "#17202a"),  # readable: kept
+        ("#f4f6f6", "#b2babb", "#212529"),  # grey on grey: the default text colour
+        ("#1f3a5f", "#333333", "#ffffff"),  # dark on dark: the default does not read either
+    ],
+)
+def test_the_theme_draws_readable_text_for_branding_saved_before_the_check(background, text, drawn):
+    assert readable_text(background=background, text=text) == drawn
+    branding = SimpleNamespace(
+        display_name="Old",
+        logo=None,
+        header_colour="#f4d03f",
+        background_colour=background,
+        text_colour=text,
+    )
+    theme = theme_for(reseller=SimpleNamespace(name="Acme"), branding=branding)
+    assert (theme.background, theme.text) == (background, drawn)
+    assert contrast_ratio(theme.background, theme.text) >= 4.5
+    assert theme.header_text == "#000000"
 
 
 @pytest.mark.parametrize(("fmt", "ext"), [("PNG", "png"), ("JPEG", "jpg"), ("WEBP", "webp")])

@@ -30,7 +30,7 @@ def test_branding_is_saved_with_a_logo_and_audited(world):
     assert branding.header_colour == "#0b5345" and branding.display_name == "Acme Mobile"
     assert branding.logo.name.startswith(f"branding/{world.a.reseller.pk}/logo-")
     assert branding.logo.name.endswith(".jpg") and default_storage.exists(branding.logo.name)
-    assert result.warnings == [] and "logo" in result.changed
+    assert "logo" in result.changed
     event = AuditEvent.objects.get(action="branding.updated")
     assert event.reseller == world.a.reseller and event.actor == world.a.admin
     assert event.data["header_colour"] == {"from": "#1f3a5f", "to": "#0b5345"}
@@ -56,10 +56,19 @@ def test_a_new_logo_replaces_the_old_file_and_remove_drops_it(
     assert not result.branding.logo and not default_storage.exists(second)
 
 
-def test_poor_contrast_saves_with_a_warning(world):
-    result = _update(world, background_colour="#ffffff", text_colour="#aaaaaa")
-    assert result.branding.text_colour == "#aaaaaa"
-    assert len(result.warnings) == 1 and "2.32:1" in result.warnings[0]
+def test_poor_contrast_is_refused_on_the_text_colour_and_changes_nothing(world):
+    _update(world)
+    with pytest.raises(ValidationError) as caught:
+        _update(world, background_colour="#ffffff", text_colour="#aaaaaa")
+    [message] = caught.value.message_dict["text_colour"]
+    assert "2.32:1" in message and "at least 4.5:1" in message
+    assert "Choose a darker text colour or a lighter background colour." in message
+    assert Branding.objects.get(reseller=world.a.reseller).text_colour == COLOURS["text_colour"]
+
+
+def test_contrast_just_above_the_limit_is_saved(world):
+    result = _update(world, background_colour="#ffffff", text_colour="#767676")  # 4.54:1
+    assert result.branding.text_colour == "#767676"
 
 
 @pytest.mark.parametrize(

@@ -71,13 +71,30 @@ def test_bad_branding_input_shows_the_error_and_saves_nothing(world, data, messa
     assert not Branding.objects.exists()
 
 
-def test_poor_contrast_is_saved_with_a_warning(world):
+def test_poor_contrast_is_refused_with_the_ratio_on_the_text_colour(world):
     answer = _admin(world).post(
-        BRANDING, {**FORM, "background_colour": "#ffffff", "text_colour": "#cccccc"}, follow=True
+        BRANDING, {**FORM, "background_colour": "#ffffff", "text_colour": "#cccccc"}
     )
     page = answer.content.decode()
-    assert "contrast of 1.61:1" in page and "Your branding is saved." in page
-    assert Branding.objects.get().text_colour == "#cccccc"
+    assert "contrast of only 1.61:1" in page and "Your branding is saved." not in page
+    assert 'id="id_text_colour_error"' in page
+    assert 'aria-describedby="id_text_colour_error"' in page and 'aria-invalid="true"' in page
+    assert not Branding.objects.exists()
+
+
+def test_branding_saved_before_the_check_is_drawn_readable_and_the_page_says_so(world, client):
+    Branding.objects.create(
+        reseller=world.a.reseller,
+        header_colour="#f4d03f",
+        background_colour="#f4f6f6",
+        text_colour="#b2babb",
+    )
+    ResellerHostname.objects.create(reseller=world.a.reseller, hostname=HOST, status="active")
+    page = client.get(reverse("account_login"), HTTP_HOST=HOST).content.decode()
+    assert "--bs-body-color: #212529" in page and "#b2babb" not in page
+    assert "--bs-navbar-color: #000000" in page  # black reads on yellow
+    page = _admin(world).get(BRANDING).content.decode()
+    assert 'id="contrast-ratio">1.82<' in page and 'data-testid="contrast-fallback"' in page
 
 
 def test_hostname_journey_on_the_page(world, fake_dns):  # noqa: F811

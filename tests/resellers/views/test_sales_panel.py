@@ -97,3 +97,20 @@ def test_dashboard_queries_are_bounded(world, sold, django_assert_max_num_querie
     client = world.client_for(role)
     with django_assert_max_num_queries(15):
         assert client.get(DASHBOARD).status_code == 200
+
+
+def test_the_sales_chart_has_its_figures_as_a_table(world, sold):
+    """The bars are a picture for the eye (role=img with a label, the SVGs hidden from screen
+    readers); the same 30 days and amounts are in a table under it."""
+    html = world.client_for("admin").get(DASHBOARD).content.decode()
+    chart = html.split('data-testid="sales-chart"', 1)[0].rsplit("<div", 1)[1]
+    assert 'role="img"' in chart and 'aria-label="Sold credit per day' in chart
+    bars = html.split('data-testid="sales-chart"', 1)[1].split("</div>\n", 1)[0]
+    assert bars.count("<svg") == 30 == bars.count('aria-hidden="true"')
+    table = html.split('data-testid="sales-table"', 1)[1].split("</details>", 1)[0]
+    assert "<summary" in table and "<caption" in table and "Sold (EUR)" in table
+    rows = re.findall(r"<tr><td>([^<]*)</td><td class=\"text-end\">([^<]*)</td></tr>", table)
+    assert len(rows) == 30
+    today = timezone.localdate()
+    assert rows[-1] == (today.strftime("%a %-d %b"), "30.00")  # today: 20 + 10
+    assert sum(float(amount) for _, amount in rows) == 30.0  # the sale 60 days ago is not in it
