@@ -36,5 +36,7 @@ class InboxTable(tables.Table):
     def render_status(self, record):
         return status_badge(record)
 
-    def render_body(self, value):
-        return value if len(value) <= 90 else value[:89] + "…"
+    def render_body(self, record, value):
+        """The text in its own language (marked, for screen readers and the language checks)."""
+        text = value if len(value) <= 90 else value[:89] + "…"
+        return format_html('<span lang="{}">{}</span>', record.language, text)

@@ -15,7 +15,8 @@ import re
 from html.parser import HTMLParser
 
 # Elements whose text nobody reads as page text.
-_SKIPPED = {"script", "style", "template", "textarea", "noscript"}
+# Preformatted data (an audit event's raw data) is not prose either.
+_SKIPPED = {"script", "style", "template", "textarea", "noscript", "pre", "code"}
 _VOID = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
     "track", "wbr",
@@ -39,35 +40,49 @@ _SPACES = "\u00a0\u202f "
 
 
 class _VisibleText(HTMLParser):
-    def __init__(self):
+    """Read texts, leaving out skipped elements and elements marked as in another language
+    (`lang="en"` on an SMS shown in its customer's language is data, not the page's text)."""
+
+    def __init__(self, language: str | None = None):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.skipping = 0
+        self.language = language
+        self.open: list[tuple[str, bool]] = []  # (tag, whether it starts text to leave out)
+
+    @property
+    def skipping(self) -> bool:
+        return any(skip for _tag, skip in self.open)
 
     def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            if name in _READ_ATTRIBUTES and value:
-                self.parts.append(value)
-        if tag in _SKIPPED:
-            self.skipping += 1
+        if tag in _VOID:
+            return self.handle_startendtag(tag, attrs)
+        attrs = dict(attrs)
+        foreign = bool(self.language and attrs.get("lang"))
+        foreign = foreign and attrs["lang"].split("-")[0].lower() != self.language
+        if not self.skipping and not foreign:
+            self.parts += [attrs[name] for name in _READ_ATTRIBUTES if attrs.get(name)]
+        self.open.append((tag, tag in _SKIPPED or foreign))
 
     def handle_startendtag(self, tag, attrs):
-        for name, value in attrs:
-            if name in _READ_ATTRIBUTES and value:
-                self.parts.append(value)
+        if not self.skipping:
+            attrs = dict(attrs)
+            self.parts += [attrs[name] for name in _READ_ATTRIBUTES if attrs.get(name)]
 
     def handle_endtag(self, tag):
-        if tag in _SKIPPED and self.skipping:
-            self.skipping -= 1
+        for index in range(len(self.open) - 1, -1, -1):
+            if self.open[index][0] == tag:
+                del self.open[index:]
+                break
 
     def handle_data(self, data):
         if not self.skipping:
             self.parts.append(data)
 
 
-def visible_texts(html: str) -> list[str]:
-    """The texts of a page a person reads, one per text node or read attribute."""
-    parser = _VisibleText()
+def visible_texts(html: str, language: str | None = None) -> list[str]:
+    """The texts of a page a person reads, one per text node or read attribute (with
+    `language`, without what is marked as written in another)."""
+    parser = _VisibleText(language)
     parser.feed(html)
     parser.close()
     return [text for text in parser.parts if text.strip()]
@@ -101,7 +116,7 @@ def mixed_number_formats(html: str, language: str) -> list[str]:
     numbers, each with the offending number first: ["12.50 in 'Balance: 12.50 EUR'"]."""
     language = language.split("-")[0].lower()
     found = []
-    for text in visible_texts(html):
+    for text in visible_texts(html, language):
         clean = _DATA.sub(" ", text)
         for match in _NUMBER.finditer(clean):
             number = match.group()

@@ -1,4 +1,5 @@
-"""No English left: every page of ours, as every role, in German, French and Polish; the error
+"""No English left and no number written the English way: every page of ours, as every role, in
+German, French and Polish (tests/l10n_numbers.py says which numbers count); the error
 pages as a signed-in person sees them; every e-mail and SMS the portal sends (issue 12).
 
 The pages and who may open them come from the role matrix (tests/tenancy); pages that act
@@ -28,6 +29,7 @@ from tests.factories import (
     InvitationFactory,
     ResellerFactory,
 )
+from tests.l10n_numbers import mixed_number_formats
 from tests.l10n_text import english_left, english_left_in_text
 from tests.sms.factories import FailedMessageFactory, MessageFactory
 from tests.tenancy.harness import our_routes, rolled_back
@@ -155,8 +157,13 @@ def test_no_english_on_any_page(world, role, language):
                     f"{method.upper()} {url}: {text}"
                     for text in english_left(page, language, data=names)
                 ]
-    assert not left, f"English left on the {language} pages as {role}:\n" + "\n".join(
-        dict.fromkeys(left)
+                left += [
+                    f"{method.upper()} {url}: a number written the English way: {number}"
+                    for number in mixed_number_formats(page, language)
+                ]
+    assert not left, (
+        f"English text or number formats left on the {language} pages as {role}:\n"
+        + "\n".join(dict.fromkeys(left))
     )
 
 

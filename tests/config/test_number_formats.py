@@ -147,3 +147,14 @@ def test_a_german_page_of_the_old_kind_is_caught():
     assert [m.split()[0] for m in mixed_number_formats(page, "de")] == ["5.00", "50.0000"]
     assert [m.split()[0] for m in mixed_number_formats(page, "en")] == ["595,00", "1.234,50"]
     assert re.match(r"5\.00 in ", mixed_number_formats(page, "fr")[0])
+
+
+def test_text_marked_as_another_language_and_raw_data_are_not_the_pages():
+    """An English customer's SMS on a German page (marked lang="en") and an audit event's raw
+    data in <pre> are data; the same figures unmarked are not."""
+    page = (
+        '<p lang="en">Test: 10.00 EUR added. <b>New balance: 10.00 EUR.</b></p>'
+        '<pre>{"amount": "10.0000"}</pre><br><p lang="de">Guthaben 7.50 EUR</p>'
+        "<p>Guthaben 3.00 EUR</p>"
+    )
+    assert [m.split()[0] for m in mixed_number_formats(page, "de")] == ["7.50", "3.00"]
