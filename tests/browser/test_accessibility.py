@@ -6,7 +6,8 @@ pages that name one, plus the allauth pages that role sees (sign-in, password, e
 two-factor). The browser fixtures run axe-core on each page (tests/browser/axe.py) and fail
 the test on any serious or critical violation, a heading out of order, or a page without <h1>.
 Once more in German, so translated labels are checked too, and once on a reseller's own host
-in its branded theme (also with colours saved before contrast was enforced).
+in its branded theme (also with colours saved before contrast was enforced). Every page also at
+390 px in German: it must fit the phone's screen (issue 12, point 5).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from tests.browser.conftest import (
     CHROMIUM_ARGS,
     DEFAULT_TIMEOUT_MS,
     DESKTOP_VIEWPORT,
+    MOBILE_VIEWPORT,
+    assert_fits,
     take_screenshot,
     watch_context,
 )
@@ -100,6 +103,41 @@ def test_every_page_passes_axe(browser, live_server, role, language):
     assert not broken, f"pages that did not open as {role}: {broken}"
     assert lang == language
     # _walk waited for axe's report on each page; the teardown fails the test on what it found.
+
+
+def _fits(failures: list[str], page) -> None:
+    try:
+        assert_fits(page)
+    except AssertionError as problem:
+        failures.append(str(problem))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_fits_a_phone(browser, live_server, role):
+    """Every page the role may open, at 390 px in German (the longest words of the four
+    languages), fits the screen: nothing scrolls sideways, nothing is cut off."""
+    world = build_world()
+    forms_open(world)
+    base = live_server.url
+    person = _person(world, role)
+    context = browser.new_context(
+        viewport=MOBILE_VIEWPORT, is_mobile=True, has_touch=True, locale="de-DE"
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    if person is not None:
+        person.language = "de"
+        person.save(update_fields=["language"])
+        _sign_in(context, base, person)
+    page = context.new_page()
+    failures: list[str] = []
+    for url in pages_for(world, role):
+        since = len(context.axe.checked)
+        answer = page.goto(base + url)
+        assert answer is not None and answer.status < 400, f"{url} as {role}"
+        context.axe.wait(page, since=since)
+        _fits(failures, page)
+    context.close()
+    assert not failures, f"pages wider than a phone as {role}:\n" + "\n\n".join(failures)
 
 
 def _outline(page) -> tuple[str, str, str]:
