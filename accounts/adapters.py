@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from accounts.tasks import email_send
-from core.net import client_ip, origin_of, portal_url
+from core.net import client_ip, portal_origin
 from core.phones import InvalidPhoneNumber, phone_normalise
 from core.queue import enqueue_on_commit
 
@@ -59,7 +59,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def mail_origin(self, request, user) -> tuple[str, str]:
         """The origin links in a mail to `user` (None: nobody known) are built on, and the name
         the mail is signed with."""
-        return origin_of(portal_url()), settings.SITE_NAME
+        return portal_origin(), settings.SITE_NAME
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render now (the request's language), send from a task after commit."""

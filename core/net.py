@@ -27,17 +27,16 @@ def client_ip(request) -> str | None:
         return None
 
 
-def origin_of(url: str) -> str:
-    """The scheme and host (with port) of an absolute URL, without a trailing slash."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def portal_url(path: str = "/", *, hostname: str | None = None) -> str:
-    """An absolute link to `path` on the portal: on its canonical origin
-    (settings.PORTAL_ORIGIN), or on `hostname` (a reseller's own active hostname, over the
-    canonical origin's scheme). Never from a request's Host header, which the client writes."""
+def portal_origin(*, hostname: str | None = None) -> str:
+    """The portal's canonical origin (settings.PORTAL_ORIGIN, no trailing slash), or a
+    reseller's own active `hostname` over the canonical origin's scheme. Never from a
+    request's Host header, which the client writes."""
     origin = settings.PORTAL_ORIGIN.rstrip("/")
     if hostname:
         origin = f"{urlsplit(origin).scheme}://{hostname}"
-    return origin + "/" + path.lstrip("/")
+    return origin
+
+
+def portal_url(path: str = "/", *, hostname: str | None = None) -> str:
+    """An absolute link to `path` on the portal (see `portal_origin`)."""
+    return portal_origin(hostname=hostname) + "/" + path.lstrip("/")

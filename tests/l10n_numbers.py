@@ -12,15 +12,12 @@ addresses ("127.0.0.1") and anything glued to letters (VAT IDs, host names).
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+
+from tests.page_reading import PageReader
 
 # Elements whose text nobody reads as page text.
 # Preformatted data (an audit event's raw data) is not prose either.
-_SKIPPED = {"script", "style", "template", "textarea", "noscript", "pre", "code"}
-_VOID = {
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-    "track", "wbr",
-}  # fmt: skip
+_SKIPPED = frozenset({"script", "style", "template", "textarea", "noscript", "pre", "code"})
 _READ_ATTRIBUTES = ("title", "aria-label", "alt")
 
 # Data that looks like a number but is not one: removed before numbers are looked at.
@@ -39,44 +36,20 @@ _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)+(?![\w])")
 _SPACES = "\u00a0\u202f "
 
 
-class _VisibleText(HTMLParser):
-    """Read texts, leaving out skipped elements and elements marked as in another language
-    (`lang="en"` on an SMS shown in its customer's language is data, not the page's text)."""
+class _VisibleText(PageReader):
+    """The read texts: each text node, and the read attributes."""
+
+    skipped = _SKIPPED
 
     def __init__(self, language: str | None = None):
-        super().__init__(convert_charrefs=True)
+        super().__init__(language)
         self.parts: list[str] = []
-        self.language = language
-        self.open: list[tuple[str, bool]] = []  # (tag, whether it starts text to leave out)
 
-    @property
-    def skipping(self) -> bool:
-        return any(skip for _tag, skip in self.open)
+    def element(self, tag, attrs):
+        self.parts += [attrs[name] for name in _READ_ATTRIBUTES if attrs.get(name)]
 
-    def handle_starttag(self, tag, attrs):
-        if tag in _VOID:
-            return self.handle_startendtag(tag, attrs)
-        attrs = dict(attrs)
-        foreign = bool(self.language and attrs.get("lang"))
-        foreign = foreign and attrs["lang"].split("-")[0].lower() != self.language
-        if not self.skipping and not foreign:
-            self.parts += [attrs[name] for name in _READ_ATTRIBUTES if attrs.get(name)]
-        self.open.append((tag, tag in _SKIPPED or foreign))
-
-    def handle_startendtag(self, tag, attrs):
-        if not self.skipping:
-            attrs = dict(attrs)
-            self.parts += [attrs[name] for name in _READ_ATTRIBUTES if attrs.get(name)]
-
-    def handle_endtag(self, tag):
-        for index in range(len(self.open) - 1, -1, -1):
-            if self.open[index][0] == tag:
-                del self.open[index:]
-                break
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
+    def text(self, data):
+        self.parts.append(data)
 
 
 def visible_texts(html: str, language: str | None = None) -> list[str]:

@@ -22,12 +22,13 @@ import gettext
 import re
 from dataclasses import dataclass
 from functools import cache
-from html.parser import HTMLParser
 from importlib import import_module
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 from django.conf import settings
+
+from tests.page_reading import PageReader
 
 TEXT_ATTRIBUTES = frozenset({"title", "alt", "placeholder", "aria-label", "label", "data-confirm"})
 SKIPPED = frozenset({"script", "style", "template"})
@@ -169,15 +170,16 @@ def catalogue(language: str) -> _Catalogue:
     )
 
 
-class _Texts(HTMLParser):
+class _Texts(PageReader):
     """The visible texts of a page: runs of text up to the next block element, each text node
     on its own as well, and the text attributes."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+    skipped = SKIPPED
+
+    def __init__(self, language: str | None = None) -> None:
+        super().__init__(language)
         self.texts: list[str] = []
         self._run: list[str] = []
-        self._skip = 0
 
     def _end_run(self) -> None:
         run = " ".join(" ".join(self._run).split())
@@ -185,10 +187,7 @@ class _Texts(HTMLParser):
             self.texts.append(run)
         self._run = []
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in SKIPPED:
-            self._skip += 1
+    def element(self, tag, attrs):
         if tag not in INLINE:
             self._end_run()
         for name in TEXT_ATTRIBUTES:
@@ -197,15 +196,11 @@ class _Texts(HTMLParser):
         if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
             self.texts.append(attrs["value"])
 
-    def handle_endtag(self, tag):
-        if tag in SKIPPED and self._skip:
-            self._skip -= 1
+    def element_end(self, tag):
         if tag not in INLINE:
             self._end_run()
 
-    def handle_data(self, data):
-        if self._skip:
-            return
+    def text(self, data):
         node = " ".join(data.split())
         if node:
             self.texts.append(node)
@@ -258,7 +253,7 @@ def _why(text: str, clean: str, language: str) -> str | None:
 
 def english_left(html: str, language: str, *, data: tuple[str, ...] = ()) -> list[str]:
     """Every visible text of `html` that is English though the page is in `language`."""
-    parser = _Texts()
+    parser = _Texts(language)
     parser.feed(html)
     parser.close()
     left = []
