@@ -335,6 +335,58 @@ CELERY_BEAT_SCHEDULE["sms-resend-stuck"] = {
     "task": "sms.tasks.messages_resend_stuck",
     "schedule": env.float("SMS_STUCK_CHECK_SECONDS", default=30.0),
 }
+# --- Payments (payments/): top-ups by card (Stripe), PayPal and bank transfer ---------------
+# Provider endpoints and keys come from the environment in production. Empty API bases mean
+# the providers' real endpoints; `make run` points them at the loopback fakes
+# (`manage.py payment_fakes`, payments/fakes/), which sign with the secrets below.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # e.g. http://127.0.0.1:8001/stripe
+PAYPAL_CLIENT_ID = env("PAYPAL_CLIENT_ID", default="")
+PAYPAL_CLIENT_SECRET = env("PAYPAL_CLIENT_SECRET", default="")
+PAYPAL_WEBHOOK_ID = env("PAYPAL_WEBHOOK_ID", default="")
+# "sandbox" or "live"; PAYPAL_API_BASE, when set, overrides the environment's URL (the fake).
+PAYPAL_ENVIRONMENT = env("PAYPAL_ENVIRONMENT", default="sandbox")
+PAYPAL_API_BASE = env("PAYPAL_API_BASE", default="")
+PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", default=20.0)
+# The methods Add funds offers, in this order (a method without keys is left out).
+PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["stripe", "paypal", "bank"])
+# Top-up amounts (net, the reseller's currency): the least accepted, and the ones offered as
+# buttons; any amount at or above the minimum may be typed.
+TOPUP_MINIMUM = {
+    "EUR": "20",
+    "USD": "20",
+    "GBP": "20",
+    "CHF": "20",
+    "CAD": "25",
+    "PLN": "100",
+}
+TOPUP_MAXIMUM = {
+    "EUR": "50000",
+    "USD": "50000",
+    "GBP": "50000",
+    "CHF": "50000",
+    "CAD": "70000",
+    "PLN": "200000",
+}
+TOPUP_AMOUNTS = {
+    "EUR": ["50", "100", "250", "500"],
+    "USD": ["50", "100", "250", "500"],
+    "GBP": ["50", "100", "250", "500"],
+    "CHF": ["50", "100", "250", "500"],
+    "CAD": ["50", "100", "250", "500"],
+    "PLN": ["200", "500", "1000", "2000"],
+}
+# A card or PayPal top-up still pending after this long is re-fetched from its provider by
+# the reconciliation job, which settles it or, past TOPUP_EXPIRE_HOURS, expires it.
+TOPUP_RECHECK_MINUTES = env.int("TOPUP_RECHECK_MINUTES", default=15)
+TOPUP_EXPIRE_HOURS = env.int("TOPUP_EXPIRE_HOURS", default=24)
+# A bank transfer's proforma is valid for this many days; unpaid after it, the top-up expires.
+TOPUP_BANK_EXPIRE_DAYS = env.int("TOPUP_BANK_EXPIRE_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "payments.tasks.topups_reconcile",
+    "schedule": env.float("TOPUP_RECONCILE_SECONDS", default=300.0),
+}
 # --- VIES (EU VAT number check) ----------------------------------------------------------------
 VIES_URL = env(
     "VIES_URL", default="https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number"

@@ -9,3 +9,14 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 # SMS land in the database inbox (/sms/inbox/, operator staff only); with DEBUG the text as
 # sent (passwords included) is also logged to the console (sms.backends.DatabaseBackend).
 SMS_BACKEND = env("SMS_BACKEND", default="database")
+# Payments: without provider keys, the loopback fakes `make run` starts (manage.py
+# payment_fakes on PAYMENT_FAKES_PORT) stand in for Stripe and PayPal, with test secrets.
+PAYMENT_FAKES_PORT = env.int("PAYMENT_FAKES_PORT", default=8001)
+_FAKES = f"http://127.0.0.1:{PAYMENT_FAKES_PORT}"
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_tessera_fake")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_tessera_fake")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default=f"{_FAKES}/stripe")
+PAYPAL_CLIENT_ID = env("PAYPAL_CLIENT_ID", default="tessera-fake-client")
+PAYPAL_CLIENT_SECRET = env("PAYPAL_CLIENT_SECRET", default="tessera-fake-secret")
+PAYPAL_WEBHOOK_ID = env("PAYPAL_WEBHOOK_ID", default="WH-TESSERA-FAKE")
+PAYPAL_API_BASE = env("PAYPAL_API_BASE", default=f"{_FAKES}/paypal")
