@@ -45,8 +45,13 @@ migrate: install messages
 demo: migrate
 	PORTAL_ORIGIN=$(PORTAL_ORIGIN) $(PY) manage.py demo_data
 
+# The loopback fakes of Stripe and PayPal serve the demo's card and PayPal payments
+# (payments/fakes/); they stop with the server.
+PAYMENT_FAKES_PORT ?= $(shell expr $(PORT) + 1)
 run: demo
-	PORTAL_ORIGIN=$(PORTAL_ORIGIN) $(PY) manage.py runserver $(HOST):$(PORT)
+	@PORTAL_ORIGIN=$(PORTAL_ORIGIN) PAYMENT_FAKES_PORT=$(PAYMENT_FAKES_PORT) $(PY) manage.py payment_fakes & \
+	fakes=$$!; trap "kill $$fakes 2>/dev/null" EXIT INT TERM; \
+	PORTAL_ORIGIN=$(PORTAL_ORIGIN) PAYMENT_FAKES_PORT=$(PAYMENT_FAKES_PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

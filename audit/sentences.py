@@ -66,6 +66,18 @@ SENTENCES = {
     "reseller.vat_id_changed": gettext_lazy("VAT ID changed from %(from)s to %(to)s."),
     "sms.message.failed": gettext_lazy("An SMS could not be delivered."),
     "sms.message.resent": gettext_lazy("An SMS was sent again."),
+    "statement.imported": gettext_lazy("Bank statement %(file)s imported."),
+    "statement.line_dismissed": gettext_lazy(
+        "Bank statement line of %(amount)s set aside: %(note)s"
+    ),
+    "topup.chargeback": gettext_lazy("Chargeback of %(amount)s on a top-up (%(status)s)."),
+    "topup.created": gettext_lazy("Top-up of %(amount)s opened (%(method)s)."),
+    "topup.paid": gettext_lazy("Top-up paid: %(amount)s credited (%(method)s)."),
+    "topup.refund_posted": gettext_lazy("Refund of %(amount)s posted after review."),
+    "topup.refund_requested": gettext_lazy("Refund of %(amount)s on a top-up: %(reason)s"),
+    "topup.refunded": gettext_lazy(
+        "Refund of %(amount)s made at the payment provider (%(status)s)."
+    ),
     "terms.published": gettext_lazy("Reseller terms version %(version)s published."),
     "user.created": gettext_lazy("User account created."),
     "vat_check.requested": gettext_lazy("VIES asked again by the operator."),

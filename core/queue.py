@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from celery import current_app
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -22,12 +23,16 @@ logger = logging.getLogger(__name__)
 
 def enqueue_on_commit(task: Any, *args: Any, using: str | None = None, **kwargs: Any) -> None:
     """Send `task` with `args`/`kwargs` to the broker after the current transaction commits
-    (at once outside one); a failure to publish is logged, never raised."""
+    (at once outside one); a failure to publish is logged, never raised. `task` is the task
+    or its registered name ("payments.tasks.topup_refresh"): a service whose tasks module
+    imports it names its task, so neither module imports the other."""
     transaction.on_commit(lambda: enqueue_now(task, *args, **kwargs), using=using)
 
 
 def enqueue_now(task: Any, *args: Any, **kwargs: Any) -> bool:
     """Publish `task` now; False (and an error in the log) when the broker refused it."""
+    if isinstance(task, str):
+        task = current_app.tasks[task]
     if task.app.conf.task_always_eager:
         task.apply_async(args, kwargs)
         return True

@@ -383,6 +383,9 @@ TOPUP_RECHECK_MINUTES = env.int("TOPUP_RECHECK_MINUTES", default=15)
 TOPUP_EXPIRE_HOURS = env.int("TOPUP_EXPIRE_HOURS", default=24)
 # A bank transfer's proforma is valid for this many days; unpaid after it, the top-up expires.
 TOPUP_BANK_EXPIRE_DAYS = env.int("TOPUP_BANK_EXPIRE_DAYS", default=30)
+# Bank statements staff upload (CAMT.053 or CSV): the largest file accepted. The request size
+# limit (MAX_REQUEST_BYTES) is raised to this for the upload address only.
+STATEMENT_MAX_BYTES = env.int("STATEMENT_MAX_BYTES", default=20 * 1024 * 1024)
 CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
     "task": "payments.tasks.topups_reconcile",
     "schedule": env.float("TOPUP_RECONCILE_SECONDS", default=300.0),
@@ -438,3 +441,6 @@ PERMISSIONS_POLICY = (
 # above the largest upload (the logo) plus the form around it; the proxy in front caps a
 # little above it (deploy/nginx.conf: client_max_body_size), so the app's message is shown.
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=BRANDING_LOGO_MAX_BYTES + 512 * 1024)
+# Addresses that take a larger body (path → bytes): the bank statement upload, operator staff
+# only. deploy/nginx.conf has a location with the same cap.
+MAX_REQUEST_BYTES_BY_PATH = {"/staff/payments/statements/": STATEMENT_MAX_BYTES + 512 * 1024}

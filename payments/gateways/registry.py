@@ -1,0 +1,74 @@
+"""The registry: method name → adapter, in a plain dict.
+
+An adapter is built from the settings when first asked for and kept while the settings it
+read stay the same (PayPal's adapter caches its OAuth token; a test that points the settings
+at a fake gets a fresh one).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from django.conf import settings
+
+from payments.gateways.bank import BankTransferGateway
+from payments.gateways.base import Gateway
+from payments.gateways.paypal import PayPalGateway
+from payments.gateways.stripe import StripeGateway
+
+GATEWAYS: dict[str, Callable[[], Gateway]] = {
+    "stripe": StripeGateway,
+    "paypal": PayPalGateway,
+    "bank": BankTransferGateway,
+}
+
+# The settings each adapter reads: when one changes, the adapter is built again.
+_SETTINGS = {
+    "stripe": ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"),
+    "paypal": (
+        "PAYPAL_CLIENT_ID",
+        "PAYPAL_CLIENT_SECRET",
+        "PAYPAL_WEBHOOK_ID",
+        "PAYPAL_ENVIRONMENT",
+        "PAYPAL_API_BASE",
+    ),
+    "bank": (),
+}
+# Without these, the method is not offered.
+_REQUIRED = {"stripe": "STRIPE_SECRET_KEY", "paypal": "PAYPAL_CLIENT_ID"}
+
+_built: dict[str, tuple[tuple, Gateway]] = {}
+_lock = threading.Lock()
+
+
+def _signature(name: str) -> tuple:
+    return tuple(getattr(settings, key, None) for key in _SETTINGS[name])
+
+
+def gateway(name: str) -> Gateway:
+    """The adapter for `name` ("stripe", "paypal", "bank"); KeyError for another."""
+    factory = GATEWAYS[name]
+    signature = _signature(name)
+    with _lock:
+        built = _built.get(name)
+        if built is None or built[0] != signature:
+            built = (signature, factory())
+            _built[name] = built
+    return built[1]
+
+
+def method_available(name: str) -> bool:
+    """Whether Add funds offers `name`: listed in PAYMENT_METHODS and configured."""
+    if name not in GATEWAYS or name not in settings.PAYMENT_METHODS:
+        return False
+    required = _REQUIRED.get(name)
+    if required and not getattr(settings, required, ""):
+        return False
+    if name == "bank" and not settings.OPERATOR.get("iban"):
+        return False
+    return True
+
+
+def available_methods() -> list[str]:
+    return [name for name in settings.PAYMENT_METHODS if method_available(name)]

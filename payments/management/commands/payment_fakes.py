@@ -1,0 +1,48 @@
+"""Serve the loopback fakes of Stripe and PayPal for `make run` (never in production).
+
+They answer at http://127.0.0.1:PAYMENT_FAKES_PORT/stripe/ and /paypal/, sign their webhooks
+with the secrets config/settings/local.py gives the portal, and deliver them to the portal's
+webhook addresses under PORTAL_ORIGIN.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+
+from core.net import portal_url
+from payments.fakes.paypal import FakePayPal
+from payments.fakes.server import serve
+from payments.fakes.stripe import FakeStripe
+
+
+class Command(BaseCommand):
+    help = "Serve the loopback fakes of Stripe and PayPal (development only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=getattr(settings, "PAYMENT_FAKES_PORT", 8001))
+
+    def handle(self, *args, port: int, **options):
+        if not settings.DEBUG:
+            raise CommandError("The payment fakes run only with DEBUG (make run).")
+        stripe = FakeStripe(
+            secret_key=settings.STRIPE_SECRET_KEY,
+            webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
+            webhook_url=portal_url(reverse("payments:webhook-stripe")),
+        )
+        paypal = FakePayPal(
+            client_id=settings.PAYPAL_CLIENT_ID,
+            client_secret=settings.PAYPAL_CLIENT_SECRET,
+            webhook_id=settings.PAYPAL_WEBHOOK_ID,
+            webhook_url=portal_url(reverse("payments:webhook-paypal")),
+        )
+        running = serve({"stripe": stripe, "paypal": paypal}, port=port)
+        self.stdout.write(f"Payment fakes: {running.base_url}/stripe/ and {running.base_url}/paypal/")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            running.stop()

@@ -1,0 +1,127 @@
+"""Provider notifications (webhooks): verify, then act on what they say.
+
+`notification_receive` is all a webhook view calls. The adapter verifies the signature on the
+raw body (Stripe: construct_event with the endpoint secret; PayPal: its
+verify-webhook-signature call); a notification that fails is kept, with what was received,
+for staff to see, and credits nothing. A verified one is looked up by our reference or the
+provider's ids, and settles the top-up through `topup_settle` (the one fulfilment) or reverses
+money through the refund services. Every verified event id is stored once: a replay is
+answered 200 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+
+from core.queue import enqueue_on_commit
+from payments.gateways.base import (
+    EventKind,
+    GatewayError,
+    Notification,
+    NotificationRejected,
+    PaymentStatus,
+)
+from payments.gateways.registry import gateway
+from payments.models import PaymentEvent, TopUp
+from payments.services.refunds import chargeback_receive, refund_from_provider
+from payments.services.topups import Settlement, topup_settle, topup_unknown_event
+
+# Headers kept with a rejected notification: enough to see what was claimed, no cookies.
+_KEPT_HEADERS = ("stripe-signature", "paypal-transmission-id", "paypal-transmission-time",
+                 "paypal-cert-url", "paypal-auth-algo", "content-type", "user-agent")
+_KEPT_BODY = 4000
+
+_STATUS = {
+    EventKind.PAID: PaymentStatus.PAID,
+    EventKind.PENDING: PaymentStatus.PENDING,
+    EventKind.FAILED: PaymentStatus.FAILED,
+    EventKind.EXPIRED: PaymentStatus.EXPIRED,
+    EventKind.APPROVED: PaymentStatus.APPROVED,
+}
+
+
+@dataclass(frozen=True)
+class Received:
+    """The webhook's answer: `status` is the HTTP status to send back."""
+
+    status: int
+    outcome: str  # "applied", "duplicate", "rejected", "unknown", "ignored", "retry"
+
+
+def notification_receive(*, provider: str, body: bytes, headers: Mapping[str, str]) -> Received:
+    adapter = gateway(provider)
+    try:
+        note = adapter.verify_notification(body=body, headers=headers)
+    except NotificationRejected as exc:
+        _rejected(provider=provider, body=body, headers=headers, exc=exc)
+        return Received(400, "rejected")
+    except GatewayError:
+        # The provider's verification service did not answer: ask it to send again.
+        return Received(503, "retry")
+    return notification_apply(provider=provider, note=note)
+
+
+def _rejected(*, provider: str, body: bytes, headers, exc: NotificationRejected) -> None:
+    lowered = {key.lower(): value for key, value in headers.items()}
+    with transaction.atomic(durable=True):
+        PaymentEvent.objects.create(
+            topup=None,
+            provider=provider,
+            source=PaymentEvent.Source.WEBHOOK,
+            verified=False,
+            outcome=PaymentEvent.Outcome.REJECTED,
+            check=(
+                PaymentEvent.Check.BAD_SIGNATURE
+                if exc.reason == NotificationRejected.BAD_SIGNATURE
+                else PaymentEvent.Check.MALFORMED
+            ),
+            detail=str(exc)[:300],
+            payload={
+                "body": body[:_KEPT_BODY].decode("utf-8", errors="replace"),
+                "headers": {k: lowered[k][:300] for k in _KEPT_HEADERS if k in lowered},
+            },
+        )
+
+
+def _topup_for(provider: str, note: Notification) -> TopUp | None:
+    match = Q()
+    if note.reference:
+        match |= Q(reference=note.reference)
+    if note.provider_payment_id:
+        match |= Q(provider_payment_id=note.provider_payment_id)
+    if note.provider_charge_id:
+        match |= Q(provider_charge_id=note.provider_charge_id)
+    if not match:
+        return None
+    return TopUp.objects.filter(match, method=provider).order_by("id").first()
+
+
+def notification_apply(*, provider: str, note: Notification) -> Received:
+    if note.kind == EventKind.IGNORED:
+        return Received(200, "ignored")
+    topup = _topup_for(provider, note)
+    if topup is None:
+        settlement = Settlement.from_notification(note, _STATUS.get(note.kind, PaymentStatus.PAID))
+        new = topup_unknown_event(provider=provider, settlement=settlement)
+        return Received(200, "unknown" if new else "duplicate")
+    if note.kind == EventKind.REFUNDED:
+        refund_from_provider(topup_id=topup.pk, note=note)
+        return Received(200, "applied")
+    if note.kind == EventKind.CHARGEBACK:
+        chargeback_receive(topup_id=topup.pk, note=note)
+        return Received(200, "applied")
+    settled = topup_settle(
+        topup_id=topup.pk, settlement=Settlement.from_notification(note, _STATUS[note.kind])
+    )
+    if settled.duplicate:
+        return Received(200, "duplicate")
+    if note.kind == EventKind.APPROVED:
+        # PayPal: the payer approved; capture in the worker (a provider call, no lock held).
+        enqueue_on_commit("payments.tasks.topup_refresh", topup.pk)
+    if settled.check:
+        return Received(200, "rejected")
+    return Received(200, "applied")

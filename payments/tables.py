@@ -1,0 +1,156 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core.money import money_display
+from core.ui import DateTimeText
+from payments.models import PaymentEvent, StatementLine, TopUp
+
+STATUS_BADGE = {
+    TopUp.Status.CREATED: "text-bg-light border",
+    TopUp.Status.PENDING: "text-bg-warning",
+    TopUp.Status.PAID: "text-bg-success",
+    TopUp.Status.FAILED: "text-bg-danger",
+    TopUp.Status.EXPIRED: "text-bg-secondary",
+    TopUp.Status.REFUNDED: "text-bg-info",
+}
+
+
+def status_badge(topup: TopUp) -> str:
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        STATUS_BADGE.get(topup.status, "text-bg-secondary"),
+        topup.get_status_display(),
+    )
+
+
+class _MoneyColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "text-end text-nowrap"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, record, value):
+        return money_display(value, record.currency)
+
+
+class TopUpTable(tables.Table):
+    reference = tables.Column(verbose_name=_("Reference"))
+    created_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Date"))
+    method = tables.Column(verbose_name=_("Method"))
+    net = _MoneyColumn(verbose_name=_("Credit"))
+    gross = _MoneyColumn(verbose_name=_("Paid (gross)"))
+    status = tables.Column(verbose_name=_("Status"))
+
+    class Meta:
+        model = TopUp
+        fields = ("reference", "created_at", "method", "net", "gross", "status")
+        order_by = ("-created_at",)
+        empty_text = _("No payments yet.")
+
+    def render_reference(self, record, value):
+        url = reverse("payments:topup-detail", args=[record.pk])
+        return format_html('<a href="{}" class="font-monospace">{}</a>', url, value)
+
+    def render_method(self, record):
+        return record.get_method_display()
+
+    def render_status(self, record):
+        return status_badge(record)
+
+
+class StaffTopUpTable(TopUpTable):
+    reseller = tables.Column(order_by=("reseller__name",), verbose_name=_("Reseller"))
+    attention = tables.Column(verbose_name=_("Needs attention"), orderable=False)
+
+    class Meta(TopUpTable.Meta):
+        fields = ("reference", "created_at", "reseller", "method", "net", "gross", "status")
+        sequence = (
+            "reference",
+            "created_at",
+            "reseller",
+            "method",
+            "net",
+            "gross",
+            "status",
+            "attention",
+        )
+
+    def render_reference(self, record, value):
+        url = reverse("payments:staff-topup-detail", args=[record.pk])
+        return format_html('<a href="{}" class="font-monospace">{}</a>', url, value)
+
+    def render_attention(self, value):
+        return value or "—"
+
+
+class RejectedEventTable(tables.Table):
+    received_at = DateTimeText(format="Y-m-d H:i:s", verbose_name=_("Received"))
+    provider = tables.Column(verbose_name=_("Provider"))
+    check = tables.Column(verbose_name=_("Check failed"))
+    event_type = tables.Column(verbose_name=_("Type"))
+    topup = tables.Column(verbose_name=_("Top-up"), orderable=False)
+    amount = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "text-end"}})
+    detail = tables.Column(verbose_name=_("What was received"), orderable=False)
+
+    class Meta:
+        model = PaymentEvent
+        fields = ("received_at", "provider", "check", "event_type", "topup", "amount", "detail")
+        order_by = ("-received_at",)
+        empty_text = _("No event failed a check.")
+
+    def render_provider(self, record):
+        return record.get_provider_display()
+
+    def render_check(self, record):
+        return record.get_check_display()
+
+    def render_topup(self, record):
+        if record.topup_id is None:
+            return "—"
+        url = reverse("payments:staff-topup-detail", args=[record.topup_id])
+        return format_html('<a href="{}">{}</a>', url, record.topup.reference)
+
+    def render_amount(self, record):
+        if record.amount is None:
+            return "—"
+        return money_display(record.amount, record.currency) if record.currency else record.amount
+
+    def render_detail(self, record):
+        text = record.detail or str(record.payload.get("body", ""))[:120]
+        return text or "—"
+
+
+class StatementLineTable(tables.Table):
+    booking_date = DateTimeText(format="Y-m-d", verbose_name=_("Booked"))
+    amount = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "text-end"}})
+    payer_name = tables.Column(verbose_name=_("Payer"))
+    remittance = tables.Column(verbose_name=_("Remittance information"))
+    status = tables.Column(verbose_name=_("Why it waits"))
+    candidate = tables.Column(verbose_name=_("Suggested top-up"), orderable=False)
+    action = tables.Column(verbose_name=_("Action"), accessor="pk", orderable=False)
+
+    class Meta:
+        model = StatementLine
+        fields = ("booking_date", "amount", "payer_name", "remittance", "status", "candidate")
+        empty_text = _("Nothing to assign: every line found its top-up.")
+
+    def render_amount(self, record):
+        return money_display(record.amount, record.currency)
+
+    def render_status(self, record):
+        return record.get_status_display()
+
+    def render_candidate(self, record):
+        if record.candidate_id is None:
+            return "—"
+        return format_html(
+            '<span class="font-monospace">{}</span> ({}, {})',
+            record.candidate.reference,
+            record.candidate.reseller.name,
+            money_display(record.candidate.gross, record.candidate.currency),
+        )
+
+    def render_action(self, record):
+        url = reverse("payments:staff-statement-line", args=[record.pk])
+        return format_html('<a class="btn btn-sm btn-outline-primary" href="{}">{}</a>', url, _("Assign"))

@@ -1,0 +1,35 @@
+"""Background work on payments; thin: ids in, a service does the work."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from payments.gateways.base import GatewayError
+from payments.models import PaymentEvent, TopUp
+from payments.services.reconcile import topups_reconcile as reconcile
+from payments.services.statements import statement_import_run as import_run
+from payments.services.topups import topup_refresh as refresh
+
+
+@shared_task(acks_late=True)
+def topups_reconcile() -> dict:
+    report = reconcile()
+    return {"checked": report.checked, "credited": report.credited, "expired": report.expired}
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def topup_refresh(self, topup_id: int) -> str:
+    """Capture an approved PayPal order / fetch a payment's state, after the webhook said."""
+    topup = TopUp.objects.select_related("reseller").get(pk=topup_id)
+    try:
+        settled = refresh(topup=topup, source=PaymentEvent.Source.WEBHOOK)
+    except GatewayError as exc:
+        if exc.transient and not self.request.is_eager:
+            raise self.retry(countdown=min(30 * 2**self.request.retries, 1800)) from exc
+        return "error"  # the reconciliation job asks again later
+    return settled.topup.status
+
+
+@shared_task(acks_late=True)
+def statement_import_run(import_id: int) -> str:
+    return import_run(import_id=import_id).status

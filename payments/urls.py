@@ -1,0 +1,57 @@
+from django.urls import path
+
+from payments.views import reseller, staff, webhooks
+
+app_name = "payments"
+
+urlpatterns = [
+    path("r/funds/add/", reseller.add_funds, name="add-funds"),
+    path("r/funds/quote/", reseller.quote, name="quote"),
+    path("r/payments/", reseller.topup_list, name="topup-list"),
+    path("r/payments/<int:pk>/", reseller.topup_detail, name="topup-detail"),
+    path("r/payments/<int:pk>/pay/", reseller.topup_pay, name="topup-pay"),
+    path("r/payments/<int:pk>/return/", reseller.topup_return, name="topup-return"),
+    path("r/payments/<int:pk>/cancel/", reseller.topup_cancel, name="topup-cancel"),
+    path("r/payments/<int:pk>/proforma/", reseller.topup_proforma, name="topup-proforma"),
+    path("webhooks/stripe/", webhooks.stripe_webhook, name="webhook-stripe"),
+    path("webhooks/paypal/", webhooks.paypal_webhook, name="webhook-paypal"),
+    path("staff/payments/", staff.staff_topup_list, name="staff-topup-list"),
+    path("staff/payments/<int:pk>/", staff.staff_topup_detail, name="staff-topup-detail"),
+    path("staff/payments/<int:pk>/refund/", staff.staff_topup_refund, name="staff-topup-refund"),
+    path(
+        "staff/payments/refunds/<int:pk>/retry/",
+        staff.staff_refund_retry,
+        name="staff-refund-retry",
+    ),
+    path(
+        "staff/payments/reconciliation/",
+        staff.staff_reconciliation,
+        name="staff-reconciliation",
+    ),
+    path("staff/payments/statements/", staff.staff_statements, name="staff-statements"),
+    path(
+        "staff/payments/statements/<int:pk>/",
+        staff.staff_statement_detail,
+        name="staff-statement-detail",
+    ),
+    path(
+        "staff/payments/statements/queue/",
+        staff.staff_statement_queue,
+        name="staff-statement-queue",
+    ),
+    path(
+        "staff/payments/statements/lines/<int:pk>/",
+        staff.staff_statement_line,
+        name="staff-statement-line",
+    ),
+    path(
+        "staff/payments/statements/lines/<int:pk>/assign/",
+        staff.staff_statement_line_assign,
+        name="staff-statement-line-assign",
+    ),
+    path(
+        "staff/payments/statements/lines/<int:pk>/dismiss/",
+        staff.staff_statement_line_dismiss,
+        name="staff-statement-line-dismiss",
+    ),
+]
