@@ -1,0 +1,103 @@
+"""Fixtures for the payment gateways: the providers' loopback fakes on a real port, an adapter
+pointed at them, and a webhook receiver that keeps what it was sent.
+
+Nothing here touches the database: the adapters are pure and the fakes keep their state in
+memory, so these tests run the real SDKs over real HTTP without any model.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+
+from payments.fakes.server import RunningFakes, serve
+from payments.fakes.stripe import FakeStripe
+from payments.gateways.stripe import StripeGateway
+
+
+@dataclass
+class WebhookSink:
+    """A WSGI app standing in for our webhook view: it records each post's raw body and
+    headers (as sent, names restored from the WSGI environ) and answers `status`."""
+
+    status: str = "200 OK"
+    received: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        with self._lock:
+            self.received.append((body, headers))
+        start_response(self.status, [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+
+class _Slot:
+    """A WSGI app passing each request to whatever app it holds now: one server for the whole
+    run (stopping one costs half a second), a fresh fake for every test."""
+
+    def __init__(self) -> None:
+        self.app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@dataclass
+class StripeWorld:
+    fake: FakeStripe
+    server: RunningFakes
+    sink: WebhookSink
+    gateway: StripeGateway
+
+    @property
+    def api_base(self) -> str:
+        return f"{self.server.base_url}/stripe"
+
+
+@pytest.fixture(scope="session")
+def _payment_fakes_server():
+    slots = {"stripe": _Slot(), "hooks": _Slot()}
+    server = serve(slots)
+    yield server, slots
+    server.stop()
+
+
+@pytest.fixture
+def stripe_world(_payment_fakes_server):
+    """A fresh FakeStripe and webhook sink on the loopback server, and a StripeGateway pointed
+    at the fake (its API base, secret key and webhook secret), with no network retries so a
+    failure shows at once."""
+    server, slots = _payment_fakes_server
+    fake = FakeStripe()
+    sink = WebhookSink()
+    slots["stripe"].app, slots["hooks"].app = fake, sink
+    fake.webhook_url = f"{server.base_url}/hooks/stripe"
+    gateway = StripeGateway(
+        api_key=fake.secret_key,
+        api_base=f"{server.base_url}/stripe",
+        webhook_secret=fake.webhook_secret,
+        timeout=5.0,
+        max_network_retries=0,
+    )
+    return StripeWorld(fake=fake, server=server, sink=sink, gateway=gateway)
+
+
+@pytest.fixture
+def stripe_fake(stripe_world) -> FakeStripe:
+    return stripe_world.fake
+
+
+@pytest.fixture
+def stripe_gateway(stripe_world) -> StripeGateway:
+    return stripe_world.gateway
