@@ -101,3 +101,13 @@ def stripe_fake(stripe_world) -> FakeStripe:
 @pytest.fixture
 def stripe_gateway(stripe_world) -> StripeGateway:
     return stripe_world.gateway
+
+
+@pytest.fixture
+def stripe_portal(stripe_world, settings):
+    """The portal's settings pointed at the fake Stripe: the registry's adapter talks to it,
+    and its webhooks land in `stripe_world.sink` (tests forward them to our view)."""
+    settings.STRIPE_SECRET_KEY = stripe_world.fake.secret_key
+    settings.STRIPE_WEBHOOK_SECRET = stripe_world.fake.webhook_secret
+    settings.STRIPE_API_BASE = stripe_world.api_base
+    return stripe_world

@@ -1,0 +1,67 @@
+"""The portal's side of the payment tests: settings pointed at the fakes, top-ups opened the
+way the Add funds page opens them, and provider webhooks handed to the real webhook view."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.test import Client
+from django.urls import reverse
+
+from ledger.models import LedgerAccount, LedgerTransaction
+from ledger.selectors import operator_balance, reseller_balance
+from payments.models import TopUp
+from payments.services.topups import topup_create, topup_start
+
+
+def open_topup(reseller, *, method: str, net: str = "100.00", actor=None) -> TopUp:
+    topup = topup_create(
+        reseller=reseller, actor=actor, net=net, method=method, form_key=str(uuid.uuid4())
+    )
+    return topup_start(
+        topup=topup,
+        success_url=f"http://testserver/r/payments/{topup.pk}/return/?session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=f"http://testserver/r/payments/{topup.pk}/cancel/",
+    )
+
+
+def post_webhook(provider: str, body: bytes, headers: dict[str, str], client: Client | None = None):
+    """POST a provider's notification to our webhook view exactly as received."""
+    client = client or Client()
+    extra = {
+        "HTTP_" + name.upper().replace("-", "_"): value
+        for name, value in headers.items()
+        if name.lower() not in ("content-type", "content-length")
+    }
+    return client.post(
+        reverse(f"payments:webhook-{provider}"),
+        data=body,
+        content_type=headers.get("Content-Type", "application/json"),
+        **extra,
+    )
+
+
+def forward(provider: str, sink, *, times: int = 1) -> list[int]:
+    """Hand everything the fake sent to the sink to our webhook view, `times` over."""
+    statuses = []
+    received = list(sink.received)
+    sink.received.clear()
+    for _ in range(times):
+        for body, headers in received:
+            statuses.append(post_webhook(provider, body, headers).status_code)
+    return statuses
+
+
+def sales_credit(reseller) -> Decimal:
+    return reseller_balance(reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT)
+
+
+def topup_postings(topup: TopUp) -> int:
+    return LedgerTransaction.objects.filter(
+        kind=LedgerTransaction.Kind.TOPUP, metadata__topup=topup.pk
+    ).count()
+
+
+def clearing(kind: str, currency: str = "EUR") -> Decimal:
+    return operator_balance(kind=kind, currency=currency)
