@@ -178,7 +178,7 @@ class LineBuilder:
         if amount > 0:
             self.lines.append(line)
             self._totals[currency] = self._totals.get(currency, Decimal(0)) + amount
-        else:
+        elif amount < 0:
             self.debits.append(line)
 
     def statement(self, *, format: str, statement_id: str) -> ParsedStatement:
