@@ -68,4 +68,8 @@ class StatementLineError(CodedError):
         ),
         "not-a-credit": _("Only money received can pay a top-up."),
     }
-    fields = {"topup-unknown": "reference", "topup-paid": "reference", "wrong-currency": "reference"}
+    fields = {
+        "topup-unknown": "reference",
+        "topup-paid": "reference",
+        "wrong-currency": "reference",
+    }

@@ -23,9 +23,7 @@ class StaffTopUpFilter(django_filters.FilterSet):
     reference = django_filters.CharFilter(
         field_name="reference", lookup_expr="icontains", label=_("Reference")
     )
-    attention = django_filters.BooleanFilter(
-        label=_("Needs attention"), method="filter_attention"
-    )
+    attention = django_filters.BooleanFilter(label=_("Needs attention"), method="filter_attention")
     date_from = day_filter("created_at")
     date_to = day_filter("created_at", until=True)
 

@@ -14,7 +14,11 @@ FORM_INCOMPLETE = _("The form is incomplete; reload the page and try again.")
 def _amount_attrs(field, currency: str) -> None:
     places = minor_digits(currency)
     field.widget.attrs.update(
-        {"min": "0", "step": "1" if not places else f"0.{'0' * (places - 1)}1", "inputmode": "decimal"}
+        {
+            "min": "0",
+            "step": "1" if not places else f"0.{'0' * (places - 1)}1",
+            "inputmode": "decimal",
+        }
     )
 
 

@@ -238,6 +238,9 @@ class TopUpRefund(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.topup_id}: {self.gross} ({self.source})"
+
 
 class StatementImport(models.Model):
     class Status(models.TextChoices):
@@ -270,6 +273,9 @@ class StatementImport(models.Model):
         verbose_name = _("statement import")
         verbose_name_plural = _("statement imports")
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
 
     @property
     def percent(self) -> int:
@@ -335,3 +341,6 @@ class StatementLine(models.Model):
         verbose_name_plural = _("statement lines")
         ordering = ["-id"]
         indexes = [models.Index(fields=["status", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.booking_date} {self.amount} {self.currency}"

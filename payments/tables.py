@@ -153,4 +153,6 @@ class StatementLineTable(tables.Table):
 
     def render_action(self, record):
         url = reverse("payments:staff-statement-line", args=[record.pk])
-        return format_html('<a class="btn btn-sm btn-outline-primary" href="{}">{}</a>', url, _("Assign"))
+        return format_html(
+            '<a class="btn btn-sm btn-outline-primary" href="{}">{}</a>', url, _("Assign")
+        )

@@ -65,9 +65,8 @@ def method_available(name: str) -> bool:
     required = _REQUIRED.get(name)
     if required and not getattr(settings, required, ""):
         return False
-    if name == "bank" and not settings.OPERATOR.get("iban"):
-        return False
-    return True
+    # A bank transfer needs the operator's account to transfer to.
+    return name != "bank" or bool(settings.OPERATOR.get("iban"))
 
 
 def available_methods() -> list[str]:

@@ -31,8 +31,15 @@ from payments.services.refunds import chargeback_receive, refund_from_provider
 from payments.services.topups import Settlement, topup_settle, topup_unknown_event
 
 # Headers kept with a rejected notification: enough to see what was claimed, no cookies.
-_KEPT_HEADERS = ("stripe-signature", "paypal-transmission-id", "paypal-transmission-time",
-                 "paypal-cert-url", "paypal-auth-algo", "content-type", "user-agent")
+_KEPT_HEADERS = (
+    "stripe-signature",
+    "paypal-transmission-id",
+    "paypal-transmission-time",
+    "paypal-cert-url",
+    "paypal-auth-algo",
+    "content-type",
+    "user-agent",
+)
 _KEPT_BODY = 4000
 
 _STATUS = {

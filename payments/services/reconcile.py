@@ -82,5 +82,3 @@ def _expire(topup: TopUp, *, detail: str) -> None:
             event_type=detail,
         ),
     )
-
-

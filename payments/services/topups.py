@@ -1,7 +1,8 @@
 """Top-ups: the quote, the order, the trip to the provider and the ONE fulfilment.
 
-`topup_settle` (its fulfilment, `topup_fulfil_locked`) is the only code that credits a top-up. The webhook, the payer's return page,
-the reconciliation job and the bank statement import all end in it. It locks the top-up row,
+`topup_settle` (its fulfilment, `topup_fulfil_locked`) is the only code that credits a
+top-up. The webhook, the payer's return page, the reconciliation job and the bank statement
+import all end in it. It locks the top-up row,
 records the event (a verified provider event is unique by its id, written in this same
 transaction), checks amount and currency against the order, and posts one ledger transaction
 under the key `topup:<id>`; whoever comes second finds the top-up paid and posts nothing.
@@ -15,14 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-
-from allauth.account.adapter import get_adapter
 
 from audit.services import audit_record
 from core.money import money_display, to_minor_unit
@@ -349,7 +348,9 @@ def topup_settle(*, topup_id: int, settlement: Settlement) -> Settled:
     if applies:
         topup.status = new_status
         _provider_ids(topup, settlement)
-        topup.save(update_fields=["status", "provider_payment_id", "provider_charge_id", "updated_at"])
+        topup.save(
+            update_fields=["status", "provider_payment_id", "provider_charge_id", "updated_at"]
+        )
     return Settled(topup=topup)
 
 

@@ -6,7 +6,6 @@ bank transfer shows its proforma). Applicants may pay too: what they pay is held
 and moves to sales credit in full on approval.
 """
 
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from accounts.models import Role
 from core.errors import show_error
 from core.money import money_display
 from core.net import portal_url
+from core.ui import paginated
 from payments import selectors
 from payments.errors import PaymentError
 from payments.forms import AddFundsForm, offered_amounts
@@ -34,7 +34,6 @@ from payments.services.topups import (
     topup_start,
 )
 from payments.tables import TopUpTable
-from core.ui import paginated
 
 SEES = (Role.ADMIN, Role.ACCOUNTANT)
 
@@ -49,9 +48,7 @@ def _topup(request, pk: int) -> TopUp:
 def _form(request, data=None):
     currency = str(request.reseller.currency)
     minimum, _maximum = topup_limits(currency=currency)
-    return AddFundsForm(
-        data, currency=currency, methods=available_methods(), minimum=minimum
-    )
+    return AddFundsForm(data, currency=currency, methods=available_methods(), minimum=minimum)
 
 
 def _add_page(request, form, status=200):
@@ -126,7 +123,8 @@ def _go_pay(request, topup: TopUp):
     cancel = reverse("payments:topup-cancel", args=[topup.pk])
     topup = topup_start(
         topup=topup,
-        success_url=portal_url(back) + ("?session_id={CHECKOUT_SESSION_ID}" if topup.method == Method.STRIPE else ""),
+        success_url=portal_url(back)
+        + ("?session_id={CHECKOUT_SESSION_ID}" if topup.method == Method.STRIPE else ""),
         cancel_url=portal_url(cancel),
     )
     return redirect(topup.checkout_url)
@@ -155,7 +153,10 @@ def topup_return(request, pk: int):
         except GatewayError:
             messages.info(
                 request,
-                _("The provider has not confirmed the payment yet; it is credited as soon as it does."),
+                _(
+                    "The provider has not confirmed the payment yet; it is credited as soon "
+                    "as it does."
+                ),
             )
             return redirect("payments:topup-detail", pk=topup.pk)
     if topup.status == TopUp.Status.PAID:
@@ -216,5 +217,3 @@ def quote(request):
     except PaymentError as exc:
         result, error = None, str(exc)
     return render(request, "payments/_quote.html", {"quote": result, "error": error})
-
-

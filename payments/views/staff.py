@@ -45,9 +45,11 @@ def staff_topup_list(request):
 
 
 def _refundable(topup: TopUp) -> bool:
-    return topup.method in (Method.STRIPE, Method.PAYPAL) and topup.status in (
-        TopUp.Status.PAID,
-    ) and topup.refundable_gross > 0
+    return (
+        topup.method in (Method.STRIPE, Method.PAYPAL)
+        and topup.status in (TopUp.Status.PAID,)
+        and topup.refundable_gross > 0
+    )
 
 
 def _detail(request, topup: TopUp, refund_form=None, status=200):

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from payments.fakes.server import RunningFakes, serve
 from payments.fakes.paypal import FakePayPal
+from payments.fakes.server import RunningFakes, serve
 from payments.fakes.stripe import FakeStripe
 from payments.gateways.paypal import PayPalGateway
 from payments.gateways.stripe import StripeGateway

@@ -23,7 +23,9 @@ class Command(BaseCommand):
     help = "Serve the loopback fakes of Stripe and PayPal (development only)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=getattr(settings, "PAYMENT_FAKES_PORT", 8001))
+        parser.add_argument(
+            "--port", type=int, default=getattr(settings, "PAYMENT_FAKES_PORT", 8001)
+        )
 
     def handle(self, *args, port: int, **options):
         if not settings.DEBUG:
@@ -40,7 +42,9 @@ class Command(BaseCommand):
             webhook_url=portal_url(reverse("payments:webhook-paypal")),
         )
         running = serve({"stripe": stripe, "paypal": paypal}, port=port)
-        self.stdout.write(f"Payment fakes: {running.base_url}/stripe/ and {running.base_url}/paypal/")
+        self.stdout.write(
+            f"Payment fakes: {running.base_url}/stripe/ and {running.base_url}/paypal/"
+        )
         try:
             while True:
                 time.sleep(3600)
