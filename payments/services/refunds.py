@@ -27,7 +27,6 @@ from ledger.services import (
     InsufficientFunds,
     OperatorAccount,
     ledger_post,
-    ledger_reverse,
     reseller_account,
 )
 from payments.errors import RefundError
@@ -210,10 +209,18 @@ def _refund_undo(*, refund_id: int, actor, detail: str) -> None:
     topup = topup_lock(refund.topup_id)
     if refund.status != Status.REQUESTED:
         return
-    ledger_reverse(
-        transaction_id=refund.ledger_transaction_id,
+    # The mirror image of the refund's posting (a reversal is not itself reversed).
+    posted = refund.ledger_transaction
+    ledger_post(
+        kind=LedgerTransaction.Kind.ADJUSTMENT,
+        currency=posted.currency,
+        legs=[(entry.account, -entry.amount) for entry in posted.entries.select_related("account")],
+        idempotency_key=f"topup-refund-undo:{refund.pk}",
+        scope=posted.idempotency_scope,
         actor=actor,
-        reason=_("The provider did not make the refund: %(detail)s") % {"detail": detail[:200]},
+        reseller=posted.reseller,
+        memo=_("The provider did not make the refund: %(detail)s") % {"detail": detail[:200]},
+        metadata={"topup": topup.pk, "refund": refund.pk, "undoes": posted.pk},
     )
     refund.status = Status.FAILED
     refund.save(update_fields=["status", "updated_at"])
