@@ -1,4 +1,10 @@
-"""A two-tenant world for access tests, and a client signed in as each role."""
+"""A two-tenant world for access tests, and a client signed in as each role.
+
+Each tenant also holds the payments the payment pages list (issue 13): a card top-up paid
+and partly refunded at the provider (so still refundable), and an open bank transfer; the
+operator has a bank statement import with one line waiting in the queue. All of it goes
+through the real services, without a provider: the card payment is settled as staff would.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import uuid4
 
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.models import Role, User
 from customers.models import Customer
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, ledger_post, reseller_account
+from payments.gateways.base import EventKind, Notification, PaymentStatus
+from payments.models import Method, StatementImport, StatementLine, TopUp, TopUpRefund
+from payments.services.refunds import refund_from_provider
+from payments.services.statements import statement_import_create, statement_import_run
+from payments.services.topups import Settlement, topup_create, topup_settle
 from resellers.models import AdvertisingRequest, Reseller
 from tests.factories import (
     AdvertisingRequestFactory,
@@ -36,6 +47,9 @@ class Tenant:
     sales_credit: LedgerAccount
     topup: LedgerTransaction
     advertising_request: AdvertisingRequest | None = None
+    card_topup: TopUp | None = None  # paid by card, 10.00 refunded at the provider
+    bank_topup: TopUp | None = None  # an open bank transfer (its proforma)
+    refund: TopUpRefund | None = None  # the card top-up's refund
 
     def person(self, role: str) -> User | None:
         return {
@@ -52,6 +66,8 @@ class World:
     b: Tenant
     staff: User
     staff_no_mfa: User
+    statement: StatementImport | None = None
+    statement_line: StatementLine | None = None  # unmatched: waits in the queue
 
     def client_for(self, role: str, tenant: Tenant | None = None) -> Client:
         """A client signed in as `role` (of tenant A unless another is given)."""
@@ -84,26 +100,101 @@ def fund(reseller: Reseller, net: str = "100.00", vat: str = "19.00") -> LedgerT
     )
 
 
+def card_topup_paid(reseller: Reseller, actor: User, net: str = "100.00") -> TopUp:
+    """A card top-up, paid: opened by the service (Stripe counts as configured for that
+    moment only: nothing here calls it) and settled as operator staff would settle it."""
+    with override_settings(STRIPE_SECRET_KEY="sk_test_world_never_called"):
+        topup = topup_create(
+            reseller=reseller, actor=actor, net=net, method=Method.STRIPE, form_key=str(uuid4())
+        )
+    charge = f"pi_world_{topup.pk}"
+    settled = topup_settle(
+        topup_id=topup.pk,
+        settlement=Settlement(
+            source="staff",
+            status=PaymentStatus.PAID,
+            amount=topup.gross,
+            currency=topup.currency,
+            provider_payment_id=f"cs_world_{topup.pk}",
+            provider_charge_id=charge,
+        ),
+    )
+    return settled.topup
+
+
+def refunded_at_the_provider(topup: TopUp, gross: str) -> TopUpRefund:
+    """The provider reports `gross` refunded on its dashboard: reversed from the credit."""
+    note = Notification(
+        provider=str(topup.method),
+        event_id=f"evt_world_refund_{topup.pk}",
+        event_type="charge.refunded",
+        kind=EventKind.REFUNDED,
+        provider_charge_id=topup.provider_charge_id,
+        amount=topup.gross,
+        currency=topup.currency,
+        refunded_total=Decimal(gross),
+    )
+    return refund_from_provider(topup_id=topup.pk, note=note)
+
+
+def bank_topup_open(reseller: Reseller, actor: User, net: str = "250.00") -> TopUp:
+    return topup_create(
+        reseller=reseller, actor=actor, net=net, method=Method.BANK, form_key=str(uuid4())
+    )
+
+
+# A Sparkasse export with one credit that names no reference and fits no top-up (a line is
+# imported once ever: its text differs in each world).
+_STATEMENT = (
+    '"Auftragskonto";"Buchungstag";"Valutadatum";"Buchungstext";"Verwendungszweck";'
+    '"Glaeubiger ID";"Mandatsreferenz";"Kundenreferenz (End-to-End)";"Sammlerreferenz";'
+    '"Lastschrift Ursprungsbetrag";"Auslagenersatz Ruecklastschrift";'
+    '"Beguenstigter/Zahlungspflichtiger";"Kontonummer/IBAN";"BIC (SWIFT-Code)";"Betrag";'
+    '"Waehrung";"Info"\n'
+    '"DE89370400440532013000";"27.11.26";"27.11.26";"GUTSCHR. UEBERWEISUNG";'
+    '"Aufladung Kundennummer {customer}";"";"";"NOTPROVIDED";"";"";"";"Nordfunk GmbH";'
+    '"DE91100000000123456789";"MARKDEF1100";"{amount}";"EUR";"Umsatz gebucht"\n'
+)
+
+
+def statement_with_a_queued_line(actor: User, amount: str = "77,70") -> StatementImport:
+    """A statement import, read at once (the task's service), with one line in the queue."""
+    content = _STATEMENT.format(amount=amount, customer=uuid4().hex[:10]).encode()
+    statement = statement_import_create(actor=actor, file_name="world.csv", content=content)
+    return statement_import_run(import_id=statement.pk)
+
+
 def build_tenant(label: str) -> Tenant:
     reseller = ResellerFactory(name=f"Tenant {label}")
     topup = fund(reseller)
+    admin = MembershipFactory(reseller=reseller, role=Role.ADMIN).user
+    card = card_topup_paid(reseller, admin)
+    refund = refunded_at_the_provider(card, "10.00")
+    card.refresh_from_db()
     return Tenant(
         sales_credit=reseller_account(reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT),
         topup=topup,
         reseller=reseller,
-        admin=MembershipFactory(reseller=reseller, role=Role.ADMIN).user,
+        admin=admin,
         user=MembershipFactory(reseller=reseller, role=Role.USER).user,
         accountant=MembershipFactory(reseller=reseller, role=Role.ACCOUNTANT).user,
         customer=CustomerUserFactory(reseller=reseller),
         child=SubResellerFactory(parent=reseller, name=f"Tenant {label} child"),
         advertising_request=AdvertisingRequestFactory(reseller=reseller),
+        card_topup=card,
+        bank_topup=bank_topup_open(reseller, admin),
+        refund=refund,
     )
 
 
 def build_world() -> World:
+    staff = StaffFactory()
+    statement = statement_with_a_queued_line(staff)
     return World(
         a=build_tenant("A"),
         b=build_tenant("B"),
-        staff=StaffFactory(),
+        staff=staff,
         staff_no_mfa=StaffFactory(mfa=False),
+        statement=statement,
+        statement_line=statement.lines.get(),
     )
