@@ -141,3 +141,32 @@ def fake_vies(settings):
     settings.VIES_TIMEOUT = 1.0
     yield fake
     fake.stop()
+
+
+@pytest.fixture(scope="session")
+def _stripe_fake_server():
+    """One loopback server for the run, serving whichever FakeStripe the current test made."""
+    from payments.fakes.server import serve
+
+    current = {}
+
+    def app(environ, start_response):
+        return current["fake"](environ, start_response)
+
+    running = serve({"stripe": app})
+    yield running, current
+    running.stop()
+
+
+@pytest.fixture
+def stripe_at_the_fake(_stripe_fake_server, settings):
+    """The portal's Stripe settings pointed at a fresh FakeStripe on loopback (the real SDK
+    over real HTTP): the pages that call Stripe (a staff refund) work in the page walks."""
+    from payments.fakes.stripe import FakeStripe
+
+    running, current = _stripe_fake_server
+    fake = current["fake"] = FakeStripe()
+    settings.STRIPE_SECRET_KEY = fake.secret_key
+    settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
+    settings.STRIPE_API_BASE = f"{running.base_url}/stripe"
+    return fake

@@ -34,14 +34,20 @@ from tests.l10n_text import english_left, english_left_in_text
 from tests.sms.factories import FailedMessageFactory, MessageFactory
 from tests.tenancy.harness import our_routes, rolled_back
 from tests.tenancy.registry import OBJECT_URLS
-from tests.tenancy.test_role_matrix import ACTIONS, MATRIX, NOT_APPLICABLE
+from tests.tenancy.test_role_matrix import ACTIONS, DOWNLOADS, ENDPOINTS, MATRIX, NOT_APPLICABLE
 
-pytestmark = [pytest.mark.django_db, pytest.mark.catalogues, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.catalogues,
+    pytest.mark.slow,
+    # The staff refund page goes to the provider: Stripe's settings point at its fake.
+    pytest.mark.usefixtures("stripe_at_the_fake"),
+]
 
 LANGUAGES = ("de", "fr", "pl")
 ROLES = ("anonymous", "customer", "user", "accountant", "admin", "staff")
-# Pages that are no page: a health probe, a file download, the switcher's redirect.
-NOT_PAGES = {"healthz", "ledger:cashbook-export", "set_language"}
+# Pages that are no page: a health probe, file downloads, the switcher's redirect, webhooks.
+NOT_PAGES = {"healthz", "set_language", *DOWNLOADS, *ENDPOINTS}
 
 
 def _names(world) -> tuple[str, ...]:
@@ -119,7 +125,8 @@ def _requests(world, role: str):
         kwargs, method, data = {}, "get", {}
         if route.params:
             entry = OBJECT_URLS[name]
-            kwargs, method, data = entry.kwargs(world, world.a), entry.method, entry.data
+            kwargs, method = entry.kwargs(world, world.a), entry.method
+            data = entry.payload(world, world.a)
         if name in ACTIONS:
             method, build = ACTIONS[name]
             data = build(world)

@@ -157,9 +157,13 @@ _STATEMENT = (
 )
 
 
-def statement_with_a_queued_line(actor: User, amount: str = "77,70") -> StatementImport:
-    """A statement import, read at once (the task's service), with one line in the queue."""
-    content = _STATEMENT.format(amount=amount, customer=uuid4().hex[:10]).encode()
+def statement_with_a_queued_line(
+    actor: User, amount: str = "77,70", reference: str = ""
+) -> StatementImport:
+    """A statement import, read at once (the task's service), with one line in the queue:
+    unmatched, or (with the `reference` of an open bank top-up, and less than it) partial."""
+    text = f"{reference} {uuid4().hex[:10]}".strip()
+    content = _STATEMENT.format(amount=amount, customer=text).encode()
     statement = statement_import_create(actor=actor, file_name="world.csv", content=content)
     return statement_import_run(import_id=statement.pk)
 

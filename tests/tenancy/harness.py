@@ -50,12 +50,16 @@ class ObjectUrl:
 
     audience: who may open it when the object is theirs — "tenant" (members of the reseller
     that owns the object), "customer" (the customer it belongs to) or "staff".
+    data: what a POST sends; a function of (world, tenant) when it names the world's objects.
     """
 
     kwargs: Callable[[World, Tenant], dict[str, Any]]
     method: str = "get"
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] | Callable[[World, Tenant], dict[str, Any]] = field(default_factory=dict)
     audience: str = "tenant"
+
+    def payload(self, world: World, tenant: Tenant) -> dict[str, Any]:
+        return self.data(world, tenant) if callable(self.data) else self.data
 
 
 def _walk(patterns, prefix: str = "", namespace: str = "", inherited: tuple = ()):
@@ -104,16 +108,17 @@ def isolation_failures(world: World, route: Route, registry: dict[str, ObjectUrl
     if entry is None:
         return [f"{route.name} takes {route.params} but is not in tests/tenancy/registry.py"]
     url = reverse(route.name, kwargs=entry.kwargs(world, world.a))
+    data = entry.payload(world, world.a)
     failures = []
     intruder = world.client_for(_intruder_role(entry.audience), world.b)
-    answer = _send(intruder, entry.method, url, entry.data)
+    answer = _send(intruder, entry.method, url, data)
     if answer.status_code not in (403, 404):
         failures.append(
             f"{route.name}: {entry.method.upper()} {url} as {_intruder_role(entry.audience)} "
             f"of another tenant answered {answer.status_code}, expected 404 or 403"
         )
     owner = world.client_for(_owner_role(entry.audience), world.a)
-    answer = _send(owner, entry.method, url, entry.data)
+    answer = _send(owner, entry.method, url, data)
     if answer.status_code >= 400:
         failures.append(
             f"{route.name}: {entry.method.upper()} {url} as its owner answered "
@@ -179,7 +184,8 @@ def role_failures(
     kwargs = {}
     if route.params:
         entry = registry[route.name]
-        kwargs, method, data = entry.kwargs(world, world.a), entry.method, entry.data
+        kwargs, method = entry.kwargs(world, world.a), entry.method
+        data = entry.payload(world, world.a)
     if route.name in actions:
         method, build = actions[route.name]
         data = build(world)

@@ -4,7 +4,15 @@ A route that takes a parameter and is missing here fails tests/tenancy/test_isol
 Later issues add their URLs here (and their pages to the role matrix).
 """
 
+from urllib.request import Request, urlopen
+from uuid import uuid4
+
+from django.conf import settings
+
 from accounts.models import Membership
+from core.net import portal_url
+from payments.models import Method, PaymentEvent, TopUp
+from payments.services.topups import topup_create, topup_refresh, topup_start
 from tests.factories import InvitationFactory
 from tests.sms.factories import FailedMessageFactory
 from tests.tenancy.harness import ObjectUrl
@@ -118,8 +126,65 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
         data={"status": "in_production"},
         audience="staff",
     ),
+    # Payments (issue 13). The payer's pages take the tenant's top-ups: the card top-up is
+    # paid (return and cancel only show it), pay takes the open bank transfer (no provider).
+    "payments:topup-detail": ObjectUrl(lambda w, t: {"pk": t.card_topup.pk}),
+    "payments:topup-proforma": ObjectUrl(lambda w, t: {"pk": t.bank_topup.pk}),
+    "payments:topup-return": ObjectUrl(lambda w, t: {"pk": t.card_topup.pk}),
+    "payments:topup-cancel": ObjectUrl(lambda w, t: {"pk": t.card_topup.pk}),
+    "payments:topup-pay": ObjectUrl(lambda w, t: {"pk": t.bank_topup.pk}, method="post"),
+    "payments:staff-topup-detail": ObjectUrl(
+        lambda w, t: {"pk": t.card_topup.pk}, audience="staff"
+    ),
+    # A refund goes to the provider: a card top-up really paid at the fake Stripe (the test
+    # points the settings at it with the fixture `stripe_at_the_fake`).
+    "payments:staff-topup-refund": ObjectUrl(
+        lambda w, t: {"pk": card_paid_at_the_fake(t).pk},
+        method="post",
+        data=lambda w, t: {"amount": "5.00", "reason": "walk", "key": str(uuid4())},
+        audience="staff",
+    ),
+    # Only a flagged refund is retried: the world's is not, the page says so.
+    "payments:staff-refund-retry": ObjectUrl(
+        lambda w, t: {"pk": t.refund.pk}, method="post", audience="staff"
+    ),
+    "payments:staff-statement-detail": ObjectUrl(
+        lambda w, t: {"pk": w.statement.pk}, audience="staff"
+    ),
+    "payments:staff-statement-line": ObjectUrl(
+        lambda w, t: {"pk": w.statement_line.pk}, audience="staff"
+    ),
+    "payments:staff-statement-line-assign": ObjectUrl(
+        lambda w, t: {"pk": w.statement_line.pk},
+        method="post",
+        data=lambda w, t: {"reference": t.bank_topup.reference, "note": "walk"},
+        audience="staff",
+    ),
+    "payments:staff-statement-line-dismiss": ObjectUrl(
+        lambda w, t: {"pk": w.statement_line.pk},
+        method="post",
+        data={"note": "Not a top-up"},
+        audience="staff",
+    ),
 }
 
 
 def _membership(tenant, user) -> int:
     return Membership.objects.get(reseller=tenant.reseller, user=user).pk
+
+
+def card_paid_at_the_fake(tenant) -> TopUp:
+    """A card top-up of `tenant` opened, paid on the fake Stripe's checkout (its test hook,
+    over HTTP) and settled by the payer's return: a charge the provider can refund."""
+    topup = topup_create(
+        reseller=tenant.reseller,
+        actor=tenant.admin,
+        net="50.00",
+        method=Method.STRIPE,
+        form_key=str(uuid4()),
+    )
+    topup = topup_start(topup=topup, success_url=portal_url("/"), cancel_url=portal_url("/"))
+    hook = f"{settings.STRIPE_API_BASE}/_test/sessions/{topup.provider_payment_id}/pay"
+    with urlopen(Request(hook, data=b"", method="POST"), timeout=5) as answer:  # noqa: S310
+        assert answer.status == 200
+    return topup_refresh(topup=topup, source=PaymentEvent.Source.RETURN).topup

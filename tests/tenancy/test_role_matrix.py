@@ -6,15 +6,25 @@ from MATRIX fails the suite; later issues add their pages here.
 
 One test per page builds the two-tenant world once and opens the page as each role in turn,
 each role's requests undone by a savepoint; it lists every role that got the wrong answer.
+
+The providers' webhooks (ENDPOINTS) are no page: everyone may reach them, and they answer
+everyone alike — 405 to a GET, 400 to a POST without a valid signature.
 """
 
 import traceback
 
 import pytest
+from django.urls import reverse
 
+from ledger.models import LedgerTransaction
+from payments.models import PaymentEvent, TopUp
 from tests.tenancy.harness import our_routes, role_failures, rolled_back
+from tests.tenancy.headers import header_failures
 from tests.tenancy.registry import OBJECT_URLS
 from tests.world import ROLES
+
+# The staff refund goes to the provider: Stripe's settings point at its loopback fake.
+pytestmark = pytest.mark.usefixtures("stripe_at_the_fake")
 
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
@@ -100,7 +110,38 @@ MATRIX: dict[str, frozenset[str]] = {
     "ledger:cashbook": MEMBERS,
     "ledger:cashbook-export": MEMBERS,
     "ledger:commission-transfer": ADMIN,
+    # Payments (issue 13): the Accountant sees, only the Admin pays; applicants may pay.
+    "payments:add-funds": ADMIN,
+    "payments:quote": ADMIN,
+    "payments:topup-pay": ADMIN,
+    "payments:topup-return": ADMIN,
+    "payments:topup-cancel": ADMIN,
+    "payments:topup-list": FINANCE,
+    "payments:topup-detail": FINANCE,
+    "payments:topup-proforma": FINANCE,
+    "payments:staff-topup-list": STAFF,
+    "payments:staff-topup-detail": STAFF,
+    "payments:staff-topup-refund": STAFF,
+    "payments:staff-refund-retry": STAFF,
+    "payments:staff-reconciliation": STAFF,
+    "payments:staff-statements": STAFF,
+    "payments:staff-statement-detail": STAFF,
+    "payments:staff-statement-queue": STAFF,
+    "payments:staff-statement-line": STAFF,
+    "payments:staff-statement-line-assign": STAFF,
+    "payments:staff-statement-line-dismiss": STAFF,
+    # Public, POST only, signed by the provider: see ENDPOINTS.
+    "payments:webhook-stripe": EVERYONE,
+    "payments:webhook-paypal": EVERYONE,
 }
+
+# Endpoints for machines, not pages: what each answers to everybody, whoever is signed in.
+ENDPOINTS = {
+    "payments:webhook-stripe": {"get": 405, "unsigned post": 400},
+    "payments:webhook-paypal": {"get": 405, "unsigned post": 400},
+}
+# Files to download, not pages to read.
+DOWNLOADS = frozenset({"ledger:cashbook-export", "payments:topup-proforma"})
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).
 ACTIONS = {
@@ -135,7 +176,7 @@ def test_every_page_is_in_the_matrix():
 ROLES_BY_ROUTE = {
     route: [role for role in ROLES if (route.name, role) not in NOT_APPLICABLE]
     for route in ROUTES
-    if route.name in MATRIX
+    if route.name in MATRIX and route.name not in ENDPOINTS
 }
 
 
@@ -173,3 +214,31 @@ def test_sms_pages_in_every_configuration(world, route, settings):
                         )
                     ]
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+def test_webhooks_answer_everyone_alike(world, name):
+    """GET is not allowed; a POST without the provider's signature is refused (and kept for
+    staff as a rejected event) and credits nothing, whoever sends it."""
+    url = reverse(name)
+    # A body each provider would act on, were it signed.
+    body = '{"id": "evt_walk", "type": "checkout.session.completed", "event_type": "X"}'
+    paid = {t.pk: (t.status, t.updated_at) for t in TopUp.objects.all()}
+    transactions = LedgerTransaction.objects.count()
+    failures = []
+    for role in ROLES:
+        client = world.client_for(role)
+        answers = {
+            "get": client.get(url),
+            "unsigned post": client.post(url, body, content_type="application/json"),
+        }
+        for how, answer in answers.items():
+            where = f"{name}: {how.upper()} {url} as {role}"
+            failures += header_failures(answer, signed_in=role != "anonymous", where=where)
+            if answer.status_code != ENDPOINTS[name][how]:
+                failures.append(f"{where}: {answer.status_code}, expected {ENDPOINTS[name][how]}")
+    assert not failures, "\n".join(failures)
+    assert {t.pk: (t.status, t.updated_at) for t in TopUp.objects.all()} == paid
+    assert LedgerTransaction.objects.count() == transactions
+    rejected = PaymentEvent.objects.filter(outcome=PaymentEvent.Outcome.REJECTED, topup=None)
+    assert rejected.count() == len(ROLES)
