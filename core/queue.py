@@ -13,6 +13,7 @@ calling process and its errors propagate as before, so a bug in a task still sho
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 from typing import Any
 
 from celery import current_app
@@ -29,10 +30,19 @@ def enqueue_on_commit(task: Any, *args: Any, using: str | None = None, **kwargs:
     transaction.on_commit(lambda: enqueue_now(task, *args, **kwargs), using=using)
 
 
+def task_named(name: str) -> Any:
+    """The task registered as `name` ("payments.tasks.topup_refresh"), importing its module
+    first: Celery's autodiscovery runs in the worker, and a web process has imported only
+    the tasks modules something else imported."""
+    if name not in current_app.tasks:
+        import_module(name.rpartition(".")[0])
+    return current_app.tasks[name]
+
+
 def enqueue_now(task: Any, *args: Any, **kwargs: Any) -> bool:
     """Publish `task` now; False (and an error in the log) when the broker refused it."""
     if isinstance(task, str):
-        task = current_app.tasks[task]
+        task = task_named(task)
     if task.app.conf.task_always_eager:
         task.apply_async(args, kwargs)
         return True

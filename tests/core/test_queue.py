@@ -75,6 +75,7 @@ def test_without_a_broker_the_task_runs_eagerly_and_its_errors_still_show():
 def test_a_recharge_that_committed_answers_success_with_the_broker_down(dead_broker):
     """It answered 500 after committing: a clerk selling again charged twice."""
     world = build_world()
+    dead_broker.clear()  # building the world sent tasks too (its bank statement's import)
     client = world.client_for("user")
     page = client.get("/r/recharge/").content.decode()
     key = re.search(r'name="key" value="([^"]+)"', page).group(1)
@@ -104,6 +105,7 @@ def test_a_vat_check_is_left_pending_with_the_broker_down(dead_broker):
 @pytest.mark.django_db(transaction=True)
 def test_an_invitation_is_made_with_the_broker_down_and_the_mail_never_logged(dead_broker):
     world = build_world()
+    dead_broker.clear()  # building the world sent tasks too (its bank statement's import)
     invitation = invitation_create(
         reseller=world.a.reseller,
         actor=world.a.admin,
@@ -123,3 +125,35 @@ def test_a_password_reset_request_answers_with_the_broker_down(dead_broker, clie
     assert answer.status_code == 302
     (line,) = _refused(dead_broker)
     assert "accounts.tasks.email_send(dict)" in line
+
+
+def test_a_task_named_by_its_name_is_found_in_a_process_that_never_imported_it():
+    """The web process enqueues payments' tasks by name (the statement import, the PayPal
+    capture): Celery registers a task only when its module is imported, which autodiscovery
+    does in the worker alone. A fresh interpreter, as the web process is, finds them."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    script = (
+        "import django; django.setup()\n"
+        "import sys\n"
+        "from core.queue import task_named\n"
+        "assert 'payments.tasks' not in sys.modules\n"
+        "print(task_named('payments.tasks.statement_import_run').name)\n"
+        "print(task_named('payments.tasks.topup_refresh').name)\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "payments.tasks.statement_import_run",
+        "payments.tasks.topup_refresh",
+    ]
