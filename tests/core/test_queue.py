@@ -144,7 +144,7 @@ def test_a_task_named_by_its_name_is_found_in_a_process_that_never_imported_it()
         "print(task_named('payments.tasks.statement_import_run').name)\n"
         "print(task_named('payments.tasks.topup_refresh').name)\n"
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+    result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,
