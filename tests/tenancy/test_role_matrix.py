@@ -142,6 +142,8 @@ ENDPOINTS = {
 }
 # Files to download, not pages to read.
 DOWNLOADS = frozenset({"ledger:cashbook-export", "payments:topup-proforma"})
+# htmx answers: a piece of the page that asked (its texts are read; it is no document).
+FRAGMENTS = frozenset({"payments:quote"})
 
 # Pages that act on POST without naming an object in the URL: (method, data for the world).
 ACTIONS = {
