@@ -360,7 +360,8 @@ class PayPalGateway:
         delivers again later.
         """
         try:
-            event = json.loads(body)
+            text = body.decode("utf-8")
+            event = json.loads(text)
         except (ValueError, UnicodeDecodeError) as error:
             raise NotificationRejected(NotificationRejected.MALFORMED, str(error)) from error
         if not isinstance(event, dict) or not event.get("event_type"):
@@ -376,7 +377,7 @@ class PayPalGateway:
             )
         if not self.webhook_id:
             raise GatewayError("PAYPAL_WEBHOOK_ID is not set: webhooks cannot be verified")
-        answer = self._verify_signature({**fields, "webhook_id": self.webhook_id}, event)
+        answer = self._verify_signature({**fields, "webhook_id": self.webhook_id}, text)
         status = answer.get("verification_status")
         if status != "SUCCESS":
             raise NotificationRejected(
@@ -384,17 +385,23 @@ class PayPalGateway:
             )
         return normalise_event(event)
 
-    def _verify_signature(self, fields: dict, event: dict) -> dict:
+    def _verify_signature(self, fields: dict, event_text: str) -> dict:
+        """POST verify-webhook-signature. The event goes in as the very text we received:
+        PayPal checks the CRC of what it signed, and a parse-and-serialise round trip may
+        change the bytes (number formats, escapes) of a genuine event."""
         url = f"{self.api_base}/v1/notifications/verify-webhook-signature"
-        payload = {**fields, "webhook_event": event}
+        payload = f'{json.dumps(fields)[:-1]}, "webhook_event": {event_text}}}'.encode()
         response = None
         for renew in (False, True):  # a token PayPal no longer accepts is renewed once
             try:
                 token = self._oauth_token(renew=renew)
                 response = requests.post(
                     url,
-                    json=payload,
-                    headers={"Authorization": f"Bearer {token.access_token}"},
+                    data=payload,
+                    headers={
+                        "Authorization": f"Bearer {token.access_token}",
+                        "Content-Type": "application/json",
+                    },
                     timeout=self.timeout,
                 )
             except ApiException as error:
