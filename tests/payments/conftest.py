@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from payments.fakes.paypal import FakePayPal
-from payments.fakes.paypal_wire import WebhookSigner
 from payments.fakes.server import serve
 from payments.gateways.paypal import PayPalGateway
 
@@ -13,8 +12,8 @@ from payments.gateways.paypal import PayPalGateway
 @pytest.fixture(scope="module")
 def _paypal_server():
     """One loopback server per module (stopping one costs half a second) serving whichever
-    fake PayPal the current test made; they share one signing key (generating it is slow)."""
-    current: dict = {"signer": WebhookSigner()}
+    fake PayPal the current test made."""
+    current: dict[str, FakePayPal] = {}
 
     def app(environ, start_response):
         return current["fake"](environ, start_response)
@@ -28,7 +27,7 @@ def _paypal_server():
 def paypal_fake(_paypal_server):
     """A fresh fake PayPal on a loopback port, at `paypal_fake.base_url` (".../paypal")."""
     running, current = _paypal_server
-    fake = FakePayPal(base_url=f"{running.base_url}/paypal", signer=current["signer"])
+    fake = FakePayPal(base_url=f"{running.base_url}/paypal")
     current["fake"] = fake
     return fake
 
