@@ -159,7 +159,9 @@ class PaymentEvent(models.Model):
     event_type = models.CharField(_("type"), max_length=80, blank=True)
     verified = models.BooleanField(_("verified"), default=False)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
-    check = models.CharField(_("check"), max_length=24, choices=Check.choices, blank=True)
+    failed_check = models.CharField(
+        _("failed check"), max_length=24, choices=Check.choices, blank=True
+    )
     detail = models.CharField(_("detail"), max_length=300, blank=True)
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
@@ -180,7 +182,9 @@ class PaymentEvent(models.Model):
         indexes = [
             models.Index(fields=["topup", "id"]),
             models.Index(
-                fields=["-received_at"], name="payment_event_rejected", condition=~Q(check="")
+                fields=["-received_at"],
+                name="payment_event_rejected",
+                condition=~Q(failed_check=""),
             ),
         ]
 
