@@ -19,6 +19,10 @@ class PaymentError(CodedError):
             "Your account is kept in %(expected)s; a payment in %(given)s cannot be accepted."
         ),
         "reseller-blocked": _("This account is suspended and cannot add funds."),
+        "sub-reseller": _(
+            "Your sales credit comes from %(parent)s, the reseller you sell for: ask them to "
+            "transfer credit to you."
+        ),
         "not-open": _("This top-up is no longer waiting for payment."),
         "provider-unavailable": _(
             "The payment provider could not be reached. Nothing was charged; please try again "

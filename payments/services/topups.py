@@ -126,6 +126,9 @@ def topup_create(
     reseller's: its account is kept in one currency."""
     if reseller.is_blocked:
         raise PaymentError("reseller-blocked")
+    if not reseller.is_direct:
+        # The operator sells to direct resellers; a sub-reseller buys from its parent.
+        raise PaymentError("sub-reseller", parent=reseller.parent.name)
     if currency and currency.upper() != str(reseller.currency):
         raise PaymentError("wrong-currency", expected=str(reseller.currency), given=currency)
     if method not in Method.values or not method_available(method):

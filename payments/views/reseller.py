@@ -52,8 +52,9 @@ def _form(request, data=None):
 
 
 def _add_page(request, form, status=200):
-    currency = str(request.reseller.currency)
-    treatment = request.reseller.vat_treatment
+    reseller = request.reseller
+    currency = str(reseller.currency)
+    treatment = reseller.vat_treatment
     return render(
         request,
         "payments/add_funds.html",
@@ -62,7 +63,8 @@ def _add_page(request, form, status=200):
             "currency": currency,
             "amounts": offered_amounts(currency),
             "treatment": treatment,
-            "pending_approval": request.reseller.is_pending_approval,
+            "pending_approval": reseller.is_pending_approval,
+            "parent": reseller.parent if not reseller.is_direct else None,
         },
         status=status,
     )
