@@ -68,7 +68,8 @@ class StatementLineError(CodedError):
         "topup-unknown": _("No open bank-transfer top-up has this reference."),
         "topup-paid": _("That top-up is already paid."),
         "wrong-currency": _(
-            "The line is in %(line)s but the top-up in %(topup)s; it cannot pay it."
+            "The line is in %(line_currency)s but the top-up in %(topup_currency)s; it "
+            "cannot pay it."
         ),
         "not-a-credit": _("Only money received can pay a top-up."),
     }

@@ -39,7 +39,7 @@ class TopUpTable(tables.Table):
     created_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Date"))
     method = tables.Column(verbose_name=_("Method"))
     net = _MoneyColumn(verbose_name=_("Credit"))
-    gross = _MoneyColumn(verbose_name=_("Paid (gross)"))
+    gross = _MoneyColumn(verbose_name=_("Gross"))
     status = tables.Column(verbose_name=_("Status"))
 
     class Meta:

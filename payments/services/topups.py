@@ -308,15 +308,21 @@ def _event_once(*, topup: TopUp, settlement: Settlement, outcome: str, check: st
 
 
 def _mismatch(topup: TopUp, settlement: Settlement) -> tuple[str, str]:
+    expected = money_display(topup.gross, topup.currency)
     if (settlement.currency or "").upper() != topup.currency:
         return Check.WRONG_CURRENCY, _("Expected %(expected)s, received %(received)s.") % {
-            "expected": topup.currency,
-            "received": settlement.currency or "—",
+            "expected": expected,
+            "received": f"{settlement.amount} {settlement.currency or '—'}",
         }
     if settlement.amount is None or Decimal(settlement.amount) != topup.gross:
+        received = (
+            money_display(settlement.amount, topup.currency)
+            if settlement.amount is not None
+            else "—"
+        )
         return Check.WRONG_AMOUNT, _("Expected %(expected)s, received %(received)s.") % {
-            "expected": topup.gross,
-            "received": settlement.amount if settlement.amount is not None else "—",
+            "expected": expected,
+            "received": received,
         }
     return "", ""
 
