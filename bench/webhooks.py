@@ -309,7 +309,7 @@ def prove(*, unique: int, env: dict) -> list[str]:
     from payments.models import PaymentEvent, TopUp
 
     failures = []
-    # --skip-checks: the system checks are not the ledger's to judge (they fail, in session 5,
+    # --skip-checks: the system checks are not the ledger's to judge (they fail, as of issue 13,
     # on PaymentEvent's field `check`, models.E020), and stop the command before it starts.
     verify = subprocess.run(
         [sys.executable, "manage.py", "ledger_verify", "--skip-checks"],
