@@ -30,19 +30,10 @@ def enqueue_on_commit(task: Any, *args: Any, using: str | None = None, **kwargs:
     transaction.on_commit(lambda: enqueue_now(task, *args, **kwargs), using=using)
 
 
-def task_named(name: str) -> Any:
-    """The task registered as `name` ("payments.tasks.topup_refresh"), importing its module
-    first: Celery's autodiscovery runs in the worker, and a web process has imported only
-    the tasks modules something else imported."""
-    if name not in current_app.tasks:
-        import_module(name.rpartition(".")[0])
-    return current_app.tasks[name]
-
-
 def enqueue_now(task: Any, *args: Any, **kwargs: Any) -> bool:
     """Publish `task` now; False (and an error in the log) when the broker refused it."""
     if isinstance(task, str):
-        task = task_named(task)
+        task = _task(task)
     if task.app.conf.task_always_eager:
         task.apply_async(args, kwargs)
         return True
@@ -56,6 +47,16 @@ def enqueue_now(task: Any, *args: Any, **kwargs: Any) -> bool:
         )
         return False
     return True
+
+
+def _task(name: str) -> Any:
+    """The registered task `name`; its tasks module is imported on first need (a web process
+    has not imported them: Celery's autodiscovery runs when a worker starts). Only that
+    module: the loader's `import_default_modules` would run Django's setup again, and so
+    its logging configuration, dropping the handlers added since (tests' log capture)."""
+    if name not in current_app.tasks:
+        import_module(name.rpartition(".")[0])
+    return current_app.tasks[name]
 
 
 def _described(args: tuple) -> str:

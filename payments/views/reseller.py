@@ -23,7 +23,7 @@ from payments import selectors
 from payments.errors import PaymentError
 from payments.forms import AddFundsForm, offered_amounts
 from payments.gateways.base import GatewayError
-from payments.gateways.registry import available_methods
+from payments.gateways.registry import available_methods, checkout_origin
 from payments.models import Method, PaymentEvent, TopUp
 from payments.services.documents import bank_details, proforma_pdf_for
 from payments.services.topups import (
@@ -52,8 +52,9 @@ def _form(request, data=None):
 
 
 def _add_page(request, form, status=200):
-    currency = str(request.reseller.currency)
-    treatment = request.reseller.vat_treatment
+    reseller = request.reseller
+    currency = str(reseller.currency)
+    treatment = reseller.vat_treatment
     return render(
         request,
         "payments/add_funds.html",
@@ -62,7 +63,8 @@ def _add_page(request, form, status=200):
             "currency": currency,
             "amounts": offered_amounts(currency),
             "treatment": treatment,
-            "pending_approval": request.reseller.is_pending_approval,
+            "pending_approval": reseller.is_pending_approval,
+            "parent": reseller.parent if not reseller.is_direct else None,
         },
         status=status,
     )
@@ -90,11 +92,12 @@ def add_funds(request):
             )
         quote = topup_quote(reseller=request.reseller, net=data["amount"])
         if request.POST.get("step") != "pay":
-            return render(
+            page = render(
                 request,
                 "payments/add_funds_review.html",
                 {"form": form, "quote": quote, "method": Method(data["method"])},
             )
+            return allow_checkout(page, data["method"])
         topup = topup_create(
             reseller=request.reseller,
             actor=request.user,
@@ -183,10 +186,19 @@ def topup_list(request):
     return render(request, "payments/topup_list.html", {"table": table})
 
 
+def allow_checkout(response, method: str):
+    """Let the page's form lead to the provider's checkout: CSP `form-action` applies to the
+    redirect after the POST too."""
+    origin = checkout_origin(method)
+    if origin:
+        response._csp_update = {"form-action": [origin]}
+    return response
+
+
 @tenant_role_required(*SEES, applicants=True)
 def topup_detail(request, pk: int):
     topup = _topup(request, pk)
-    return render(
+    page = render(
         request,
         "payments/topup_detail.html",
         {
@@ -196,6 +208,7 @@ def topup_detail(request, pk: int):
             "refunds": topup.refunds.exclude(status="failed"),
         },
     )
+    return allow_checkout(page, topup.method)
 
 
 @tenant_role_required(*SEES, applicants=True)

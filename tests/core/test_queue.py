@@ -127,10 +127,11 @@ def test_a_password_reset_request_answers_with_the_broker_down(dead_broker, clie
     assert "accounts.tasks.email_send(dict)" in line
 
 
-def test_a_task_named_by_its_name_is_found_in_a_process_that_never_imported_it():
+def test_a_task_named_by_its_name_is_sent_from_a_process_that_never_imported_it():
     """The web process enqueues payments' tasks by name (the statement import, the PayPal
-    capture): Celery registers a task only when its module is imported, which autodiscovery
-    does in the worker alone. A fresh interpreter, as the web process is, finds them."""
+    capture), but Celery registers a task only when its module is imported, which
+    autodiscovery does in a worker. A fresh interpreter, as the web process is, sends them
+    (here to a broker that refuses: logged and False, not NotRegistered after the commit)."""
     import subprocess
     import sys
 
@@ -139,10 +140,13 @@ def test_a_task_named_by_its_name_is_found_in_a_process_that_never_imported_it()
     script = (
         "import django; django.setup()\n"
         "import sys\n"
-        "from core.queue import task_named\n"
+        "from config.celery import app\n"
+        "from core.queue import enqueue_now\n"
+        f"app.conf.update(broker_url='redis://127.0.0.1:{_free_port()}/0',"
+        " broker_transport='config.broker:Transport', task_always_eager=False)\n"
         "assert 'payments.tasks' not in sys.modules\n"
-        "print(task_named('payments.tasks.statement_import_run').name)\n"
-        "print(task_named('payments.tasks.topup_refresh').name)\n"
+        "print(enqueue_now('payments.tasks.statement_import_run', 1))\n"
+        "print(enqueue_now('payments.tasks.topup_refresh', 1))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -153,7 +157,5 @@ def test_a_task_named_by_its_name_is_found_in_a_process_that_never_imported_it()
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        "payments.tasks.statement_import_run",
-        "payments.tasks.topup_refresh",
-    ]
+    assert result.stdout.split() == ["False", "False"]
+    assert "could not enqueue payments.tasks.statement_import_run(1)" in result.stderr
