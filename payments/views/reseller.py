@@ -6,6 +6,9 @@ bank transfer shows its proforma). Applicants may pay too: what they pay is held
 and moves to sales credit in full on approval.
 """
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -36,6 +39,35 @@ from payments.services.topups import (
 from payments.tables import TopUpTable
 
 SEES = (Role.ADMIN, Role.ACCOUNTANT)
+
+# Where the providers' hosted checkouts live (PAYPAL_ENVIRONMENT picks PayPal's).
+_CHECKOUT_ORIGINS = {
+    "stripe": "https://checkout.stripe.com",
+    "paypal": {"live": "https://www.paypal.com", "sandbox": "https://www.sandbox.paypal.com"},
+}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def checkout_origins() -> list[str]:
+    """The origins a Pay form's answer may redirect to. Browsers apply CSP form-action to the
+    redirect that follows a form's POST, so with our `form-action 'self'` the redirect to
+    the provider's checkout is refused: a page with such a form allows these too (only that
+    page). A provider pointed at another API base (the loopback fakes) serves its checkout
+    page from there."""
+    stripe = _origin(settings.STRIPE_API_BASE) or _CHECKOUT_ORIGINS["stripe"]
+    paypal = _origin(settings.PAYPAL_API_BASE) or _CHECKOUT_ORIGINS["paypal"].get(
+        settings.PAYPAL_ENVIRONMENT, _CHECKOUT_ORIGINS["paypal"]["live"]
+    )
+    return sorted({stripe, paypal})
+
+
+def _allow_checkout(response: HttpResponse) -> HttpResponse:
+    response._csp_update = {"form-action": checkout_origins()}
+    return response
 
 
 def _topup(request, pk: int) -> TopUp:
@@ -90,11 +122,12 @@ def add_funds(request):
             )
         quote = topup_quote(reseller=request.reseller, net=data["amount"])
         if request.POST.get("step") != "pay":
-            return render(
+            response = render(
                 request,
                 "payments/add_funds_review.html",
                 {"form": form, "quote": quote, "method": Method(data["method"])},
             )
+            return response if data["method"] == Method.BANK else _allow_checkout(response)
         topup = topup_create(
             reseller=request.reseller,
             actor=request.user,
@@ -186,16 +219,18 @@ def topup_list(request):
 @tenant_role_required(*SEES, applicants=True)
 def topup_detail(request, pk: int):
     topup = _topup(request, pk)
-    return render(
+    can_pay = request.membership.role == Role.ADMIN and topup.is_open
+    response = render(
         request,
         "payments/topup_detail.html",
         {
             "topup": topup,
             "bank": bank_details(topup) if topup.method == Method.BANK else None,
-            "can_pay": request.membership.role == Role.ADMIN and topup.is_open,
+            "can_pay": can_pay,
             "refunds": topup.refunds.exclude(status="failed"),
         },
     )
+    return _allow_checkout(response) if can_pay and topup.method != Method.BANK else response
 
 
 @tenant_role_required(*SEES, applicants=True)
