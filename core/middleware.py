@@ -50,7 +50,9 @@ class RequestSizeLimitMiddleware:
 
     @staticmethod
     def refusal(request) -> HttpResponse | None:
-        limit = settings.MAX_REQUEST_BYTES_BY_PATH.get(request.path_info, settings.MAX_REQUEST_BYTES)
+        limit = settings.MAX_REQUEST_BYTES_BY_PATH.get(
+            request.path_info, settings.MAX_REQUEST_BYTES
+        )
         if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
             return _plain(
                 _("The request was sent without a length; send it again with its size."),

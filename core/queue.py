@@ -32,7 +32,7 @@ def enqueue_on_commit(task: Any, *args: Any, using: str | None = None, **kwargs:
 def enqueue_now(task: Any, *args: Any, **kwargs: Any) -> bool:
     """Publish `task` now; False (and an error in the log) when the broker refused it."""
     if isinstance(task, str):
-        task = current_app.tasks[task]
+        task = _task(task)
     if task.app.conf.task_always_eager:
         task.apply_async(args, kwargs)
         return True
@@ -46,6 +46,14 @@ def enqueue_now(task: Any, *args: Any, **kwargs: Any) -> bool:
         )
         return False
     return True
+
+
+def _task(name: str) -> Any:
+    """The registered task `name`; the apps' tasks modules are imported on first need (a web
+    process has not imported them: Celery's autodiscovery runs when a worker starts)."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def _described(args: tuple) -> str:

@@ -76,6 +76,7 @@ class FakePayPal:
         webhook_url: str = "",
         base_url: str = "",
         token_lifetime: int = 32400,
+        signer: WebhookSigner | None = None,
     ):
         self.client_id = client_id
         self.client_secret = client_secret
@@ -97,7 +98,8 @@ class FakePayPal:
         self._pending_next = False
         self._failures: list[int] = []
         self._lock = threading.RLock()
-        self.signer = WebhookSigner()
+        # A new RSA key per fake unless one is shared (tests: key generation is the slow part).
+        self.signer = signer or WebhookSigner()
         self.cert_name = self.signer.cert_name
 
     @property

@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import requests
+from apimatic_core.exceptions.auth_validation_exception import AuthValidationException
 from paypalserversdk.configuration import Configuration, Environment, Server
 from paypalserversdk.exceptions.api_exception import ApiException
 from paypalserversdk.http.auth.o_auth_2 import ClientCredentialsAuthCredentials
@@ -191,6 +192,7 @@ class PayPalGateway:
         )
         self.api_base = self.config.get_base_uri()
         self.client = PaypalServersdkClient(config=self.config)
+        self.token_client = self.client  # fetches tokens; never rebuilt
         self._token = None
         self._token_deadline = 0.0
         self._token_lock = threading.Lock()
@@ -204,7 +206,7 @@ class PayPalGateway:
         """PayPal's access token, fetched once and kept until shortly before it expires."""
         with self._token_lock:
             if renew or self._token is None or time.monotonic() >= self._token_deadline:
-                token = self.client.oauth_2.fetch_token()
+                token = self.token_client.oauth_2.fetch_token()
                 lifetime = int(getattr(token, "expires_in", 0) or 0)
                 self._token = token
                 self._token_deadline = time.monotonic() + max(lifetime - TOKEN_MARGIN_SECONDS, 0)
@@ -212,21 +214,39 @@ class PayPalGateway:
 
     # --- calls ---
 
-    def _call(self, what: str, function, options: dict) -> dict:
-        """One SDK call; PayPal's JSON answer as a dict, every failure as GatewayError."""
-        try:
-            response = function(options)
-        except ApiException as error:
-            raw = _json_or_empty(getattr(error.response, "text", ""))
-            status = error.response_code
-            raise GatewayError(
-                f"PayPal {what}: HTTP {status} {raw.get('name') or raw.get('error') or ''}",
-                transient=status == 429 or status >= 500,
-                raw=raw,
-            ) from error
-        except requests.RequestException as error:
-            raise GatewayError(f"PayPal {what}: {error}", transient=True) from error
-        return _json_or_empty(response.text)
+    def _call(self, what: str, controller: str, method: str, options: dict) -> dict:
+        """One SDK call (`client.<controller>.<method>(options)`); PayPal's JSON answer as a
+        dict, every failure as GatewayError.
+
+        A 401 means PayPal no longer takes our token (revoked, or expired early): the token
+        is renewed and the call made once more on a new SDK client, since the SDK keeps its
+        own copy of the old token until it expires. Writes carry PayPal-Request-Id, so the
+        repeat cannot pay or refund twice.
+        """
+        renew = False
+        for _attempt in (1, 2):
+            try:
+                if renew:
+                    self._oauth_token(renew=True)
+                    self.client = PaypalServersdkClient(config=self.config)
+                operation = getattr(getattr(self.client, controller), method)
+                return _json_or_empty(operation(options).text)
+            except ApiException as error:
+                status = error.response_code
+                if status == 401 and not renew:
+                    renew = True
+                    continue
+                raw = _json_or_empty(getattr(error.response, "text", ""))
+                raise GatewayError(
+                    f"PayPal {what}: HTTP {status} {raw.get('name') or raw.get('error') or ''}",
+                    transient=status == 429 or status >= 500,
+                    raw=raw,
+                ) from error
+            except AuthValidationException as error:
+                raise GatewayError(f"PayPal {what}: no access token ({error})") from error
+            except requests.RequestException as error:
+                raise GatewayError(f"PayPal {what}: {error}", transient=True) from error
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def start(self, request: PaymentRequest) -> GatewayResult:
         currency = request.currency.upper()
@@ -257,7 +277,8 @@ class PayPalGateway:
         )
         order = self._call(
             "create order",
-            self.client.orders.create_order,
+            "orders",
+            "create_order",
             {
                 "body": body,
                 "paypal_request_id": request.idempotency_key,
@@ -279,7 +300,7 @@ class PayPalGateway:
         )
 
     def fetch(self, *, provider_payment_id: str) -> GatewayResult:
-        order = self._call("get order", self.client.orders.get_order, {"id": provider_payment_id})
+        order = self._call("get order", "orders", "get_order", {"id": provider_payment_id})
         return self._order_result(order)
 
     def confirm(self, *, provider_payment_id: str, idempotency_key: str) -> GatewayResult:
@@ -288,7 +309,8 @@ class PayPalGateway:
         try:
             order = self._call(
                 "capture order",
-                self.client.orders.capture_order,
+                "orders",
+                "capture_order",
                 {
                     "id": provider_payment_id,
                     "paypal_request_id": idempotency_key,
@@ -307,7 +329,8 @@ class PayPalGateway:
         currency = currency.upper()
         refund = self._call(
             "refund capture",
-            self.client.payments.refund_captured_payment,
+            "payments",
+            "refund_captured_payment",
             {
                 "capture_id": provider_charge_id,
                 "body": RefundRequest(
@@ -360,7 +383,8 @@ class PayPalGateway:
         delivers again later.
         """
         try:
-            event = json.loads(body)
+            text = body.decode("utf-8")
+            event = json.loads(text)
         except (ValueError, UnicodeDecodeError) as error:
             raise NotificationRejected(NotificationRejected.MALFORMED, str(error)) from error
         if not isinstance(event, dict) or not event.get("event_type"):
@@ -376,7 +400,7 @@ class PayPalGateway:
             )
         if not self.webhook_id:
             raise GatewayError("PAYPAL_WEBHOOK_ID is not set: webhooks cannot be verified")
-        answer = self._verify_signature({**fields, "webhook_id": self.webhook_id}, event)
+        answer = self._verify_signature({**fields, "webhook_id": self.webhook_id}, text)
         status = answer.get("verification_status")
         if status != "SUCCESS":
             raise NotificationRejected(
@@ -384,17 +408,23 @@ class PayPalGateway:
             )
         return normalise_event(event)
 
-    def _verify_signature(self, fields: dict, event: dict) -> dict:
+    def _verify_signature(self, fields: dict, event_text: str) -> dict:
+        """POST verify-webhook-signature. The event goes in as the very text we received:
+        PayPal checks the CRC of what it signed, and a parse-and-serialise round trip may
+        change the bytes (number formats, escapes) of a genuine event."""
         url = f"{self.api_base}/v1/notifications/verify-webhook-signature"
-        payload = {**fields, "webhook_event": event}
+        payload = f'{json.dumps(fields)[:-1]}, "webhook_event": {event_text}}}'.encode()
         response = None
         for renew in (False, True):  # a token PayPal no longer accepts is renewed once
             try:
                 token = self._oauth_token(renew=renew)
                 response = requests.post(
                     url,
-                    json=payload,
-                    headers={"Authorization": f"Bearer {token.access_token}"},
+                    data=payload,
+                    headers={
+                        "Authorization": f"Bearer {token.access_token}",
+                        "Content-Type": "application/json",
+                    },
                     timeout=self.timeout,
                 )
             except ApiException as error:

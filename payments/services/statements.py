@@ -16,6 +16,7 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,7 +26,7 @@ from audit.services import audit_record
 from core.money import to_minor_unit
 from core.queue import enqueue_on_commit
 from payments.bank.reference import find_rf_references
-from payments.bank.statements import StatementError, parse_camt053, parse_csv
+from payments.bank.statements import StatementError, parse_statement
 from payments.errors import StatementLineError
 from payments.gateways.base import PaymentStatus
 from payments.models import Method, PaymentEvent, StatementImport, StatementLine, TopUp
@@ -56,10 +57,7 @@ def statement_import_create(*, actor, file_name: str, content: bytes) -> Stateme
 
 def _parse(statement: StatementImport):
     data = bytes(statement.content)
-    head = data[:2048].lstrip(b"\xef\xbb\xbf").lstrip()
-    if head.startswith(b"<"):
-        return parse_camt053(data)
-    return parse_csv(data)
+    return parse_statement(data, default_currency=settings.DEFAULT_CURRENCY)
 
 
 def statement_import_run(*, import_id: int) -> StatementImport:
@@ -79,10 +77,10 @@ def statement_import_run(*, import_id: int) -> StatementImport:
         )
         return StatementImport.objects.get(pk=import_id)
     lines = list(parsed.lines)
+    # Debits (money out) and entries not booked yet are no payments to us: counted, not kept.
+    skipped = len(parsed.debits) + parsed.not_booked
     StatementImport.objects.filter(pk=import_id).update(
-        total_lines=len(lines) + len(getattr(parsed, "skipped", []) or []),
-        skipped=len(getattr(parsed, "skipped", []) or []),
-        processed_lines=len(getattr(parsed, "skipped", []) or []),
+        total_lines=len(lines) + skipped, skipped=skipped, processed_lines=skipped
     )
     counts = {"matched": 0, "queued": 0, "duplicates": 0}
     credited: dict[str, Decimal] = {}

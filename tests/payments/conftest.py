@@ -149,3 +149,14 @@ def paypal_gateway(paypal_fake):
         api_base=paypal_fake.base_url,
         timeout=10,
     )
+
+
+@pytest.fixture
+def paypal_portal(paypal_fake, settings):
+    """The portal's settings pointed at the fake PayPal; its webhooks are kept in
+    `paypal_fake.deliveries` (tests forward them to our view with `forward_paypal`)."""
+    settings.PAYPAL_CLIENT_ID = paypal_fake.client_id
+    settings.PAYPAL_CLIENT_SECRET = paypal_fake.client_secret
+    settings.PAYPAL_WEBHOOK_ID = paypal_fake.webhook_id
+    settings.PAYPAL_API_BASE = paypal_fake.base_url
+    return paypal_fake

@@ -65,3 +65,14 @@ def topup_postings(topup: TopUp) -> int:
 
 def clearing(kind: str, currency: str = "EUR") -> Decimal:
     return operator_balance(kind=kind, currency=currency)
+
+
+def forward_paypal(fake, *, times: int = 1) -> list[int]:
+    """Hand every webhook the fake PayPal sent since the last call to our view."""
+    sent = list(fake.deliveries)
+    fake.deliveries.clear()
+    statuses = []
+    for _ in range(times):
+        for record in sent:
+            statuses.append(post_webhook("paypal", record["body"], record["headers"]).status_code)
+    return statuses

@@ -372,3 +372,14 @@ def test_without_an_api_base_the_environment_picks_paypal(environment, base):
     )
 
     assert gateway.api_base == base
+
+
+def test_a_token_paypal_stopped_accepting_is_renewed(paypal_gateway, paypal_fake):
+    started = paypal_gateway.start(payment_request())
+    paypal_fake.revoke_tokens()
+
+    fetched = paypal_gateway.fetch(provider_payment_id=started.provider_payment_id)
+    again = paypal_gateway.fetch(provider_payment_id=started.provider_payment_id)
+
+    assert fetched.status == again.status == PaymentStatus.CREATED
+    assert paypal_fake.tokens_issued == 2

@@ -40,6 +40,7 @@ class Command(BaseCommand):
             client_secret=settings.PAYPAL_CLIENT_SECRET,
             webhook_id=settings.PAYPAL_WEBHOOK_ID,
             webhook_url=portal_url(reverse("payments:webhook-paypal")),
+            base_url=f"http://127.0.0.1:{port}/paypal",
         )
         running = serve({"stripe": stripe, "paypal": paypal}, port=port)
         self.stdout.write(
