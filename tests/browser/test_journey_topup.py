@@ -166,6 +166,7 @@ def test_polish_admin_pays_by_bank_transfer_and_staff_import_the_statement(
     assert money(page.get_by_test_id("review-vat").inner_text()) == 0
     assert money(page.get_by_test_id("review-gross").inner_text()) == Decimal("250.00")
     expect(page.locator("main")).to_contain_text(re.compile("reverse charge", re.I))
+    assert "Reverse charge: Reverse charge" not in page.locator("main").inner_text()
     _shots(page, "topup-11-review-bank")
     page.get_by_role("button", name=re.compile("Get bank details")).click()
 
@@ -218,6 +219,7 @@ def test_polish_admin_pays_by_bank_transfer_and_staff_import_the_statement(
     expect(page.get_by_test_id("topup-status")).to_have_text("Paid")
     assert money(page.get_by_test_id("topup-net").inner_text()) == Decimal("250.00")
     expect(page.get_by_test_id("bank-details")).to_be_visible()
+    expect(page.locator(".epc-qr")).to_have_count(0)  # nothing left to scan once paid
     _shots(page, "topup-15-bank-paid")
     page.goto(base + "/r/")
     assert money(page.get_by_test_id("sales-credit").inner_text()) == Decimal("250.00")
