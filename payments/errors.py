@@ -19,6 +19,10 @@ class PaymentError(CodedError):
             "Your account is kept in %(expected)s; a payment in %(given)s cannot be accepted."
         ),
         "reseller-blocked": _("This account is suspended and cannot add funds."),
+        "sub-reseller": _(
+            "Your sales credit comes from %(parent)s, the reseller you sell for: ask them to "
+            "transfer credit to you."
+        ),
         "not-open": _("This top-up is no longer waiting for payment."),
         "provider-unavailable": _(
             "The payment provider could not be reached. Nothing was charged; please try again "
@@ -64,7 +68,8 @@ class StatementLineError(CodedError):
         "topup-unknown": _("No open bank-transfer top-up has this reference."),
         "topup-paid": _("That top-up is already paid."),
         "wrong-currency": _(
-            "The line is in %(line)s but the top-up in %(topup)s; it cannot pay it."
+            "The line is in %(line_currency)s but the top-up in %(topup_currency)s; it "
+            "cannot pay it."
         ),
         "not-a-credit": _("Only money received can pay a top-up."),
     }

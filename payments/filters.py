@@ -12,7 +12,7 @@ class StaffTopUpFilter(django_filters.FilterSet):
     )
     method = django_filters.ChoiceFilter(
         choices=Method.choices,
-        label=_("Gateway"),
+        label=_("Payment method"),
         empty_label=pgettext_lazy("payment gateway filter", "Any"),
     )
     status = django_filters.ChoiceFilter(

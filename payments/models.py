@@ -62,8 +62,8 @@ class TopUp(models.Model):
     # ISO 11649 structured creditor reference (RF...): the bank transfer's reference, and
     # our reference at the card and PayPal providers (client_reference_id, custom_id).
     reference = models.CharField(_("reference"), max_length=25, unique=True)
-    provider_payment_id = models.CharField(_("provider payment"), max_length=100, blank=True)
-    provider_charge_id = models.CharField(_("provider charge"), max_length=100, blank=True)
+    provider_payment_id = models.CharField(_("provider payment ID"), max_length=100, blank=True)
+    provider_charge_id = models.CharField(_("provider charge ID"), max_length=100, blank=True)
     checkout_url = models.URLField(_("checkout address"), max_length=2000, blank=True)
     # Where the credit went: sales credit, or `pending` while the reseller awaits approval.
     credited_kind = models.CharField(_("credited to"), max_length=24, blank=True)
@@ -129,13 +129,13 @@ class PaymentEvent(models.Model):
 
     class Source(models.TextChoices):
         WEBHOOK = "webhook", _("Notification")
-        RETURN = "return", _("Payer returned")
+        RETURN = "return", _("Return from checkout")
         RECONCILE = "reconcile", _("Reconciliation")
         STAFF = "staff", _("Operator staff")
         STATEMENT = "statement", _("Bank statement")
 
     class Outcome(models.TextChoices):
-        APPLIED = "applied", _("Applied")
+        APPLIED = "applied", pgettext_lazy("payment event outcome", "Applied")
         RECORDED = "recorded", _("Recorded")
         REJECTED = "rejected", _("Failed a check")
         IGNORED = "ignored", _("Ignored")
@@ -159,7 +159,9 @@ class PaymentEvent(models.Model):
     event_type = models.CharField(_("type"), max_length=80, blank=True)
     verified = models.BooleanField(_("verified"), default=False)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
-    check = models.CharField(_("check"), max_length=24, choices=Check.choices, blank=True)
+    failed_check = models.CharField(
+        _("failed check"), max_length=24, choices=Check.choices, blank=True
+    )
     detail = models.CharField(_("detail"), max_length=300, blank=True)
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
@@ -180,7 +182,9 @@ class PaymentEvent(models.Model):
         indexes = [
             models.Index(fields=["topup", "id"]),
             models.Index(
-                fields=["-received_at"], name="payment_event_rejected", condition=~Q(check="")
+                fields=["-received_at"],
+                name="payment_event_rejected",
+                condition=~Q(failed_check=""),
             ),
         ]
 
@@ -213,7 +217,7 @@ class TopUpRefund(models.Model):
     vat = models.DecimalField(_("VAT"), **MONEY)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     key = models.CharField(max_length=120, unique=True)
-    provider_refund_id = models.CharField(_("provider refund"), max_length=100, blank=True)
+    provider_refund_id = models.CharField(_("provider refund ID"), max_length=100, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -246,8 +250,8 @@ class StatementImport(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Importing")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        DONE = "done", pgettext_lazy("statement import status", "Done")
+        FAILED = "failed", pgettext_lazy("statement import status", "Failed")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -264,7 +268,7 @@ class StatementImport(models.Model):
     matched = models.PositiveIntegerField(_("matched"), default=0)
     queued = models.PositiveIntegerField(_("to assign"), default=0)
     duplicates = models.PositiveIntegerField(_("already imported"), default=0)
-    skipped = models.PositiveIntegerField(_("not payments"), default=0)
+    skipped = models.PositiveIntegerField(_("not incoming payments"), default=0)
     credited_total = models.JSONField(_("credited"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -286,7 +290,7 @@ class StatementImport(models.Model):
 
 class StatementLine(models.Model):
     class Status(models.TextChoices):
-        MATCHED = "matched", _("Matched")
+        MATCHED = "matched", pgettext_lazy("statement line status", "Matched")
         UNMATCHED = "unmatched", _("No top-up found")
         PARTIAL = "partial", _("Less than the top-up")
         OVER = "over", _("More than the top-up")

@@ -45,7 +45,11 @@ def staff_attention_list() -> QuerySet[TopUp]:
 
 def staff_rejected_events() -> QuerySet[PaymentEvent]:
     """Every event that failed a check, newest first: what was received, and why not."""
-    return PaymentEvent.objects.exclude(check="").select_related("topup").order_by("-received_at")
+    return (
+        PaymentEvent.objects.exclude(failed_check="")
+        .select_related("topup")
+        .order_by("-received_at")
+    )
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ class TopUpTable(tables.Table):
     created_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Date"))
     method = tables.Column(verbose_name=_("Method"))
     net = _MoneyColumn(verbose_name=_("Credit"))
-    gross = _MoneyColumn(verbose_name=_("Paid (gross)"))
+    gross = _MoneyColumn(verbose_name=_("Gross"))
     status = tables.Column(verbose_name=_("Status"))
 
     class Meta:
@@ -87,7 +87,7 @@ class StaffTopUpTable(TopUpTable):
 class RejectedEventTable(tables.Table):
     received_at = DateTimeText(format="Y-m-d H:i:s", verbose_name=_("Received"))
     provider = tables.Column(verbose_name=_("Provider"))
-    check = tables.Column(verbose_name=_("Check failed"))
+    failed_check = tables.Column(verbose_name=_("Check failed"))
     event_type = tables.Column(verbose_name=_("Type"))
     topup = tables.Column(verbose_name=_("Top-up"), orderable=False)
     amount = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "text-end"}})
@@ -95,15 +95,23 @@ class RejectedEventTable(tables.Table):
 
     class Meta:
         model = PaymentEvent
-        fields = ("received_at", "provider", "check", "event_type", "topup", "amount", "detail")
+        fields = (
+            "received_at",
+            "provider",
+            "failed_check",
+            "event_type",
+            "topup",
+            "amount",
+            "detail",
+        )
         order_by = ("-received_at",)
         empty_text = _("No event failed a check.")
 
     def render_provider(self, record):
         return record.get_provider_display()
 
-    def render_check(self, record):
-        return record.get_check_display()
+    def render_failed_check(self, record):
+        return record.get_failed_check_display()
 
     def render_topup(self, record):
         if record.topup_id is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -67,6 +68,26 @@ def method_available(name: str) -> bool:
         return False
     # A bank transfer needs the operator's account to transfer to.
     return name != "bank" or bool(settings.OPERATOR.get("iban"))
+
+
+def checkout_origin(name: str) -> str:
+    """Where `name` sends the payer to pay ("" for none): a page that posts a form leading
+    there must allow it in its CSP `form-action` (browsers check each redirect of a form
+    submission against it)."""
+    if name == "stripe":
+        base = settings.STRIPE_API_BASE
+        return _origin(base) if base else "https://checkout.stripe.com"
+    if name == "paypal":
+        if settings.PAYPAL_API_BASE:
+            return _origin(settings.PAYPAL_API_BASE)
+        live = settings.PAYPAL_ENVIRONMENT == "live"
+        return "https://www.paypal.com" if live else "https://www.sandbox.paypal.com"
+    return ""
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def available_methods() -> list[str]:

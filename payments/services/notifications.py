@@ -81,7 +81,7 @@ def _rejected(*, provider: str, body: bytes, headers, exc: NotificationRejected)
             source=PaymentEvent.Source.WEBHOOK,
             verified=False,
             outcome=PaymentEvent.Outcome.REJECTED,
-            check=(
+            failed_check=(
                 PaymentEvent.Check.BAD_SIGNATURE
                 if exc.reason == NotificationRejected.BAD_SIGNATURE
                 else PaymentEvent.Check.MALFORMED

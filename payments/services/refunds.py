@@ -233,7 +233,7 @@ def _refund_undo(*, refund_id: int, actor, detail: str) -> None:
         source=PaymentEvent.Source.STAFF,
         event_type="refund",
         outcome=PaymentEvent.Outcome.REJECTED,
-        check=PaymentEvent.Check.STATE,
+        failed_check=PaymentEvent.Check.STATE,
         detail=detail[:300],
         amount=refund.gross,
         currency=topup.currency,

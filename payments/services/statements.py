@@ -241,7 +241,9 @@ def statement_line_assign(*, line_id: int, reference: str, actor, note: str = ""
     if topup is None:
         raise StatementLineError("topup-unknown")
     if topup.currency != line.currency:
-        raise StatementLineError("wrong-currency", line=line.currency, topup=topup.currency)
+        raise StatementLineError(
+            "wrong-currency", line_currency=line.currency, topup_currency=topup.currency
+        )
     if topup.status not in TopUp.OPEN and topup.status != TopUp.Status.EXPIRED:
         raise StatementLineError("topup-paid")
     if not _line_pays(line_id=line.pk, topup_id=topup.pk, actor=actor, by_hand=True, note=note):

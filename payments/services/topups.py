@@ -126,6 +126,9 @@ def topup_create(
     reseller's: its account is kept in one currency."""
     if reseller.is_blocked:
         raise PaymentError("reseller-blocked")
+    if not reseller.is_direct:
+        # The operator sells to direct resellers; a sub-reseller buys from its parent.
+        raise PaymentError("sub-reseller", parent=reseller.parent.name)
     if currency and currency.upper() != str(reseller.currency):
         raise PaymentError("wrong-currency", expected=str(reseller.currency), given=currency)
     if method not in Method.values or not method_available(method):
@@ -289,7 +292,7 @@ def _event_once(*, topup: TopUp, settlement: Settlement, outcome: str, check: st
         "event_type": settlement.event_type,
         "verified": bool(settlement.event_id),
         "outcome": outcome,
-        "check": check,
+        "failed_check": check,
         "detail": str(detail)[:300],
         "amount": settlement.amount,
         "currency": settlement.currency,
@@ -305,15 +308,21 @@ def _event_once(*, topup: TopUp, settlement: Settlement, outcome: str, check: st
 
 
 def _mismatch(topup: TopUp, settlement: Settlement) -> tuple[str, str]:
+    expected = money_display(topup.gross, topup.currency)
     if (settlement.currency or "").upper() != topup.currency:
         return Check.WRONG_CURRENCY, _("Expected %(expected)s, received %(received)s.") % {
-            "expected": topup.currency,
-            "received": settlement.currency or "—",
+            "expected": expected,
+            "received": f"{settlement.amount} {settlement.currency or '—'}",
         }
     if settlement.amount is None or Decimal(settlement.amount) != topup.gross:
+        received = (
+            money_display(settlement.amount, topup.currency)
+            if settlement.amount is not None
+            else "—"
+        )
         return Check.WRONG_AMOUNT, _("Expected %(expected)s, received %(received)s.") % {
-            "expected": topup.gross,
-            "received": settlement.amount if settlement.amount is not None else "—",
+            "expected": expected,
+            "received": received,
         }
     return "", ""
 
@@ -464,7 +473,7 @@ def topup_unknown_event(*, provider: str, settlement: Settlement, detail: str = 
         "event_type": settlement.event_type,
         "verified": bool(settlement.event_id),
         "outcome": Outcome.REJECTED,
-        "check": Check.UNKNOWN_ORDER,
+        "failed_check": Check.UNKNOWN_ORDER,
         "detail": detail[:300],
         "amount": settlement.amount,
         "currency": settlement.currency,

@@ -6,9 +6,6 @@ bank transfer shows its proforma). Applicants may pay too: what they pay is held
 and moves to sales credit in full on approval.
 """
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +23,7 @@ from payments import selectors
 from payments.errors import PaymentError
 from payments.forms import AddFundsForm, offered_amounts
 from payments.gateways.base import GatewayError
-from payments.gateways.registry import available_methods
+from payments.gateways.registry import available_methods, checkout_origin
 from payments.models import Method, PaymentEvent, TopUp
 from payments.services.documents import bank_details, proforma_pdf_for
 from payments.services.topups import (
@@ -39,35 +36,6 @@ from payments.services.topups import (
 from payments.tables import TopUpTable
 
 SEES = (Role.ADMIN, Role.ACCOUNTANT)
-
-# Where the providers' hosted checkouts live (PAYPAL_ENVIRONMENT picks PayPal's).
-_CHECKOUT_ORIGINS = {
-    "stripe": "https://checkout.stripe.com",
-    "paypal": {"live": "https://www.paypal.com", "sandbox": "https://www.sandbox.paypal.com"},
-}
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
-def checkout_origins() -> list[str]:
-    """The origins a Pay form's answer may redirect to. Browsers apply CSP form-action to the
-    redirect that follows a form's POST, so with our `form-action 'self'` the redirect to
-    the provider's checkout is refused: a page with such a form allows these too (only that
-    page). A provider pointed at another API base (the loopback fakes) serves its checkout
-    page from there."""
-    stripe = _origin(settings.STRIPE_API_BASE) or _CHECKOUT_ORIGINS["stripe"]
-    paypal = _origin(settings.PAYPAL_API_BASE) or _CHECKOUT_ORIGINS["paypal"].get(
-        settings.PAYPAL_ENVIRONMENT, _CHECKOUT_ORIGINS["paypal"]["live"]
-    )
-    return sorted({stripe, paypal})
-
-
-def _allow_checkout(response: HttpResponse) -> HttpResponse:
-    response._csp_update = {"form-action": checkout_origins()}
-    return response
 
 
 def _topup(request, pk: int) -> TopUp:
@@ -84,8 +52,9 @@ def _form(request, data=None):
 
 
 def _add_page(request, form, status=200):
-    currency = str(request.reseller.currency)
-    treatment = request.reseller.vat_treatment
+    reseller = request.reseller
+    currency = str(reseller.currency)
+    treatment = reseller.vat_treatment
     return render(
         request,
         "payments/add_funds.html",
@@ -94,7 +63,8 @@ def _add_page(request, form, status=200):
             "currency": currency,
             "amounts": offered_amounts(currency),
             "treatment": treatment,
-            "pending_approval": request.reseller.is_pending_approval,
+            "pending_approval": reseller.is_pending_approval,
+            "parent": reseller.parent if not reseller.is_direct else None,
         },
         status=status,
     )
@@ -122,12 +92,12 @@ def add_funds(request):
             )
         quote = topup_quote(reseller=request.reseller, net=data["amount"])
         if request.POST.get("step") != "pay":
-            response = render(
+            page = render(
                 request,
                 "payments/add_funds_review.html",
                 {"form": form, "quote": quote, "method": Method(data["method"])},
             )
-            return response if data["method"] == Method.BANK else _allow_checkout(response)
+            return allow_checkout(page, data["method"])
         topup = topup_create(
             reseller=request.reseller,
             actor=request.user,
@@ -216,21 +186,29 @@ def topup_list(request):
     return render(request, "payments/topup_list.html", {"table": table})
 
 
+def allow_checkout(response, method: str):
+    """Let the page's form lead to the provider's checkout: CSP `form-action` applies to the
+    redirect after the POST too."""
+    origin = checkout_origin(method)
+    if origin:
+        response._csp_update = {"form-action": [origin]}
+    return response
+
+
 @tenant_role_required(*SEES, applicants=True)
 def topup_detail(request, pk: int):
     topup = _topup(request, pk)
-    can_pay = request.membership.role == Role.ADMIN and topup.is_open
-    response = render(
+    page = render(
         request,
         "payments/topup_detail.html",
         {
             "topup": topup,
             "bank": bank_details(topup) if topup.method == Method.BANK else None,
-            "can_pay": can_pay,
+            "can_pay": request.membership.role == Role.ADMIN and topup.is_open,
             "refunds": topup.refunds.exclude(status="failed"),
         },
     )
-    return _allow_checkout(response) if can_pay and topup.method != Method.BANK else response
+    return allow_checkout(page, topup.method)
 
 
 @tenant_role_required(*SEES, applicants=True)

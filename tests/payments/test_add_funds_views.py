@@ -96,3 +96,15 @@ def test_accountant_sees_payments_but_cannot_pay(stripe_portal):
     assert accountant.get(ADD).status_code == 403
     assert accountant.post(ADD, {**_form(), "step": "pay"}).status_code == 403
     assert not TopUp.objects.exists()
+
+
+def test_a_sub_reseller_is_sent_to_its_parent_for_credit(stripe_portal):
+    from tests.factories import SubResellerFactory
+
+    child = SubResellerFactory(parent=german_reseller())
+    client = _admin_client(child)
+    page = client.get(ADD)
+    assert 'data-testid="sub-reseller-funding"' in page.content.decode()
+    refused = client.post(ADD, {**_form(), "step": "pay"})
+    assert refused.status_code == 400 and child.parent.name in refused.content.decode()
+    assert not TopUp.objects.exists()

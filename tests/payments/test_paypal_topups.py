@@ -79,7 +79,7 @@ def test_forged_or_tampered_paypal_webhook_credits_nothing(paypal_portal):
     assert post_webhook("paypal", *wrong_hook).status_code == 400
     topup.refresh_from_db()
     assert topup.status == TopUp.Status.CREATED and sales_credit(reseller) == 0
-    assert PaymentEvent.objects.filter(check=PaymentEvent.Check.BAD_SIGNATURE).count() == 2
+    assert PaymentEvent.objects.filter(failed_check=PaymentEvent.Check.BAD_SIGNATURE).count() == 2
 
 
 def test_capture_for_another_amount_credits_nothing(paypal_portal):
@@ -97,7 +97,7 @@ def test_capture_for_another_amount_credits_nothing(paypal_portal):
     assert post_webhook("paypal", *paypal_portal.signed(event)).status_code == 200
     topup.refresh_from_db()
     assert topup.status == TopUp.Status.CREATED and sales_credit(reseller) == 0
-    assert topup.events.get(check=PaymentEvent.Check.WRONG_AMOUNT).amount == Decimal("1.19")
+    assert topup.events.get(failed_check=PaymentEvent.Check.WRONG_AMOUNT).amount == Decimal("1.19")
 
 
 def test_pending_capture_waits_then_credits(paypal_portal, django_capture_on_commit_callbacks):

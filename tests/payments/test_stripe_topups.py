@@ -82,7 +82,7 @@ def test_forged_signature_credits_nothing_and_is_shown_to_staff(stripe_portal):
     assert post_webhook("stripe", tampered, headers).status_code == 400
     topup.refresh_from_db()
     assert topup.status == TopUp.Status.CREATED and sales_credit(reseller) == 0
-    rejected = PaymentEvent.objects.filter(check=PaymentEvent.Check.BAD_SIGNATURE)
+    rejected = PaymentEvent.objects.filter(failed_check=PaymentEvent.Check.BAD_SIGNATURE)
     assert rejected.count() == 2
     assert "checkout.session.completed" in rejected.first().payload["body"]
 
@@ -108,9 +108,9 @@ def test_signed_event_with_wrong_amount_or_currency_credits_nothing(stripe_porta
         assert post_webhook("stripe", *stripe_portal.fake.signed(event)).status_code == 200
     topup.refresh_from_db()
     assert topup.status == TopUp.Status.CREATED and sales_credit(reseller) == 0
-    assert topup.events.filter(check=check).count() == 1  # replays are not counted again
+    assert topup.events.filter(failed_check=check).count() == 1  # replays are not counted again
     assert topup.attention  # staff see it on the top-up
-    staff_rows = PaymentEvent.objects.exclude(check="").filter(topup=topup)
+    staff_rows = PaymentEvent.objects.exclude(failed_check="").filter(topup=topup)
     assert staff_rows.exists()
 
 
@@ -123,7 +123,7 @@ def test_unknown_order_credits_nothing(stripe_portal):
     event["data"]["object"]["metadata"] = {}
     event["data"]["object"]["payment_intent"] = "pi_unknown"
     assert post_webhook("stripe", *stripe_portal.fake.signed(event)).status_code == 200
-    assert PaymentEvent.objects.filter(check=PaymentEvent.Check.UNKNOWN_ORDER).count() == 1
+    assert PaymentEvent.objects.filter(failed_check=PaymentEvent.Check.UNKNOWN_ORDER).count() == 1
     assert sales_credit(reseller) == 0
 
 

@@ -18,8 +18,10 @@ from config.demo import demo_sales_history
 from customers.models import Customer
 from customers.selectors import recharge_amounts
 from customers.services import customer_create, customer_recharge
-from ledger.models import LedgerAccount, LedgerTransaction
-from ledger.services import OperatorAccount, ledger_post, reseller_account
+from ledger.models import LedgerAccount
+from payments.gateways.base import PaymentStatus
+from payments.models import PaymentEvent, TopUp
+from payments.services.topups import Settlement, topup_create, topup_settle
 from resellers.models import AdvertisingRequest, Reseller, TermsDocument
 from resellers.services.advertising import advertising_request_create
 from resellers.services.branding import branding_update
@@ -112,25 +114,29 @@ def _user(email: str, *, staff: bool = False, first: str = "", last: str = "") -
     )
 
 
+def _demo_topup(reseller: Reseller, *, net: str, key: str, paid: bool) -> TopUp:
+    """A bank-transfer top-up through the real services; `paid`: its transfer arrived (as a
+    statement import would settle it)."""
+    topup = topup_create(reseller=reseller, actor=None, net=net, method="bank", form_key=key)
+    if paid and topup.is_open:
+        topup_settle(
+            topup_id=topup.pk,
+            settlement=Settlement(
+                source=PaymentEvent.Source.STATEMENT,
+                status=PaymentStatus.PAID,
+                amount=topup.gross,
+                currency=topup.currency,
+                event_type="demo statement",
+            ),
+        )
+    return topup
+
+
 def _demo_money(reseller: Reseller) -> None:
-    """A PayPal top-up and a sale to each customer (idempotent keys)."""
-    currency = str(reseller.currency)
-    scope = f"reseller:{reseller.pk}"
-    sales = reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT)
-    net = Decimal("500.00")
-    vat = net * Decimal("0.19") if reseller.country.code == "DE" else Decimal(0)
-    legs = [(OperatorAccount(Kind.CLEARING_PAYPAL), -(net + vat)), (sales, net)]
-    if vat:
-        legs.append((OperatorAccount(Kind.VAT_PAYABLE), vat))
-    ledger_post(
-        kind=LedgerTransaction.Kind.TOPUP,
-        currency=currency,
-        legs=legs,
-        idempotency_key="demo-topup",
-        scope=scope,
-        reseller=reseller,
-        memo="PayPal top-up (demo)",
-    )
+    """A paid top-up, one waiting for its transfer, and a sale to each customer (idempotent)."""
+    if reseller.is_direct:  # a sub-reseller's credit comes from its parent
+        _demo_topup(reseller, net="500.00", key="demo-topup", paid=True)
+        _demo_topup(reseller, net="250.00", key="demo-topup-open", paid=False)
     seller = reseller.memberships.filter(role=Role.ADMIN).select_related("user").first().user
     amounts = recharge_amounts(reseller=reseller)
     for n, customer in enumerate(reseller.customers.order_by("pk")):
@@ -185,19 +191,7 @@ def _demo_application(operator: User) -> None:
             created_at=timezone.now() - timedelta(days=9)
         )
         EmailAddress.objects.filter(email=APPLICANT["email"]).update(verified=True)
-    ledger_post(
-        kind=LedgerTransaction.Kind.TOPUP,
-        currency="EUR",
-        legs=[
-            (OperatorAccount(Kind.CLEARING_PAYPAL), Decimal("-59.50")),
-            (reseller_account(reseller=applicant, kind=Kind.PENDING), Decimal("50.00")),
-            (OperatorAccount(Kind.VAT_PAYABLE), Decimal("9.50")),
-        ],
-        idempotency_key="demo-pending-topup",
-        scope=f"reseller:{applicant.pk}",
-        reseller=applicant,
-        memo="PayPal top-up before approval (demo)",
-    )
+    _demo_topup(applicant, net="50.00", key="demo-pending-topup", paid=True)
 
 
 DEMO_INVITEE = "new.colleague@alpha.test"
