@@ -9,7 +9,7 @@ PORT ?= 8000
 # Links the portal sends (e-mails, the welcome SMS) point where `make run` serves.
 PORTAL_ORIGIN ?= http://$(HOST):$(PORT)
 
-.PHONY: help install messages run migrate demo test test-fast test-sqlite lint format worker beat bench bench-pages bench-ledger bench-recharge check-deploy totp clean
+.PHONY: help install messages run migrate demo test test-fast test-sqlite lint format worker beat bench bench-pages bench-ledger bench-recharge bench-webhooks check-deploy totp clean
 
 help:
 	@echo "make run     install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -19,6 +19,7 @@ help:
 	@echo "make worker  Celery worker      make beat  Celery beat"
 	@echo "make bench   the benchmarks under bench/"
 	@echo "make bench-recharge  recharge POSTs on gunicorn + Celery vs a minimal page"
+	@echo "make bench-webhooks  signed Stripe events (20 % replays) on gunicorn + Celery vs a minimal page"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -90,6 +91,9 @@ bench-ledger: install
 
 bench-recharge: install
 	$(PY) bench/recharge.py
+
+bench-webhooks: install
+	$(PY) bench/webhooks.py
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \

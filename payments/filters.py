@@ -23,7 +23,12 @@ class StaffTopUpFilter(django_filters.FilterSet):
     reference = django_filters.CharFilter(
         field_name="reference", lookup_expr="icontains", label=_("Reference")
     )
-    attention = django_filters.BooleanFilter(label=_("Needs attention"), method="filter_attention")
+    attention = django_filters.ChoiceFilter(
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        label=_("Needs attention"),
+        empty_label=pgettext_lazy("needs attention filter", "Any"),
+        method="filter_attention",
+    )
     date_from = day_filter("created_at")
     date_to = day_filter("created_at", until=True)
 
@@ -32,6 +37,6 @@ class StaffTopUpFilter(django_filters.FilterSet):
         fields = ["reseller", "method", "status", "reference", "attention", "date_from", "date_to"]
 
     def filter_attention(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.exclude(attention="") if value else queryset.filter(attention="")
+        if value == "yes":
+            return queryset.exclude(attention="")
+        return queryset.filter(attention="") if value == "no" else queryset

@@ -383,6 +383,9 @@ TOPUP_RECHECK_MINUTES = env.int("TOPUP_RECHECK_MINUTES", default=15)
 TOPUP_EXPIRE_HOURS = env.int("TOPUP_EXPIRE_HOURS", default=24)
 # A bank transfer's proforma is valid for this many days; unpaid after it, the top-up expires.
 TOPUP_BANK_EXPIRE_DAYS = env.int("TOPUP_BANK_EXPIRE_DAYS", default=30)
+# Notifications that fail verification are kept for staff, at most this many a minute per
+# provider (a flood of forged posts is counted in the log instead of filling the table).
+PAYMENTS_REJECTED_KEEP_PER_MINUTE = env.int("PAYMENTS_REJECTED_KEEP_PER_MINUTE", default=100)
 # Bank statements staff upload (CAMT.053 or CSV): the largest file accepted. The request size
 # limit (MAX_REQUEST_BYTES) is raised to this for the upload address only.
 STATEMENT_MAX_BYTES = env.int("STATEMENT_MAX_BYTES", default=20 * 1024 * 1024)

@@ -11,9 +11,13 @@ answered 200 and changes nothing.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
@@ -29,6 +33,8 @@ from payments.gateways.registry import gateway
 from payments.models import PaymentEvent, TopUp
 from payments.services.refunds import chargeback_receive, refund_from_provider
 from payments.services.topups import Settlement, topup_settle, topup_unknown_event
+
+logger = logging.getLogger(__name__)
 
 # Headers kept with a rejected notification: enough to see what was claimed, no cookies.
 _KEPT_HEADERS = (
@@ -73,6 +79,18 @@ def notification_receive(*, provider: str, body: bytes, headers: Mapping[str, st
 
 
 def _rejected(*, provider: str, body: bytes, headers, exc: NotificationRejected) -> None:
+    """Keep what failed verification for staff; past PAYMENTS_REJECTED_KEEP_PER_MINUTE rows a
+    minute per provider (a flood of forgeries), only the log counts them."""
+    minute = int(time.time() // 60)
+    key = f"payments:rejected:{provider}:{minute}"
+    cache.add(key, 0, timeout=120)
+    try:
+        seen = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        seen = 1
+    if seen > settings.PAYMENTS_REJECTED_KEEP_PER_MINUTE:
+        logger.warning("%s notification rejected (%s), not kept: over the limit", provider, exc)
+        return
     lowered = {key.lower(): value for key, value in headers.items()}
     with transaction.atomic(durable=True):
         PaymentEvent.objects.create(

@@ -166,3 +166,15 @@ def test_applicant_pays_into_pending_and_gets_it_on_approval(stripe_portal):
     staff = User.objects.create_user(email="staff@op.test", password="x", is_staff=True)
     reseller_approve(reseller_id=reseller.pk, actor=staff)
     assert sales_credit(reseller) == Decimal("100.00")
+
+
+def test_a_flood_of_forgeries_keeps_only_so_many_rows(stripe_portal, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.PAYMENTS_REJECTED_KEEP_PER_MINUTE = 3
+    forged = stripe_portal.fake.signed({"id": "evt_x", "type": "x"}, secret="whsec_attacker")
+    statuses = [post_webhook("stripe", *forged).status_code for _ in range(6)]
+    assert statuses == [400] * 6
+    rejected = PaymentEvent.objects.filter(failed_check=PaymentEvent.Check.BAD_SIGNATURE)
+    assert rejected.count() == 3
