@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tax.treatment import treatment_note
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -109,6 +111,11 @@ class TopUp(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def vat_note_text(self) -> str:
+        """The VAT note in the reader's language (`vat_note` keeps the text as quoted)."""
+        return treatment_note(self.treatment)
 
     @property
     def is_open(self) -> bool:

@@ -94,6 +94,10 @@ def staff_statement_import_get(*, pk: int) -> StatementImport:
     return staff_statement_imports().get(pk=pk)
 
 
+def staff_statement_lines(*, statement: StatementImport) -> QuerySet[StatementLine]:
+    return statement.lines.select_related("topup").order_by("id")
+
+
 def staff_statement_queue() -> QuerySet[StatementLine]:
     return (
         StatementLine.objects.filter(status__in=StatementLine.QUEUE)

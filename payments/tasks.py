@@ -8,6 +8,7 @@ from payments.gateways.base import GatewayError
 from payments.models import PaymentEvent, TopUp
 from payments.services.reconcile import topups_reconcile as reconcile
 from payments.services.statements import statement_import_run as import_run
+from payments.services.topups import topup_paid_mail as paid_mail
 from payments.services.topups import topup_refresh as refresh
 
 
@@ -33,3 +34,8 @@ def topup_refresh(self, topup_id: int) -> str:
 @shared_task(acks_late=True)
 def statement_import_run(import_id: int) -> str:
     return import_run(import_id=import_id).status
+
+
+@shared_task(acks_late=True)
+def topup_paid_mail(topup_id: int) -> None:
+    paid_mail(topup_id=topup_id)

@@ -13,7 +13,6 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 # ISO 3166 codes of the EU member states (Greece is GR here; its VAT IDs start with EL).
@@ -36,6 +35,23 @@ TREATMENT_LABELS = {
     Treatment.REVERSE_CHARGE: gettext_lazy("Reverse charge"),
     Treatment.NOT_TAXABLE: gettext_lazy("Not taxable here"),
 }
+
+
+# The legal note an invoice (or proforma) prints, translated when it is shown.
+NOTES = {
+    Treatment.DOMESTIC: "",
+    Treatment.REVERSE_CHARGE: gettext_lazy(
+        "Reverse charge: VAT to be accounted for by the recipient, Art. 196 Directive 2006/112/EC."
+    ),
+    Treatment.NOT_TAXABLE: gettext_lazy(
+        "Not taxable in the EU: place of supply outside the EU (Art. 44 Directive 2006/112/EC)."
+    ),
+}
+
+
+def treatment_note(treatment: str) -> str:
+    """The legal note of a treatment ("reverse_charge", ...) in the current language."""
+    return str(NOTES.get(treatment, ""))
 
 
 @dataclass(frozen=True)
@@ -69,16 +85,9 @@ def vat_treatment(
     if country in EU_COUNTRIES:
         if vies_valid:
             return VatTreatment(
-                Treatment.REVERSE_CHARGE,
-                Decimal("0.00"),
-                _(
-                    "Reverse charge: VAT to be accounted for by the recipient, "
-                    "Art. 196 Directive 2006/112/EC."
-                ),
+                Treatment.REVERSE_CHARGE, Decimal("0.00"), treatment_note(Treatment.REVERSE_CHARGE)
             )
         return VatTreatment(Treatment.DOMESTIC, Decimal(rate), "")
     return VatTreatment(
-        Treatment.NOT_TAXABLE,
-        Decimal("0.00"),
-        _("Not taxable in the EU: place of supply outside the EU (Art. 44 Directive 2006/112/EC)."),
+        Treatment.NOT_TAXABLE, Decimal("0.00"), treatment_note(Treatment.NOT_TAXABLE)
     )

@@ -80,6 +80,6 @@ def proforma_pdf_for(topup: TopUp) -> bytes:
             vat=topup.vat,
             gross=topup.gross,
             currency=topup.currency,
-            vat_note=topup.vat_note,
+            vat_note=topup.vat_note_text,
         )
         return proforma_pdf(context=context)

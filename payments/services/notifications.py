@@ -125,9 +125,17 @@ def _topup_for(provider: str, note: Notification) -> TopUp | None:
     return TopUp.objects.filter(match, method=provider).order_by("id").first()
 
 
+def _seen(provider: str, event_id: str) -> bool:
+    return PaymentEvent.objects.filter(provider=provider, event_id=event_id, verified=True).exists()
+
+
 def notification_apply(*, provider: str, note: Notification) -> Received:
     if note.kind == EventKind.IGNORED:
         return Received(200, "ignored")
+    if note.event_id and _seen(provider, note.event_id):
+        # A replay: answered without a lock. The lock and the unique index below still
+        # guard a replay that races its original.
+        return Received(200, "duplicate")
     topup = _topup_for(provider, note)
     if topup is None:
         settlement = Settlement.from_notification(note, _STATUS.get(note.kind, PaymentStatus.PAID))

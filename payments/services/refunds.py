@@ -114,7 +114,7 @@ def _refund_reserve(*, topup_id: int, gross, reason: str, actor, key: str) -> To
             "more-than-paid", refundable=money_display(topup.refundable_gross, topup.currency)
         )
     net, vat = _split(topup, gross)
-    reseller = Reseller.objects.select_for_update().get(pk=topup.reseller_id)
+    reseller = topup.reseller  # locked with the top-up (topup_lock)
     available = _available(reseller, topup.currency)
     if net > available:
         raise RefundError(
@@ -271,7 +271,7 @@ def _take_back(
     if gross <= 0:
         return None
     net, vat = _split(topup, gross)
-    reseller = Reseller.objects.select_for_update().get(pk=topup.reseller_id)
+    reseller = topup.reseller  # locked with the top-up (topup_lock)
     refund = TopUpRefund.objects.create(
         topup=topup,
         source=source,
@@ -360,7 +360,7 @@ def refund_flagged_retry(*, refund_id: int, actor) -> TopUpRefund:
     topup = topup_lock(refund.topup_id)
     if refund.status != Status.FLAGGED:
         raise RefundError("not-flagged")
-    reseller = Reseller.objects.select_for_update().get(pk=topup.reseller_id)
+    reseller = topup.reseller  # locked with the top-up (topup_lock)
     available = _available(reseller, topup.currency)
     if refund.net > available:
         raise RefundError(

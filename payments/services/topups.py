@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from core.money import money_display, to_minor_unit
 from core.net import portal_url
+from core.queue import enqueue_on_commit
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, ledger_post, reseller_account
 from payments.bank.reference import rf_reference
@@ -298,13 +299,15 @@ def _event_once(*, topup: TopUp, settlement: Settlement, outcome: str, check: st
         "currency": settlement.currency,
         "payload": dict(settlement.payload),
     }
-    if not settlement.event_id:
-        return PaymentEvent.objects.create(**fields)
-    try:
-        with transaction.atomic():
-            return PaymentEvent.objects.create(**fields)
-    except IntegrityError:
+    # The top-up is locked: a second delivery of this event waits for the first to commit
+    # and then finds its row here (the unique index stays the guard underneath).
+    if settlement.event_id and _event_seen(topup.method, settlement.event_id):
         return None
+    return PaymentEvent.objects.create(**fields)
+
+
+def _event_seen(provider: str, event_id: str) -> bool:
+    return PaymentEvent.objects.filter(provider=provider, event_id=event_id, verified=True).exists()
 
 
 def _mismatch(topup: TopUp, settlement: Settlement) -> tuple[str, str]:
@@ -328,7 +331,14 @@ def _mismatch(topup: TopUp, settlement: Settlement) -> tuple[str, str]:
 
 
 def topup_lock(topup_id: int) -> TopUp:
-    return TopUp.objects.select_for_update().select_related("reseller").get(pk=topup_id)
+    """Lock the top-up and its reseller in one statement (always in this order: top-up,
+    then reseller). The reseller's lock keeps an approval from moving `pending` to sales
+    credit while this top-up decides which of the two it credits."""
+    return (
+        TopUp.objects.select_for_update(of=("self", "reseller"))
+        .select_related("reseller")
+        .get(pk=topup_id)
+    )
 
 
 @transaction.atomic(durable=True)
@@ -391,16 +401,24 @@ def topup_fulfil_locked(topup: TopUp, settlement: Settlement) -> Settled:
     event = _event_once(topup=topup, settlement=settlement, outcome=Outcome.APPLIED)
     if event is None:
         return Settled(topup=topup, duplicate=True)
-    # Lock the reseller: an approval running now moves `pending` to sales credit, and this
-    # credit must land on the side of that move it belongs to.
-    reseller = Reseller.objects.select_for_update().get(pk=topup.reseller_id)
+    reseller = topup.reseller  # locked with the top-up (topup_lock)
     txn = _post_topup(topup=topup, reseller=reseller, actor=settlement.actor)
     topup.status = TopUp.Status.PAID
     topup.paid_at = timezone.now()
     topup.ledger_transaction = txn
     topup.credited_kind = txn.metadata.get("credited", "")
     _provider_ids(topup, settlement)
-    topup.save()
+    topup.save(
+        update_fields=[
+            "status",
+            "paid_at",
+            "ledger_transaction",
+            "credited_kind",
+            "provider_payment_id",
+            "provider_charge_id",
+            "updated_at",
+        ]
+    )
     audit_record(
         actor=settlement.actor,
         action="topup.paid",
@@ -413,13 +431,15 @@ def topup_fulfil_locked(topup: TopUp, settlement: Settlement) -> Settled:
             "source": settlement.source,
         },
     )
-    _mail_paid(topup, reseller)
+    enqueue_on_commit("payments.tasks.topup_paid_mail", topup.pk)
     return Settled(topup=topup, credited=True)
 
 
-def _mail_paid(topup: TopUp, reseller: Reseller) -> None:
-    """Tell the reseller the money arrived: rendered now in its language, sent by a task
-    after commit (the account adapter's mail path)."""
+def topup_paid_mail(*, topup_id: int) -> None:
+    """Tell the reseller the money arrived, in its language (run by a task after the
+    posting committed: nothing is rendered while the top-up is locked)."""
+    topup = TopUp.objects.select_related("reseller").get(pk=topup_id)
+    reseller = topup.reseller
     with translation.override(reseller.language or settings.LANGUAGE_CODE):
         get_adapter().send_mail(
             "payments/email/topup_paid",

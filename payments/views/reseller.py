@@ -20,6 +20,7 @@ from core.money import money_display
 from core.net import portal_url
 from core.ui import paginated
 from payments import selectors
+from payments.bank.reference import rf_format
 from payments.errors import PaymentError
 from payments.forms import AddFundsForm, offered_amounts
 from payments.gateways.base import GatewayError
@@ -117,7 +118,10 @@ def _go_pay(request, topup: TopUp):
         messages.success(
             request,
             _("Your top-up is open. Transfer %(amount)s with the reference %(reference)s.")
-            % {"amount": money_display(topup.gross, topup.currency), "reference": topup.reference},
+            % {
+                "amount": money_display(topup.gross, topup.currency),
+                "reference": rf_format(topup.reference),
+            },
         )
         return redirect("payments:topup-detail", pk=topup.pk)
     if not topup.is_open:

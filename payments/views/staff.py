@@ -28,6 +28,7 @@ from payments.tables import (
 )
 
 EVENTS_SHOWN = 50
+LINES_SHOWN = 200
 
 
 def _staff_topup(pk: int) -> TopUp:
@@ -162,7 +163,15 @@ def staff_statement_detail(request, pk: int):
         if request.htmx and request.GET.get("poll")
         else "payments/staff_statement_detail.html"
     )
-    return render(request, template, {"statement": statement, "running": running})
+    context = {"statement": statement, "running": running}
+    if template.endswith("detail.html") and not running:
+        lines = list(selectors.staff_statement_lines(statement=statement)[: LINES_SHOWN + 1])
+        context.update(
+            lines=lines[:LINES_SHOWN],
+            more_lines=len(lines) > LINES_SHOWN,
+            queue=StatementLine.QUEUE,
+        )
+    return render(request, template, context)
 
 
 @operator_staff_required

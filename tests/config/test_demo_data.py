@@ -50,8 +50,17 @@ def test_demo_data_creates_the_documented_world_and_is_idempotent():
         assert reseller.customers.exists()
     assert User.objects.get(email="admin@alpha.test").memberships.count() == 2
     assert Customer.objects.get(user__email="customer@alpha.test").reseller.slug == "alpha"
-    # Two top-ups per approved reseller and the applicant's payment before approval.
-    assert LedgerTransaction.objects.filter(kind="topup").count() == 7
+    # The sales history's top-up per approved reseller, a paid bank-transfer top-up per direct
+    # reseller (another waits for its transfer) and the applicant's payment before approval.
+    assert LedgerTransaction.objects.filter(kind="topup").count() == 6
+    from payments.models import TopUp
+
+    paid = TopUp.objects.filter(status=TopUp.Status.PAID)
+    applicant = Reseller.objects.get(status=Reseller.Status.APPLIED)
+    slugs = set(paid.values_list("reseller__slug", flat=True))
+    assert slugs == {"alpha", "baltic", applicant.slug}
+    assert TopUp.objects.filter(status=TopUp.Status.PENDING, method="bank").count() == 2
+    assert paid.get(reseller__status=Reseller.Status.APPLIED).credited_kind == "pending"
     alpha = Reseller.objects.get(slug="alpha")
     assert (alpha.may_create_subresellers, alpha.subreseller_depth_limit) == (True, 2)
     assert LedgerTransaction.objects.filter(kind="transfer").count() == 1
