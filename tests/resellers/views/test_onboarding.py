@@ -104,12 +104,16 @@ def _nav_labels(answer) -> list[str]:
     return [str(item["label"]) for s in answer.context["nav_sections"] for item in s["items"]]
 
 
-def test_applicant_navigation_offers_only_the_application(terms, world):
+# An applicant may pay before approval (held in `pending`, credited in full on approval).
+APPLICANT_NAV = ["Company", "Add funds", "Payments"]
+
+
+def test_applicant_navigation_offers_only_the_application_and_paying(terms, world):
     client = Client()
     _post(client, terms)
-    assert _nav_labels(client.get(reverse("resellers:application"))) == ["Company"]
+    assert _nav_labels(client.get(reverse("resellers:application"))) == APPLICANT_NAV
     # Also on the page that refuses a Sales Panel view.
-    assert _nav_labels(client.get(reverse("customers:customer-list"))) == ["Company"]
+    assert _nav_labels(client.get(reverse("customers:customer-list"))) == APPLICANT_NAV
     reseller = Reseller.objects.get(legal_name="Nordwind Telekom GmbH")
     reseller.status = Reseller.Status.APPROVED
     reseller.save(update_fields=["status"])
