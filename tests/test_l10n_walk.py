@@ -35,6 +35,7 @@ from tests.sms.factories import FailedMessageFactory, MessageFactory
 from tests.tenancy.harness import our_routes, rolled_back
 from tests.tenancy.registry import OBJECT_URLS
 from tests.tenancy.test_role_matrix import ACTIONS, DOWNLOADS, ENDPOINTS, MATRIX, NOT_APPLICABLE
+from tests.world import World, build_world
 
 pytestmark = [
     pytest.mark.django_db,
@@ -262,3 +263,9 @@ def test_no_english_in_the_sms(language):
         )
         left += [f"{template}: {t}" for t in english_left_in_text(text, language)]
     assert not left, "\n".join(left)
+
+
+@pytest.fixture
+def world(db) -> World:
+    """The two-tenant world with its payments (top-ups, a refund, a statement line)."""
+    return build_world(payments=True)

@@ -90,7 +90,7 @@ def _context(browser, language: str = "en"):
     [(role, "en") for role in ROLES] + [("admin", "de"), ("anonymous", "de")],
 )
 def test_every_page_passes_axe(browser, live_server, role, language):
-    world = build_world()
+    world = build_world(payments=True)
     forms_open(world)
     base = live_server.url
     person = _person(world, role)
@@ -119,7 +119,7 @@ def _fits(failures: list[str], page) -> None:
 def test_every_page_fits_a_phone(browser, live_server, role):
     """Every page the role may open, at 390 px in German (the longest words of the four
     languages), fits the screen: nothing scrolls sideways, nothing is cut off."""
-    world = build_world()
+    world = build_world(payments=True)
     forms_open(world)
     base = live_server.url
     person = _person(world, role)
@@ -192,7 +192,7 @@ def test_skip_link_landmarks_headings_and_a_visible_focus(page, live_server, scr
 def test_branded_host_passes_axe(playwright_instance, live_server, legacy):
     """A reseller's own host in its branding: a light header (black text on it) and, for a
     row saved before contrast was enforced, grey text on grey that the theme must not use."""
-    world = build_world()
+    world = build_world(payments=True)
     forms_open(world)
     tenant = world.a
     host = "portal.a11y.test"

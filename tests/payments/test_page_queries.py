@@ -16,7 +16,13 @@ from django.urls import reverse
 from payments.gateways.base import PaymentStatus
 from payments.models import Method
 from payments.services.topups import Settlement, topup_settle
-from tests.world import bank_topup_open, card_topup_paid, statement_with_a_queued_line
+from tests.world import (
+    World,
+    bank_topup_open,
+    build_world,
+    card_topup_paid,
+    statement_with_a_queued_line,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +138,9 @@ def test_statement_queue(world, django_assert_max_num_queries):
             )
 
     _bounded(client, reverse("payments:staff-statement-queue"), rows, django_assert_max_num_queries)
+
+
+@pytest.fixture
+def world(db) -> World:
+    """The two-tenant world with its payments (top-ups, a refund, a statement line)."""
+    return build_world(payments=True)
