@@ -126,6 +126,14 @@ class TopUp(models.Model):
         return self.gross - self.refunded_gross
 
 
+# The event types the portal writes itself (a provider's events keep the provider's names).
+OWN_EVENT_TYPES = {
+    "start": _("Checkout opened"),
+    "refund": _("Refund asked of the provider"),
+    "proforma-expired": _("Proforma expired"),
+}
+
+
 class PaymentEvent(models.Model):
     """One thing a provider (or our own check) said about a payment, kept as received.
 
@@ -197,6 +205,25 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type or self.source} {self.outcome}"
+
+    @property
+    def is_provider_type(self) -> bool:
+        return self.source == self.Source.WEBHOOK
+
+    @property
+    def type_label(self) -> str:
+        """What happened, in the reader's language for our own steps; a provider's event by
+        its own name (checkout.session.completed, PAYMENT.CAPTURE.COMPLETED)."""
+        kind = self.event_type
+        if self.is_provider_type or not kind:
+            return kind
+        if kind in OWN_EVENT_TYPES:
+            return str(OWN_EVENT_TYPES[kind])
+        if kind.startswith("line:"):
+            return _("Statement line %(id)s") % {"id": kind.removeprefix("line:")}
+        if kind in TopUp.Status.values:
+            return str(TopUp.Status(kind).label)
+        return kind
 
 
 class TopUpRefund(models.Model):

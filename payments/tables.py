@@ -110,6 +110,9 @@ class RejectedEventTable(tables.Table):
     def render_provider(self, record):
         return record.get_provider_display()
 
+    def render_event_type(self, record):
+        return record.type_label or "—"
+
     def render_failed_check(self, record):
         return record.get_failed_check_display()
 

@@ -60,13 +60,13 @@ def topups_reconcile(*, now=None) -> Reconciled:
             report.credited += 1
             continue
         if settled.topup.is_open and topup.created_at < expire_before:
-            _expire(topup, detail="no payment within TOPUP_EXPIRE_HOURS")
+            _expire(topup, detail="expired")
             report.expired += 1
     bank_before = now - timedelta(days=settings.TOPUP_BANK_EXPIRE_DAYS)
     for topup in TopUp.objects.filter(
         status__in=TopUp.OPEN, method=Method.BANK, created_at__lt=bank_before
     ).order_by("id")[:BATCH]:
-        _expire(topup, detail="proforma expired")
+        _expire(topup, detail="proforma-expired")
         report.expired += 1
     return report
 
@@ -79,6 +79,6 @@ def _expire(topup: TopUp, *, detail: str) -> None:
             status=PaymentStatus.EXPIRED,
             amount=None,
             currency=topup.currency,
-            event_type=detail,
+            event_type=detail,  # "expired" or "proforma-expired" (PaymentEvent.type_label)
         ),
     )

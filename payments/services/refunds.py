@@ -67,9 +67,8 @@ def _post_reversal(*, topup: TopUp, refund: TopUpRefund, reseller: Reseller, act
     ]
     if refund.vat:
         legs.append((OperatorAccount(Kind.VAT_PAYABLE), -refund.vat))
-    kind_text = {
-        TopUpRefund.Source.CHARGEBACK: _("Chargeback on top-up %(reference)s"),
-    }.get(refund.source, _("Refund of top-up %(reference)s"))
+    # The memo is the top-up's reference, the same in every language the cashbook is read
+    # in; what kind of reversal it is lives in the metadata (and on the top-up's page).
     return ledger_post(
         kind=LedgerTransaction.Kind.REVERSAL,
         currency=topup.currency,
@@ -78,7 +77,7 @@ def _post_reversal(*, topup: TopUp, refund: TopUpRefund, reseller: Reseller, act
         scope=f"reseller:{reseller.pk}",
         actor=actor,
         reseller=reseller,
-        memo=kind_text % {"reference": topup.reference},
+        memo=topup.reference,
         metadata={"topup": topup.pk, "refund": refund.pk, "source": refund.source},
     )
 
@@ -219,8 +218,13 @@ def _refund_undo(*, refund_id: int, actor, detail: str) -> None:
         scope=posted.idempotency_scope,
         actor=actor,
         reseller=posted.reseller,
-        memo=_("The provider did not make the refund: %(detail)s") % {"detail": detail[:200]},
-        metadata={"topup": topup.pk, "refund": refund.pk, "undoes": posted.pk},
+        memo=topup.reference,
+        metadata={
+            "topup": topup.pk,
+            "refund": refund.pk,
+            "undoes": posted.pk,
+            "detail": detail[:200],
+        },
     )
     refund.status = Status.FAILED
     refund.save(update_fields=["status", "updated_at"])

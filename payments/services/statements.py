@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from core.money import to_minor_unit
@@ -215,7 +214,7 @@ def _settle_nested(topup: TopUp, line: StatementLine, actor) -> bool:
             status=PaymentStatus.PAID,
             amount=line.amount,
             currency=line.currency,
-            event_type=_("Statement line %(id)s") % {"id": line.pk},
+            event_type=f"line:{line.pk}",
             payload={
                 "booking_date": line.booking_date.isoformat(),
                 "payer": line.payer_name,

@@ -248,7 +248,7 @@ class Settlement:
             currency=result.currency,
             provider_payment_id=result.provider_payment_id,
             provider_charge_id=result.provider_charge_id,
-            event_type=f"{source}:{result.status}",
+            event_type=str(result.status),
             payload=result.raw,
         )
 
@@ -471,8 +471,8 @@ def _post_topup(*, topup: TopUp, reseller: Reseller, actor) -> LedgerTransaction
         scope=f"reseller:{reseller.pk}",
         actor=actor,
         reseller=reseller,
-        memo=_("Top-up %(reference)s (%(method)s)")
-        % {"reference": topup.reference, "method": Method(topup.method).label},
+        # The reference: the same in every language the cashbook is read in.
+        memo=topup.reference,
         metadata={
             "topup": topup.pk,
             "reference": topup.reference,

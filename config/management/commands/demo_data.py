@@ -126,7 +126,7 @@ def _demo_topup(reseller: Reseller, *, net: str, key: str, paid: bool) -> TopUp:
                 status=PaymentStatus.PAID,
                 amount=topup.gross,
                 currency=topup.currency,
-                event_type="demo statement",
+                event_type="line:demo",
             ),
         )
     return topup
