@@ -163,8 +163,8 @@ def server_env(gateway) -> dict:
     return env
 
 
-def start(args: list[str], env: dict, name: str) -> subprocess.Popen:
-    log = open(LOG_DIR / f"bench-recharge-{name}.log", "w")  # noqa: SIM115
+def start(args: list[str], env: dict, name: str, *, bench: str = "recharge") -> subprocess.Popen:
+    log = open(LOG_DIR / f"bench-{bench}-{name}.log", "w")  # noqa: SIM115
     return subprocess.Popen(  # noqa: S603 - our own interpreter and modules
         args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
@@ -376,6 +376,59 @@ def wait_for_sms(expected: int) -> float:
 # --- main --------------------------------------------------------------------------------------
 
 
+def serve_portal(
+    env: dict, *, workers: int, bench: str = "recharge"
+) -> tuple[str, subprocess.Popen, subprocess.Popen]:
+    """gunicorn (`workers` sync workers) and one Celery worker on the benchmark's database
+    and broker (logs in LOG_DIR/bench-<bench>-*.log); answers the portal's base URL once
+    /healthz answers, and both processes (stopped again if the portal never answers)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            "--worker-class=sync",
+            "--backlog=256",
+            "--log-level=warning",
+        ],
+        env,
+        "gunicorn",
+        bench=bench,
+    )
+    worker = start(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"bench-{uuid4().hex[:8]}@%h",
+            "--loglevel=WARNING",
+        ],
+        env,
+        "celery",
+        bench=bench,
+    )
+    try:
+        wait_for_http(f"{base}/healthz")
+    except BaseException:
+        stop(server)
+        stop(worker)
+        raise
+    return base, server, worker
+
+
 def main() -> int:
     django.setup()
     import redis
@@ -415,43 +468,7 @@ def main() -> int:
         redis.Redis.from_url(REDIS_URL).flushdb()
         redis.Redis.from_url(CACHE_URL).flushdb()
         env = server_env(gateway)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = start(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={WORKERS}",
-                "--worker-class=sync",
-                "--backlog=256",
-                "--log-level=warning",
-            ],
-            env,
-            "gunicorn",
-        )
-        worker = start(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"bench-{uuid4().hex[:8]}@%h",
-                "--loglevel=WARNING",
-            ],
-            env,
-            "celery",
-        )
-        wait_for_http(f"{base}/healthz")
+        base, server, worker = serve_portal(env, workers=WORKERS)
         print(
             f"gunicorn: {WORKERS} sync workers; celery: 1 worker; {CLIENTS} clients, "
             f"{REQUESTS} requests per load"

@@ -62,10 +62,9 @@ from bench.recharge import (  # noqa: E402
     cpu_report,
     cpu_snapshot,
     database_url,
-    free_port,
     percentile,
+    serve_portal,
     stop,
-    wait_for_http,
 )
 
 CLIENTS = int(os.environ.get("BENCH_WEBHOOK_CLIENTS", "16"))
@@ -186,13 +185,6 @@ def server_env(fake, api_base: str) -> dict:
         LEDGER_POST_LIBPQ=os.environ.get("LEDGER_POST_LIBPQ", "true"),
     )
     return env
-
-
-def start(args: list[str], env: dict, name: str) -> subprocess.Popen:
-    log = open(LOG_DIR / f"bench-webhooks-{name}.log", "w")  # noqa: SIM115
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-        args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
 
 
 # --- load --------------------------------------------------------------------------------------
@@ -405,43 +397,7 @@ def main() -> int:
         )
         redis.Redis.from_url(REDIS_URL).flushdb()
         redis.Redis.from_url(CACHE_URL).flushdb()
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = start(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={WORKERS}",
-                "--worker-class=sync",
-                "--backlog=256",
-                "--log-level=warning",
-            ],
-            env,
-            "gunicorn",
-        )
-        worker = start(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"bench-{uuid4().hex[:8]}@%h",
-                "--loglevel=WARNING",
-            ],
-            env,
-            "celery",
-        )
-        wait_for_http(f"{base}/healthz")
+        base, server, worker = serve_portal(env, workers=WORKERS, bench="webhooks")
         print(
             f"gunicorn: {WORKERS} sync workers; celery: 1 worker; {CLIENTS} clients; "
             f"{PAGES} page requests, {EVENTS} webhook posts ({DUPLICATES:.0%} replays: "

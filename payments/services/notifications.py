@@ -112,7 +112,8 @@ def _rejected(*, provider: str, body: bytes, headers, exc: NotificationRejected)
         )
 
 
-def _topup_for(provider: str, note: Notification) -> TopUp | None:
+def _match(provider: str, note: Notification) -> Q | None:
+    """The top-up a notification is about: by our reference or the provider's ids."""
     match = Q()
     if note.reference:
         match |= Q(reference=note.reference)
@@ -120,9 +121,13 @@ def _topup_for(provider: str, note: Notification) -> TopUp | None:
         match |= Q(provider_payment_id=note.provider_payment_id)
     if note.provider_charge_id:
         match |= Q(provider_charge_id=note.provider_charge_id)
-    if not match:
-        return None
-    return TopUp.objects.filter(match, method=provider).order_by("id").first()
+    return (match & Q(method=provider)) if match else None
+
+
+def _unknown(provider: str, note: Notification) -> Received:
+    settlement = Settlement.from_notification(note, _STATUS.get(note.kind, PaymentStatus.PAID))
+    new = topup_unknown_event(provider=provider, settlement=settlement)
+    return Received(200, "unknown" if new else "duplicate")
 
 
 def _seen(provider: str, event_id: str) -> bool:
@@ -136,20 +141,22 @@ def notification_apply(*, provider: str, note: Notification) -> Received:
         # A replay: answered without a lock. The lock and the unique index below still
         # guard a replay that races its original.
         return Received(200, "duplicate")
-    topup = _topup_for(provider, note)
-    if topup is None:
-        settlement = Settlement.from_notification(note, _STATUS.get(note.kind, PaymentStatus.PAID))
-        new = topup_unknown_event(provider=provider, settlement=settlement)
-        return Received(200, "unknown" if new else "duplicate")
-    if note.kind == EventKind.REFUNDED:
-        refund_from_provider(topup_id=topup.pk, note=note)
-        return Received(200, "applied")
-    if note.kind == EventKind.CHARGEBACK:
-        chargeback_receive(topup_id=topup.pk, note=note)
+    match = _match(provider, note)
+    if match is None:
+        return _unknown(provider, note)
+    if note.kind in (EventKind.REFUNDED, EventKind.CHARGEBACK):
+        topup = TopUp.objects.filter(match).order_by("id").first()
+        if topup is None:
+            return _unknown(provider, note)
+        reverse = refund_from_provider if note.kind == EventKind.REFUNDED else chargeback_receive
+        reverse(topup_id=topup.pk, note=note)
         return Received(200, "applied")
     settled = topup_settle(
-        topup_id=topup.pk, settlement=Settlement.from_notification(note, _STATUS[note.kind])
+        match=match, settlement=Settlement.from_notification(note, _STATUS[note.kind])
     )
+    if settled is None:
+        return _unknown(provider, note)
+    topup = settled.topup
     if settled.duplicate:
         return Received(200, "duplicate")
     if note.kind == EventKind.APPROVED:

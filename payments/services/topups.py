@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -330,23 +331,34 @@ def _mismatch(topup: TopUp, settlement: Settlement) -> tuple[str, str]:
     return "", ""
 
 
+def _locking():
+    return TopUp.objects.select_for_update(of=("self", "reseller")).select_related("reseller")
+
+
 def topup_lock(topup_id: int) -> TopUp:
     """Lock the top-up and its reseller in one statement (always in this order: top-up,
     then reseller). The reseller's lock keeps an approval from moving `pending` to sales
     credit while this top-up decides which of the two it credits."""
-    return (
-        TopUp.objects.select_for_update(of=("self", "reseller"))
-        .select_related("reseller")
-        .get(pk=topup_id)
-    )
+    return _locking().get(pk=topup_id)
 
 
 @transaction.atomic(durable=True)
-def topup_settle(*, topup_id: int, settlement: Settlement) -> Settled:
+def topup_settle(
+    *, settlement: Settlement, topup_id: int | None = None, match: Q | None = None
+) -> Settled | None:
     """Apply what a source says about a top-up: credit it when paid (checked), or move it to
     pending, failed or expired. Idempotent: a replayed event, a second source for the same
-    payment, or a payment already credited changes nothing."""
-    topup = topup_lock(topup_id)
+    payment, or a payment already credited changes nothing.
+
+    The top-up is `topup_id`, or the first that `match` finds (a notification names it by our
+    reference or the provider's ids): found and locked in one statement; None when there is
+    none."""
+    if topup_id is not None:
+        topup = topup_lock(topup_id)
+    else:
+        topup = _locking().filter(match).order_by("id").first()
+        if topup is None:
+            return None
     if settlement.status == PaymentStatus.PAID:
         return topup_fulfil_locked(topup, settlement)
     new_status = {
@@ -468,6 +480,7 @@ def _post_topup(*, topup: TopUp, reseller: Reseller, actor) -> LedgerTransaction
         currency=topup.currency,
         legs=legs,
         idempotency_key=f"topup:{topup.pk}",
+        savepoint=False,  # crediting cannot be refused; any error rolls the fulfilment back
         scope=f"reseller:{reseller.pk}",
         actor=actor,
         reseller=reseller,
