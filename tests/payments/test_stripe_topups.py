@@ -178,3 +178,18 @@ def test_a_flood_of_forgeries_keeps_only_so_many_rows(stripe_portal, settings):
     assert statuses == [400] * 6
     rejected = PaymentEvent.objects.filter(failed_check=PaymentEvent.Check.BAD_SIGNATURE)
     assert rejected.count() == 3
+
+
+def test_the_reseller_is_told_in_its_language(
+    stripe_portal, mailoutbox, django_capture_on_commit_callbacks
+):
+    reseller = german_reseller(language="de")
+    topup = open_topup(reseller, method="stripe")
+    stripe_portal.fake.pay(topup.provider_payment_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        forward("stripe", stripe_portal.sink, times=3)
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == [reseller.contact_email]
+    assert "Verkaufsguthaben" in mail.subject and "100,00" in mail.subject
+    assert topup.reference in mail.body and f"/r/payments/{topup.pk}/" in mail.body
