@@ -140,10 +140,22 @@ def _go_pay(request, topup: TopUp):
 @require_POST
 @tenant_role_required(Role.ADMIN, applicants=True)
 def topup_pay(request, pk: int):
-    """Go (back) to the provider's checkout for an open top-up."""
+    """Go (back) to the provider's checkout for an open top-up; one the provider has closed
+    meanwhile (paid, expired) is settled instead of sending the payer to a dead page."""
     topup = _topup(request, pk)
     try:
+        if topup.checkout_url and topup.is_open:
+            topup = topup_refresh(topup=topup, source=PaymentEvent.Source.RETURN).topup
+        if not topup.is_open:
+            if topup.status == TopUp.Status.EXPIRED:
+                messages.warning(
+                    request, _("This payment expired at the provider. Start a new top-up.")
+                )
+            return redirect("payments:topup-detail", pk=topup.pk)
         return _go_pay(request, topup)
+    except GatewayError:
+        messages.error(request, PaymentError.message_for("provider-unavailable"))
+        return redirect("payments:topup-detail", pk=topup.pk)
     except PaymentError as exc:
         show_error(request, exc)
         return redirect("payments:topup-detail", pk=topup.pk)

@@ -108,3 +108,19 @@ def test_a_sub_reseller_is_sent_to_its_parent_for_credit(stripe_portal):
     refused = client.post(ADD, {**_form(), "step": "pay"})
     assert refused.status_code == 400 and child.parent.name in refused.content.decode()
     assert not TopUp.objects.exists()
+
+
+def test_going_back_to_an_expired_checkout_says_so(stripe_portal):
+    from tests.payments.portal import open_topup
+
+    reseller = german_reseller()
+    client = _admin_client(reseller)
+    topup = open_topup(reseller, method="stripe")
+    stripe_portal.fake.expire(topup.provider_payment_id)
+    answer = client.post(reverse("payments:topup-pay", args=[topup.pk]), follow=True)
+    assert "expired" in answer.content.decode()
+    topup.refresh_from_db()
+    assert topup.status == TopUp.Status.EXPIRED
+    other = open_topup(reseller, method="stripe")
+    again = client.post(reverse("payments:topup-pay", args=[other.pk]))
+    assert again.status_code == 302 and again["Location"] == other.checkout_url
