@@ -322,11 +322,16 @@ def language_choose(page, code: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", code)
 
 
-def totp_code() -> str:
-    """The current TOTP code of the demo staff's authenticator."""
+def totp_code(secret: str = DEMO_TOTP_SECRET) -> str:
+    """The current TOTP code of an authenticator (by default the demo staff's). A code with
+    less than 5 s of its 30 s window left is not given out: the next one is waited for, so
+    the code is still valid when the form arrives (allauth accepts the current window only)."""
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
+    left = 30 - time.time() % 30
+    if left < 5:
+        time.sleep(left + 0.2)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def staff_sign_in(page, base: str, email: str = OPERATOR_EMAIL) -> None:

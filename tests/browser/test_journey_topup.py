@@ -32,6 +32,7 @@ from tests.browser.conftest import (
     money,
     sidebar_link,
     take_screenshot,
+    totp_code,
 )
 from tests.browser.conftest import sign_in as _sign_in
 from tests.factories import PASSWORD, MembershipFactory, StaffFactory
@@ -191,7 +192,7 @@ def test_polish_admin_pays_by_bank_transfer_and_staff_import_the_statement(
     try:
         _sign_in(staff_page, base, staff.email, PASSWORD)
         expect(staff_page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-        staff_page.locator('input[name="code"]').fill(_totp(staff.totp_secret))
+        staff_page.locator('input[name="code"]').fill(totp_code(staff.totp_secret))
         staff_page.get_by_role("button", name="Sign In").click()
         expect(staff_page).to_have_url(re.compile(r"/staff/$"))
 
@@ -234,11 +235,3 @@ def test_polish_admin_pays_by_bank_transfer_and_staff_import_the_statement(
 
     assert ledger_verify().clean
     assert page.problems == []
-
-
-def _totp(secret: str) -> str:
-    import time
-
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
