@@ -9,7 +9,14 @@ from django.db.models import QuerySet
 
 from ledger.models import LedgerAccount
 from ledger.selectors import operator_balance
-from payments.models import Method, PaymentEvent, StatementImport, StatementLine, TopUp
+from payments.models import (
+    Method,
+    PaymentEvent,
+    StatementImport,
+    StatementLine,
+    TopUp,
+    TopUpRefund,
+)
 
 CLEARING_KINDS = {
     Method.STRIPE: LedgerAccount.Kind.CLEARING_STRIPE,
@@ -37,6 +44,10 @@ def staff_topup_list() -> QuerySet[TopUp]:
 
 def staff_topup_get(*, pk: int) -> TopUp:
     return staff_topup_list().get(pk=pk)
+
+
+def staff_refund_get(*, pk: int) -> TopUpRefund:
+    return TopUpRefund.objects.get(pk=pk)
 
 
 def staff_attention_list() -> QuerySet[TopUp]:

@@ -103,7 +103,7 @@ def staff_topup_refund(request, pk: int):
 @operator_staff_required
 def staff_refund_retry(request, pk: int):
     try:
-        refund = TopUpRefund.objects.get(pk=pk)
+        refund = selectors.staff_refund_get(pk=pk)
     except TopUpRefund.DoesNotExist:
         raise Http404 from None
     try:
