@@ -189,16 +189,7 @@ def refund_request(*, topup_id: int, gross, reason: str, actor, key: str) -> Top
         refund.status = Status.SUCCEEDED
         refund.provider_refund_id = result.provider_refund_id
         refund.save(update_fields=["status", "provider_refund_id", "updated_at"])
-        PaymentEvent.objects.create(
-            topup=topup,
-            provider=topup.method,
-            source=PaymentEvent.Source.STAFF,
-            event_type="refund",
-            outcome=PaymentEvent.Outcome.APPLIED,
-            amount=refund.gross,
-            currency=topup.currency,
-            payload=dict(result.raw),
-        )
+        _refund_event(refund, outcome=PaymentEvent.Outcome.APPLIED, payload=dict(result.raw))
     return refund
 
 
@@ -231,16 +222,25 @@ def _refund_undo(*, refund_id: int, actor, detail: str) -> None:
     topup.refunded_gross -= refund.gross
     topup.status = TopUp.Status.PAID
     topup.save(update_fields=["refunded_gross", "status", "updated_at"])
-    PaymentEvent.objects.create(
+    _refund_event(
+        refund,
+        outcome=PaymentEvent.Outcome.REJECTED,
+        failed_check=PaymentEvent.Check.STATE,
+        detail=detail[:300],
+    )
+
+
+def _refund_event(refund: TopUpRefund, **fields) -> PaymentEvent:
+    """The event log's line for a refund staff asked of the provider."""
+    topup = refund.topup
+    return PaymentEvent.objects.create(
         topup=topup,
         provider=topup.method,
         source=PaymentEvent.Source.STAFF,
         event_type="refund",
-        outcome=PaymentEvent.Outcome.REJECTED,
-        failed_check=PaymentEvent.Check.STATE,
-        detail=detail[:300],
         amount=refund.gross,
         currency=topup.currency,
+        **fields,
     )
 
 
