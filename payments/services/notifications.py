@@ -32,7 +32,7 @@ from payments.gateways.base import (
 from payments.gateways.registry import gateway
 from payments.models import PaymentEvent, TopUp
 from payments.services.refunds import chargeback_receive, refund_from_provider
-from payments.services.topups import Settlement, topup_settle, topup_unknown_event
+from payments.services.topups import Settlement, event_seen, topup_settle, topup_unknown_event
 
 logger = logging.getLogger(__name__)
 
@@ -130,14 +130,10 @@ def _unknown(provider: str, note: Notification) -> Received:
     return Received(200, "unknown" if new else "duplicate")
 
 
-def _seen(provider: str, event_id: str) -> bool:
-    return PaymentEvent.objects.filter(provider=provider, event_id=event_id, verified=True).exists()
-
-
 def notification_apply(*, provider: str, note: Notification) -> Received:
     if note.kind == EventKind.IGNORED:
         return Received(200, "ignored")
-    if note.event_id and _seen(provider, note.event_id):
+    if note.event_id and event_seen(provider, note.event_id):
         # A replay: answered without a lock. The lock and the unique index below still
         # guard a replay that races its original.
         return Received(200, "duplicate")

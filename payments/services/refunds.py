@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,7 @@ from payments.errors import RefundError
 from payments.gateways.base import GatewayError, Notification
 from payments.gateways.registry import gateway
 from payments.models import Method, PaymentEvent, TopUp, TopUpRefund
-from payments.services.topups import CLEARING, topup_lock
+from payments.services.topups import CLEARING, event_seen, topup_lock
 from resellers.models import Reseller
 
 Kind = LedgerAccount.Kind
@@ -244,24 +244,23 @@ def _refund_event(refund: TopUpRefund, **fields) -> PaymentEvent:
     )
 
 
-def _event_once(topup: TopUp, note: Notification, outcome: str, detail: str = "") -> bool:
-    try:
-        with transaction.atomic():
-            PaymentEvent.objects.create(
-                topup=topup,
-                provider=topup.method,
-                source=PaymentEvent.Source.WEBHOOK,
-                event_id=note.event_id,
-                event_type=note.event_type,
-                verified=True,
-                outcome=outcome,
-                detail=detail[:300],
-                amount=note.amount if note.amount is not None else note.refunded_total,
-                currency=note.currency,
-                payload=dict(note.raw),
-            )
-    except IntegrityError:
+def _event_once(topup: TopUp, note: Notification, outcome: str) -> bool:
+    """Record the notification on the (locked) top-up; False when it was recorded before:
+    a second delivery waits on the lock and then finds the first one's row (topups' rule)."""
+    if event_seen(topup.method, note.event_id):
         return False
+    PaymentEvent.objects.create(
+        topup=topup,
+        provider=topup.method,
+        source=PaymentEvent.Source.WEBHOOK,
+        event_id=note.event_id,
+        event_type=note.event_type,
+        verified=True,
+        outcome=outcome,
+        amount=note.amount if note.amount is not None else note.refunded_total,
+        currency=note.currency,
+        payload=dict(note.raw),
+    )
     return True
 
 

@@ -302,12 +302,13 @@ def _event_once(*, topup: TopUp, settlement: Settlement, outcome: str, check: st
     }
     # The top-up is locked: a second delivery of this event waits for the first to commit
     # and then finds its row here (the unique index stays the guard underneath).
-    if settlement.event_id and _event_seen(topup.method, settlement.event_id):
+    if settlement.event_id and event_seen(topup.method, settlement.event_id):
         return None
     return PaymentEvent.objects.create(**fields)
 
 
-def _event_seen(provider: str, event_id: str) -> bool:
+def event_seen(provider: str, event_id: str) -> bool:
+    """Whether the provider's verified event `event_id` is on record already."""
     return PaymentEvent.objects.filter(provider=provider, event_id=event_id, verified=True).exists()
 
 
