@@ -262,11 +262,21 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 # --- The operator (the company that runs the portal and issues invoices) --------------------
+_OPERATOR_STREET = env("OPERATOR_STREET", default="Musterstraße 1")
+_OPERATOR_POSTCODE = env("OPERATOR_POSTCODE", default="10115")
+_OPERATOR_CITY = env("OPERATOR_CITY", default="Berlin")
 OPERATOR = {
     "name": env("OPERATOR_NAME", default="Tessera Operator GmbH"),
-    "address": env("OPERATOR_ADDRESS", default="Musterstraße 1, 10115 Berlin"),
+    "street": _OPERATOR_STREET,
+    "postcode": _OPERATOR_POSTCODE,
+    "city": _OPERATOR_CITY,
+    "address": env(
+        "OPERATOR_ADDRESS", default=f"{_OPERATOR_STREET}, {_OPERATOR_POSTCODE} {_OPERATOR_CITY}"
+    ),
     "country": env("OPERATOR_COUNTRY", default="DE"),
     "vat_id": env("OPERATOR_VAT_ID", default="DE129273398"),
+    # The Steuernummer, printed beside the VAT ID when set (§14 UStG asks for one of them).
+    "tax_id": env("OPERATOR_TAX_ID", default=""),
     "vat_rate": Decimal(env("OPERATOR_VAT_RATE", default="19.00")),
     "bank_name": env("OPERATOR_BANK_NAME", default="Musterbank"),
     "iban": env("OPERATOR_IBAN", default="DE89370400440532013000"),

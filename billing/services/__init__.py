@@ -1,0 +1,1 @@
+"""Writes of the billing app: issuing (invoices), rendering (documents), mailing, exports."""
