@@ -20,8 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tax.treatment import Treatment, treatment_note
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 OPERATOR_ISSUER = "operator"
+# §14a (5) UStG: the words a reverse-charge invoice must carry, in German whatever the
+# document's language, with the English term beside them.
+REVERSE_CHARGE_WORDING = "Steuerschuldnerschaft des Leistungsempfängers / Reverse charge"
 
 
 class InvoiceCounter(models.Model):
@@ -184,6 +189,19 @@ class Invoice(models.Model):
 
     def get_shown_payment_display(self) -> str:
         return str(self.Payment(self.shown_payment).label)
+
+    @property
+    def legal_notes(self) -> list[str]:
+        """What the document must say about its VAT, in the active language: for reverse
+        charge the wording §14a UStG asks for (German, with its English name) and the
+        directive's note; outside the EU, the note that the supply is not taxable here."""
+        notes = []
+        if self.treatment == Treatment.REVERSE_CHARGE:
+            notes.append(REVERSE_CHARGE_WORDING)
+        note = treatment_note(self.treatment)
+        if note:
+            notes.append(note)
+        return notes
 
     @property
     def sign(self) -> int:

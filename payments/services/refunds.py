@@ -33,6 +33,7 @@ from payments.errors import RefundError
 from payments.gateways.base import GatewayError, Notification
 from payments.gateways.registry import gateway
 from payments.models import Method, PaymentEvent, TopUp, TopUpRefund
+from payments.services.invoicing import refund_credit_note
 from payments.services.topups import CLEARING, event_seen, topup_lock
 from resellers.models import Reseller
 
@@ -190,6 +191,7 @@ def refund_request(*, topup_id: int, gross, reason: str, actor, key: str) -> Top
         refund.provider_refund_id = result.provider_refund_id
         refund.save(update_fields=["status", "provider_refund_id", "updated_at"])
         _refund_event(refund, outcome=PaymentEvent.Outcome.APPLIED, payload=dict(result.raw))
+        refund_credit_note(refund=refund, actor=actor)
     return refund
 
 
@@ -295,6 +297,7 @@ def _take_back(
                     topup=topup, refund=refund, reseller=reseller, actor=None
                 )
             refund.save(update_fields=["ledger_transaction"])
+            refund_credit_note(refund=refund, actor=None)
         except InsufficientFunds:
             _flag(topup, refund, reseller)
     _topup_refunded(topup, gross)
@@ -376,6 +379,7 @@ def refund_flagged_retry(*, refund_id: int, actor) -> TopUpRefund:
     )
     refund.status = Status.SUCCEEDED
     refund.save(update_fields=["ledger_transaction", "status", "updated_at"])
+    refund_credit_note(refund=refund, actor=actor)
     if not topup.refunds.filter(status=Status.FLAGGED).exists():
         topup.attention = ""
         topup.save(update_fields=["attention", "updated_at"])

@@ -41,6 +41,7 @@ from payments.gateways.base import (
 )
 from payments.gateways.registry import gateway, method_available
 from payments.models import Method, PaymentEvent, TopUp
+from payments.services.invoicing import topup_invoice_issue
 from resellers.models import Reseller
 
 Kind = LedgerAccount.Kind
@@ -444,6 +445,7 @@ def topup_fulfil_locked(topup: TopUp, settlement: Settlement) -> Settled:
             "source": settlement.source,
         },
     )
+    topup_invoice_issue(topup=topup, actor=settlement.actor)
     enqueue_on_commit("payments.tasks.topup_paid_mail", topup.pk)
     return Settled(topup=topup, credited=True)
 
