@@ -44,9 +44,11 @@ class _MoneyColumn(tables.Column):
 class InvoiceTable(tables.Table):
     detail_url = "billing:invoice-detail"
 
-    number = tables.Column(verbose_name=_("Number"))
+    number = tables.Column(verbose_name=_("Number"), attrs={"td": {"class": "text-nowrap"}})
     kind = tables.Column(verbose_name=_("Kind"))
-    issue_date = DateTimeText(format="Y-m-d", verbose_name=_("Issue date"))
+    issue_date = DateTimeText(
+        format="Y-m-d", verbose_name=_("Issue date"), attrs={"td": {"class": "text-nowrap"}}
+    )
     buyer_name = tables.Column(verbose_name=_("Buyer"))
     total_net = _MoneyColumn(verbose_name=_("Net"))
     total_vat = _MoneyColumn(verbose_name=_("VAT"))

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from audit.services import audit_record
 from billing import selectors
+from billing.labels import payment_method_label
 from billing.models import Invoice, InvoiceDocument, InvoiceExport
 from billing.services.documents import invoice_render
 from core.errors import CodedError
@@ -221,7 +222,7 @@ def journal_row(invoice: Invoice, *, pdf_sha256: str) -> list:
         sign * invoice.total_vat,
         sign * invoice.total_gross,
         invoice.get_shown_payment_display(),
-        invoice.payment_method,
+        payment_method_label(invoice.payment_method),
         invoice.payment_reference,
         invoice.credited_invoice.number if invoice.credited_invoice_id else "",
         pdf_sha256,

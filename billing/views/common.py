@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from billing import selectors
+from billing.labels import payment_method_label
 from billing.models import Invoice, InvoiceDocument, InvoiceExport
 from tax.treatment import treatment_note
 
@@ -60,6 +61,7 @@ def invoice_page(request, invoice: Invoice, *, prefix: str, staff: bool = False)
         lines=lines,
         vat_groups=selectors.invoice_vat_groups(lines),
         note=treatment_note(invoice.treatment),
+        payment_method=payment_method_label(invoice.payment_method),
         credit_notes=list(selectors.invoice_credit_notes(invoice=invoice)),
     )
     return render(request, "billing/invoice_detail.html", context)

@@ -100,7 +100,7 @@ def test_the_journal_rows_and_sums(world):
     assert invoice_row["Buyer"] == world.a.reseller.legal_name
     assert invoice_row["Buyer country"] == "DE"
     assert invoice_row["VAT treatment"] == "Domestic VAT"
-    assert invoice_row["Payment"] == "Paid" and invoice_row["Payment method"] == "stripe"
+    assert invoice_row["Payment"] == "Paid" and invoice_row["Payment method"] == "Card"
     assert invoice_row["Payment reference"] == world.a.invoice.payment_reference
     assert note_row["Corrects invoice"] == world.a.invoice.number
     assert invoice_row["Corrects invoice"] == ""
