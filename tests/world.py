@@ -4,6 +4,8 @@ Each tenant also holds the payments the payment pages list (issue 13): a card to
 and partly refunded at the provider (so still refundable), and an open bank transfer; the
 operator has a bank statement import with one line waiting in the queue. All of it goes
 through the real services, without a provider: the card payment is settled as staff would.
+With payments, each tenant also has invoice documents (`invoices_for`): an invoice (rendered),
+a credit note correcting it (not rendered yet) and this month's export (ready).
 """
 
 from __future__ import annotations
