@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("ledger.urls")),
     path("", include("sms.urls")),
+    path("", include("billing.urls")),
     path("", include("payments.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -4,17 +4,24 @@ Each tenant also holds the payments the payment pages list (issue 13): a card to
 and partly refunded at the provider (so still refundable), and an open bank transfer; the
 operator has a bank statement import with one line waiting in the queue. All of it goes
 through the real services, without a provider: the card payment is settled as staff would.
+With payments, each tenant also has invoice documents (`invoices_for`): an invoice (rendered),
+a credit note correcting it (not rendered yet) and this month's export (ready).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from uuid import uuid4
 
+from django.db import transaction
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from accounts.models import Role, User
+from billing.models import Invoice, InvoiceDocument, InvoiceExport
+from billing.services.invoices import LineSpec, credit_note_issue, invoice_issue
 from customers.models import Customer
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, ledger_post, reseller_account
@@ -50,6 +57,9 @@ class Tenant:
     card_topup: TopUp | None = None  # paid by card, 10.00 refunded at the provider
     bank_topup: TopUp | None = None  # an open bank transfer (its proforma)
     refund: TopUpRefund | None = None  # the card top-up's refund
+    invoice: Invoice | None = None  # paid, rendered (its files exist)
+    credit_note: Invoice | None = None  # corrects `invoice`, not rendered yet
+    invoice_export: InvoiceExport | None = None  # this month's, ready
 
     def person(self, role: str) -> User | None:
         return {
@@ -168,6 +178,67 @@ def statement_with_a_queued_line(
     return statement_import_run(import_id=statement.pk)
 
 
+def document_for(invoice: Invoice, pdf: bytes = b"%PDF-1.7 world", xml: bytes = b"<x/>"):
+    """The rendered files of `invoice`, as billing.services.documents would store them (small
+    stand-ins for a real PDF and XML)."""
+    document = InvoiceDocument.objects.create(
+        invoice=invoice,
+        pdf=pdf,
+        xml=xml,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        xml_sha256=hashlib.sha256(xml).hexdigest(),
+    )
+    Invoice.objects.filter(pk=invoice.pk).update(
+        render_status=Invoice.Render.READY, pdf_sha256=document.pdf_sha256
+    )
+    return document
+
+
+def invoice_paid(reseller: Reseller, *, net: str = "100.00", key: str = "") -> Invoice:
+    """An invoice for a paid top-up of `net` (domestic VAT, 19 %), issued by the service."""
+    with transaction.atomic():
+        return invoice_issue(
+            reseller=reseller,
+            source_key=key or f"world-invoice:{uuid4()}",
+            currency=str(reseller.currency),
+            treatment="domestic",
+            vat_rate=Decimal("19.00"),
+            lines=[LineSpec(description="Sales credit", unit_price=Decimal(net))],
+            supply_date=timezone.localdate(),
+            paid_at=timezone.now(),
+            payment_method="stripe",
+            payment_reference=f"TU-{uuid4().hex[:8].upper()}",
+        )
+
+
+def invoices_for(tenant: Tenant) -> None:
+    """The tenant's invoice documents (issue "Invoices"): an invoice for its paid card
+    top-up, rendered; a credit note of 10.00 correcting it (its files not rendered yet);
+    and this month's export, ready. The lead switches this to the top-up's own invoice."""
+    invoice = invoice_paid(tenant.reseller, key=f"world-invoice:{tenant.card_topup.pk}")
+    document_for(invoice)
+    with transaction.atomic():
+        credit_note = credit_note_issue(
+            invoice=invoice,
+            source_key=f"world-credit-note:{tenant.card_topup.pk}",
+            net=Decimal("8.40"),
+            vat=Decimal("1.60"),
+            reason="Refunded at the provider",
+        )
+    tenant.invoice, tenant.credit_note = invoice, credit_note
+    tenant.invoice_export = InvoiceExport.objects.create(
+        reseller=tenant.reseller,
+        requested_by=tenant.accountant,
+        month=timezone.localdate().replace(day=1),
+        status=InvoiceExport.Status.READY,
+        total=1,
+        done=1,
+        archive=b"PK\x05\x06" + bytes(18),  # an empty ZIP
+        sha256=hashlib.sha256(b"PK\x05\x06" + bytes(18)).hexdigest(),
+        finished_at=timezone.now(),
+    )
+
+
 def build_tenant(label: str, *, payments: bool = False) -> Tenant:
     reseller = ResellerFactory(name=f"Tenant {label}")
     topup = fund(reseller)
@@ -178,7 +249,7 @@ def build_tenant(label: str, *, payments: bool = False) -> Tenant:
         refund = refunded_at_the_provider(card, "10.00")
         card.refresh_from_db()
         bank = bank_topup_open(reseller, admin)
-    return Tenant(
+    tenant = Tenant(
         sales_credit=reseller_account(reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT),
         topup=topup,
         reseller=reseller,
@@ -192,6 +263,9 @@ def build_tenant(label: str, *, payments: bool = False) -> Tenant:
         bank_topup=bank,
         refund=refund,
     )
+    if payments:
+        invoices_for(tenant)
+    return tenant
 
 
 def build_world(*, payments: bool = False) -> World:

@@ -166,6 +166,21 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
         data={"note": "Not a top-up"},
         audience="staff",
     ),
+    # Invoices (issue "Invoices"): the tenant's rendered invoice and its ready month export.
+    "billing:invoice-detail": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}),
+    "billing:invoice-pdf": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}),
+    "billing:invoice-xml": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}),
+    "billing:export-detail": ObjectUrl(lambda w, t: {"pk": t.invoice_export.pk}),
+    "billing:export-download": ObjectUrl(lambda w, t: {"pk": t.invoice_export.pk}),
+    "billing:staff-invoice-detail": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}, audience="staff"),
+    "billing:staff-invoice-pdf": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}, audience="staff"),
+    "billing:staff-invoice-xml": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}, audience="staff"),
+    "billing:staff-export-detail": ObjectUrl(
+        lambda w, t: {"pk": t.invoice_export.pk}, audience="staff"
+    ),
+    "billing:staff-export-download": ObjectUrl(
+        lambda w, t: {"pk": t.invoice_export.pk}, audience="staff"
+    ),
 }
 
 

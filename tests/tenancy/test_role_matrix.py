@@ -130,6 +130,21 @@ MATRIX: dict[str, frozenset[str]] = {
     "payments:staff-statement-line": STAFF,
     "payments:staff-statement-line-assign": STAFF,
     "payments:staff-statement-line-dismiss": STAFF,
+    # Invoices (issue "Invoices"): who sees the payments sees the invoices that document them.
+    "billing:invoice-list": FINANCE,
+    "billing:invoice-detail": FINANCE,
+    "billing:invoice-pdf": FINANCE,
+    "billing:invoice-xml": FINANCE,
+    "billing:export-list": FINANCE,
+    "billing:export-detail": FINANCE,
+    "billing:export-download": FINANCE,
+    "billing:staff-invoice-list": STAFF,
+    "billing:staff-invoice-detail": STAFF,
+    "billing:staff-invoice-pdf": STAFF,
+    "billing:staff-invoice-xml": STAFF,
+    "billing:staff-export-list": STAFF,
+    "billing:staff-export-detail": STAFF,
+    "billing:staff-export-download": STAFF,
     # Public, POST only, signed by the provider: see ENDPOINTS.
     "payments:webhook-stripe": EVERYONE,
     "payments:webhook-paypal": EVERYONE,
@@ -141,7 +156,18 @@ ENDPOINTS = {
     "payments:webhook-paypal": {"get": 405, "unsigned post": 400},
 }
 # Files to download, not pages to read.
-DOWNLOADS = frozenset({"ledger:cashbook-export", "payments:topup-proforma"})
+DOWNLOADS = frozenset(
+    {
+        "ledger:cashbook-export",
+        "payments:topup-proforma",
+        "billing:invoice-pdf",
+        "billing:invoice-xml",
+        "billing:export-download",
+        "billing:staff-invoice-pdf",
+        "billing:staff-invoice-xml",
+        "billing:staff-export-download",
+    }
+)
 # htmx answers: a piece of the page that asked (its texts are read; it is no document).
 FRAGMENTS = frozenset({"payments:quote"})
 

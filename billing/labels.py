@@ -1,0 +1,11 @@
+"""How an invoice's coded fields read for a person (pages and the export's journal)."""
+
+from django.utils.translation import gettext_lazy as _
+
+# The payment methods an invoice records (payments.models.Method, named the same way; billing
+# may not import payments).
+PAYMENT_METHODS = {"stripe": _("Card"), "paypal": "PayPal", "bank": _("Bank transfer")}
+
+
+def payment_method_label(code: str) -> str:
+    return str(PAYMENT_METHODS.get(code, code))
