@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from billing.models import Invoice
 from ledger.models import LedgerAccount
 from ledger.selectors import operator_balance
 from payments.models import (
@@ -32,6 +33,13 @@ def topup_list(*, reseller) -> QuerySet[TopUp]:
 def topup_get(*, reseller, pk: int) -> TopUp:
     """The reseller's top-up; DoesNotExist for another tenant's id (the view answers 404)."""
     return topup_list(reseller=reseller).get(pk=pk)
+
+
+def topup_invoices(*, topup: TopUp) -> QuerySet[Invoice]:
+    """The invoice of the (tenant-scoped) top-up and the credit notes correcting it."""
+    key = f"topup:{topup.pk}"
+    rows = Invoice.objects.filter(Q(source_key=key) | Q(credited_invoice__source_key=key))
+    return rows.filter(reseller_id=topup.reseller_id).order_by("id")
 
 
 def topup_events(*, topup: TopUp) -> QuerySet[PaymentEvent]:

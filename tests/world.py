@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from billing.models import Invoice, InvoiceDocument, InvoiceExport
-from billing.services.invoices import LineSpec, credit_note_issue, invoice_issue
+from billing.services.invoices import LineSpec, invoice_issue
 from customers.models import Customer
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, ledger_post, reseller_account
@@ -212,20 +212,13 @@ def invoice_paid(reseller: Reseller, *, net: str = "100.00", key: str = "") -> I
 
 
 def invoices_for(tenant: Tenant) -> None:
-    """The tenant's invoice documents (issue "Invoices"): an invoice for its paid card
-    top-up, rendered; a credit note of 10.00 correcting it (its files not rendered yet);
-    and this month's export, ready. The lead switches this to the top-up's own invoice."""
-    invoice = invoice_paid(tenant.reseller, key=f"world-invoice:{tenant.card_topup.pk}")
+    """The tenant's invoice documents (issue 14): the invoice its paid card top-up issued,
+    rendered; the credit note its provider refund issued (its files not rendered yet); and
+    this month's export, ready."""
+    invoice = Invoice.objects.get(source_key=f"topup:{tenant.card_topup.pk}")
     document_for(invoice)
-    with transaction.atomic():
-        credit_note = credit_note_issue(
-            invoice=invoice,
-            source_key=f"world-credit-note:{tenant.card_topup.pk}",
-            net=Decimal("8.40"),
-            vat=Decimal("1.60"),
-            reason="Refunded at the provider",
-        )
-    tenant.invoice, tenant.credit_note = invoice, credit_note
+    tenant.invoice = invoice
+    tenant.credit_note = Invoice.objects.get(source_key=f"topup-refund:{tenant.refund.pk}")
     tenant.invoice_export = InvoiceExport.objects.create(
         reseller=tenant.reseller,
         requested_by=tenant.accountant,

@@ -222,6 +222,7 @@ def topup_detail(request, pk: int):
             "bank": bank_details(topup) if topup.method == Method.BANK else None,
             "can_pay": request.membership.role == Role.ADMIN and topup.is_open,
             "refunds": topup.refunds.exclude(status="failed"),
+            "invoices": selectors.topup_invoices(topup=topup),
         },
     )
     return allow_checkout(page, topup.method)

@@ -63,6 +63,7 @@ def _detail(request, topup: TopUp, refund_form=None, status=200):
             "topup": topup,
             "events": selectors.topup_events(topup=topup),
             "refunds": topup.refunds.select_related("actor"),
+            "invoices": selectors.topup_invoices(topup=topup),
             "refund_form": refund_form if _refundable(topup) else None,
         },
         status=status,

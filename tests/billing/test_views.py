@@ -82,7 +82,7 @@ def test_the_detail_shows_what_a_person_needs(world):
         invoice.issuer_name,
         invoice.issuer_vat_id,
         invoice.buyer_name,
-        "Sales credit",
+        "Prepaid sales credit",
         invoice.payment_reference,
         world.a.credit_note.number,  # the credit note correcting it
         reverse("billing:invoice-pdf", args=[invoice.pk]),
