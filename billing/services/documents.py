@@ -179,7 +179,8 @@ def invoice_pdf(*, invoice: Invoice, xml: bytes) -> bytes:
 
 def _facturx_xmp(document, pdf) -> None:
     """Put the Factur-X descriptions into the XMP packet's one rdf:RDF (WeasyPrint's own
-    `xmp_metadata` option would add a second rdf:RDF, which XMP readers ignore)."""
+    `xmp_metadata` option would add a second rdf:RDF, which XMP readers ignore), and list
+    the XML once in /AF."""
     metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
     packet = b"".join(
         part if isinstance(part, bytes) else str(part).encode() for part in metadata.stream
@@ -187,6 +188,13 @@ def _facturx_xmp(document, pdf) -> None:
     if b"</rdf:RDF>" not in packet:
         raise ValueError("the PDF has no XMP packet to add the Factur-X metadata to")
     metadata.stream = [packet.replace(b"</rdf:RDF>", FACTURX_XMP + b"</rdf:RDF>", 1)]
+    # WeasyPrint 70 lists an embedded file twice in the catalog's /AF (once from the name
+    # tree, once from the file specification): keep each once.
+    associated = pdf.catalog.get("AF")
+    if associated is not None:
+        unique = list(dict.fromkeys(associated))
+        associated.clear()
+        associated.extend(unique)
 
 
 def invoice_html(*, invoice: Invoice) -> str:
