@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "billing/invoice_pdf.html"
 STYLESHEET = "billing/invoice_pdf.css"
 XML_NAME = "factur-x.xml"
+# Invoices with more lines than this may run onto a second page: only they get page numbers.
+NUMBERED_FROM_LINES = 12
 # The legal phrase §14a (5) UStG asks for, printed as is in every language.
 REVERSE_CHARGE_PHRASE = "Steuerschuldnerschaft des Leistungsempfängers / Reverse charge"
 # How a payment was made, by the codes the payment services store (billing does not import
@@ -171,7 +173,6 @@ def invoice_pdf(*, invoice: Invoice, xml: bytes) -> bytes:
         pdf_variant="pdf/a-3b",
         attachments=[attachment],
         finisher=_facturx_xmp,
-        full_fonts=True,  # the font is cut down already (billing.pdf_fonts)
         optimize_images=False,
         uncompressed_pdf=False,
     )
@@ -247,6 +248,7 @@ def invoice_html(*, invoice: Invoice) -> str:
         "treatment_note": treatment_note(invoice.treatment),
         "is_paid": invoice.payment_status == Invoice.Payment.PAID,
         "iban": _iban(invoice.issuer_iban),
+        "numbered_pages": len(lines) > NUMBERED_FROM_LINES,
     }
     credited = invoice.credited_invoice
     if credited is not None:
