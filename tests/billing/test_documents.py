@@ -3,14 +3,18 @@ once, and the e-mail that sends it."""
 
 from __future__ import annotations
 
+import datetime
+import io
 from decimal import Decimal
 
+import pikepdf
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceDocument
 from billing.services.documents import REVERSE_CHARGE_PHRASE, invoice_render
+from billing.services.invoices import LineSpec, invoice_issue
 from billing.services.mail import invoice_mail
 from tests.billing.helpers import (
     AT_CONSULTATION,
@@ -87,6 +91,52 @@ def test_credit_note_names_the_invoice_it_corrects():
     assert f"Corrects invoice {invoice.number} of" in text
     assert "Refund of an unused top-up" in text
     assert "€40.00" in text and "€7.60" in text and "€47.60" in text
+
+
+def test_service_period_and_tax_number(settings):
+    settings.OPERATOR = {**settings.OPERATOR, "tax_id": "27/123/45678"}
+    invoice = issue_topup_invoice(german_reseller(language="en"), key="period")
+    Invoice.objects.filter(pk=invoice.pk).update(
+        period_start=datetime.date(2026, 10, 1), period_end=datetime.date(2026, 10, 31)
+    )
+    _invoice, _document, text = rendered(invoice)
+    assert "Tax number: 27/123/45678" in text
+    assert "Service period: Oct. 1, 2026 to Oct. 31, 2026" in text
+    assert "Date of supply" not in text
+
+
+def test_german_reverse_charge_keeps_the_legal_phrase():
+    _invoice, _document, text = rendered(
+        issue_topup_invoice(austrian_reseller(language="de"), key="at-de")
+    )
+    assert REVERSE_CHARGE_PHRASE in text
+    assert "100,00 €" in text
+
+
+def test_long_invoice_runs_onto_numbered_pages():
+    reseller = german_reseller(language="en")
+    lines = [
+        LineSpec(description=f"Recharge voucher batch {n}", unit_price=Decimal("2.50"))
+        for n in range(1, 46)
+    ]
+    with transaction.atomic():
+        invoice = invoice_issue(
+            reseller=reseller,
+            source_key="bulk:1",
+            currency="EUR",
+            treatment="domestic",
+            vat_rate=Decimal("19.00"),
+            lines=lines,
+            supply_date=timezone.localdate(),
+        )
+    invoice, document, text = rendered(invoice)
+    assert_facturx_pdfa3(document)
+    with pikepdf.open(io.BytesIO(bytes(document.pdf))) as pdf:
+        pages = len(pdf.pages)
+    assert pages >= 2 and f"1 / {pages}" in text
+    assert "Recharge voucher batch 45" in text and "€112.50" in text  # 45 × 2.50 net
+    _short, _doc, short_text = rendered(issue_topup_invoice(reseller, key="short"))
+    assert "1 / 1" not in short_text  # one page: no page numbers
 
 
 def test_a_second_render_changes_nothing(django_capture_on_commit_callbacks, mailoutbox):
