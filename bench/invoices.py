@@ -75,7 +75,7 @@ def quiet_tasks() -> None:
 
 
 def create_resellers() -> list[int]:
-    from tests.billing.helpers import austrian_reseller, german_reseller, us_reseller
+    from tests.billing.documents_helpers import austrian_reseller, german_reseller, us_reseller
 
     makers = (german_reseller, austrian_reseller, us_reseller)
     ids = []
@@ -97,7 +97,7 @@ def worker(db_name: str, index: int, jobs: list, barrier, results) -> None:
 
         from billing.services.documents import invoice_render
         from resellers.models import Reseller
-        from tests.billing.helpers import issue_topup_invoice
+        from tests.billing.documents_helpers import issue_topup_invoice
 
         settings.DATABASES["default"]["NAME"] = db_name
         connection.settings_dict["NAME"] = db_name

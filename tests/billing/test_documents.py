@@ -16,7 +16,7 @@ from billing.models import Invoice, InvoiceDocument
 from billing.services.documents import REVERSE_CHARGE_PHRASE, invoice_render
 from billing.services.invoices import LineSpec, invoice_issue
 from billing.services.mail import invoice_mail
-from tests.billing.helpers import (
+from tests.billing.documents_helpers import (
     AT_CONSULTATION,
     AT_VAT_ID,
     austrian_reseller,

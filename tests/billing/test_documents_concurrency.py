@@ -9,7 +9,7 @@ from django.core import mail
 from billing.facturx import invoice_xml
 from billing.models import Invoice, InvoiceDocument
 from billing.services.documents import _store, invoice_pdf
-from tests.billing.helpers import german_reseller, issue_topup_invoice
+from tests.billing.documents_helpers import german_reseller, issue_topup_invoice
 from tests.ledger.test_concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
