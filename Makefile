@@ -9,7 +9,7 @@ PORT ?= 8000
 # Links the portal sends (e-mails, the welcome SMS) point where `make run` serves.
 PORTAL_ORIGIN ?= http://$(HOST):$(PORT)
 
-.PHONY: help install messages run migrate demo test test-fast test-sqlite lint format worker beat bench bench-pages bench-ledger bench-recharge bench-webhooks check-deploy totp clean
+.PHONY: help install messages run migrate demo test test-fast test-sqlite lint format worker beat bench bench-pages bench-ledger bench-recharge bench-webhooks bench-invoices check-deploy totp clean
 
 help:
 	@echo "make run     install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench   the benchmarks under bench/"
 	@echo "make bench-recharge  recharge POSTs on gunicorn + Celery vs a minimal page"
 	@echo "make bench-webhooks  signed Stripe events (20 % replays) on gunicorn + Celery vs a minimal page"
+	@echo "make bench-invoices  invoices issued + drawn (PDF/A-3b, Factur-X) by 2 processes vs a bare render"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -94,6 +95,9 @@ bench-recharge: install
 
 bench-webhooks: install
 	$(PY) bench/webhooks.py
+
+bench-invoices: install
+	$(PY) bench/invoices.py
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from billing.services.documents import TRANSIENT
 from billing.services.documents import invoice_render as render
 from billing.services.exports import invoice_export_build as export_build
 from billing.services.mail import invoice_mail as mail
 
 
-@shared_task(acks_late=True)
-def invoice_render(invoice_id: int) -> str:
-    """Draw the invoice's PDF/A-3 with its XML; then send it to the buyer."""
-    return render(invoice_id=invoice_id)
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def invoice_render(self, invoice_id: int) -> str:
+    """Draw the invoice's PDF/A-3 and XML once; retried only when the database failed."""
+    try:
+        return render(invoice_id=invoice_id)
+    except TRANSIENT as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(countdown=min(30 * 2**self.request.retries, 1800)) from exc
 
 
 @shared_task(acks_late=True)
 def invoice_mail(invoice_id: int) -> None:
     mail(invoice_id=invoice_id)
-
-
-# --- Month exports (branch "pages"): keep this block at the end of the module ---------------
 
 
 @shared_task(acks_late=True)
