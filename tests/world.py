@@ -216,7 +216,8 @@ def invoices_for(tenant: Tenant) -> None:
     rendered; the credit note its provider refund issued (its files not rendered yet); and
     this month's export, ready."""
     invoice = Invoice.objects.get(source_key=f"topup:{tenant.card_topup.pk}")
-    document_for(invoice)
+    if not InvoiceDocument.objects.filter(invoice=invoice).exists():
+        document_for(invoice)  # drawn already when the world committed (a live server's)
     tenant.invoice = invoice
     tenant.credit_note = Invoice.objects.get(source_key=f"topup-refund:{tenant.refund.pk}")
     tenant.invoice_export = InvoiceExport.objects.create(

@@ -188,8 +188,11 @@ def test_the_reseller_is_told_in_its_language(
     stripe_portal.fake.pay(topup.provider_payment_id)
     with django_capture_on_commit_callbacks(execute=True):
         forward("stripe", stripe_portal.sink, times=3)
-    assert len(mailoutbox) == 1
-    mail = mailoutbox[0]
+    # The money-arrived mail, and the invoice's own mail (its PDF attached).
+    assert len(mailoutbox) == 2
+    (invoice_mail,) = [m for m in mailoutbox if m.attachments]
+    (mail,) = [m for m in mailoutbox if not m.attachments]
+    assert "Rechnung " in invoice_mail.subject
     assert mail.to == [reseller.contact_email]
     assert "Verkaufsguthaben" in mail.subject and "100,00" in mail.subject
     assert topup.reference in mail.body and f"/r/payments/{topup.pk}/" in mail.body

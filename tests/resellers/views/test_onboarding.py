@@ -105,7 +105,7 @@ def _nav_labels(answer) -> list[str]:
 
 
 # An applicant may pay before approval (held in `pending`, credited in full on approval).
-APPLICANT_NAV = ["Company", "Add funds", "Payments"]
+APPLICANT_NAV = ["Company", "Add funds", "Payments", "Invoices"]
 
 
 def test_applicant_navigation_offers_only_the_application_and_paying(terms, world):
