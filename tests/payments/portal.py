@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.selectors import operator_balance, reseller_balance
+from ledger.services import OperatorAccount, ledger_post, reseller_account
 from payments.models import TopUp
 from payments.services.topups import topup_create, topup_start
 
@@ -76,3 +77,31 @@ def forward_paypal(fake, *, times: int = 1) -> list[int]:
         for record in sent:
             statuses.append(post_webhook("paypal", record["body"], record["headers"]).status_code)
     return statuses
+
+
+def card_paid(stripe_portal, reseller, net: str = "100.00") -> TopUp:
+    """A card top-up paid on the fake Stripe, its webhook handed to our view."""
+    topup = open_topup(reseller, method="stripe", net=net)
+    stripe_portal.fake.pay(topup.provider_payment_id)
+    forward("stripe", stripe_portal.sink)
+    topup.refresh_from_db()
+    assert topup.status == TopUp.Status.PAID
+    return topup
+
+
+def spend(reseller, amount: str) -> None:
+    """The reseller sells `amount` of its credit (to the operator's revenue)."""
+    ledger_post(
+        kind=LedgerTransaction.Kind.SALE,
+        currency="EUR",
+        legs=[
+            (
+                reseller_account(reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT),
+                "-" + amount,
+            ),
+            (OperatorAccount(LedgerAccount.Kind.REVENUE), amount),
+        ],
+        idempotency_key=f"spend-{uuid.uuid4()}",
+        scope=f"reseller:{reseller.pk}",
+        reseller=reseller,
+    )

@@ -26,7 +26,7 @@ from payments.services.refunds import refund_flagged_retry, refund_request
 from payments.services.topups import Settlement, topup_create, topup_settle
 from tests.factories import MembershipFactory, ResellerFactory, StaffFactory
 from tests.payments.helpers import german_reseller, polish_vies_reseller, vies_confirm
-from tests.payments.portal import clearing, forward, open_topup, sales_credit
+from tests.payments.portal import card_paid, clearing, forward, sales_credit, spend
 
 pytestmark = pytest.mark.django_db
 Kind = LedgerAccount.Kind
@@ -160,29 +160,6 @@ def test_a_second_settlement_issues_no_second_invoice():
     assert Invoice.objects.filter(reseller=reseller).count() == 1
 
 
-def _paid_by_card(stripe_portal, reseller, net="100.00") -> TopUp:
-    topup = open_topup(reseller, method="stripe", net=net)
-    stripe_portal.fake.pay(topup.provider_payment_id)
-    forward("stripe", stripe_portal.sink)
-    topup.refresh_from_db()
-    assert topup.status == TopUp.Status.PAID
-    return topup
-
-
-def _spend(reseller, amount: str) -> None:
-    ledger_post(
-        kind=LedgerTransaction.Kind.SALE,
-        currency="EUR",
-        legs=[
-            (reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT), "-" + amount),
-            (OperatorAccount(Kind.REVENUE), amount),
-        ],
-        idempotency_key=f"spend-{uuid.uuid4()}",
-        scope=f"reseller:{reseller.pk}",
-        reseller=reseller,
-    )
-
-
 def test_invoices_minus_credit_notes_equal_the_ledgers_postings(stripe_portal):
     """A period of card top-ups with every kind of refund: staff partial refund, a refund
     Stripe refuses (posted back, no credit note), a dashboard refund, a chargeback flagged
@@ -190,10 +167,10 @@ def test_invoices_minus_credit_notes_equal_the_ledgers_postings(stripe_portal):
     staff = StaffFactory()
     de, at, us = german_reseller(), _austrian(vies=True), ResellerFactory(country="US")
     paid = {
-        "de": _paid_by_card(stripe_portal, de, "100.00"),
-        "de2": _paid_by_card(stripe_portal, de, "20.50"),
-        "at": _paid_by_card(stripe_portal, at, "300.00"),
-        "us": _paid_by_card(stripe_portal, us, "45.45"),
+        "de": card_paid(stripe_portal, de, "100.00"),
+        "de2": card_paid(stripe_portal, de, "20.50"),
+        "at": card_paid(stripe_portal, at, "300.00"),
+        "us": card_paid(stripe_portal, us, "45.45"),
     }
     refund_request(topup_id=paid["de"].pk, gross="59.50", reason="asked", actor=staff, key="1")
     stripe_portal.fake.outage = 5  # Stripe answers 500: the reversal is posted back
@@ -202,7 +179,7 @@ def test_invoices_minus_credit_notes_equal_the_ledgers_postings(stripe_portal):
     stripe_portal.fake.outage = 0
     stripe_portal.fake.refund_on_dashboard(paid["de2"].provider_charge_id, 1001)  # 10.01
     forward("stripe", stripe_portal.sink, times=2)
-    _spend(us, "45.45")
+    spend(us, "45.45")
     stripe_portal.fake.dispute(paid["us"].provider_charge_id, 4545)
     forward("stripe", stripe_portal.sink, times=2)
     flagged = TopUpRefund.objects.get(topup=paid["us"])
@@ -245,7 +222,7 @@ def test_invoices_minus_credit_notes_equal_the_ledgers_postings(stripe_portal):
 
 def test_backfill_invoices_top_ups_paid_before_invoicing(stripe_portal):
     reseller = german_reseller()
-    topup = _paid_by_card(stripe_portal, reseller, "60.00")
+    topup = card_paid(stripe_portal, reseller, "60.00")
     refund_request(topup_id=topup.pk, gross="11.90", reason="asked", actor=StaffFactory(), key="b")
     # As before this issue: the paid top-up and its refund have no documents.
     Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).delete()

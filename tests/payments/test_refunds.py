@@ -15,39 +15,15 @@ from payments.models import TopUp, TopUpRefund
 from payments.services.refunds import refund_flagged_retry, refund_request
 from tests.factories import StaffFactory
 from tests.payments.helpers import german_reseller
-from tests.payments.portal import clearing, forward, open_topup, sales_credit
+from tests.payments.portal import card_paid, clearing, forward, sales_credit, spend
 
 pytestmark = pytest.mark.django_db
 Kind = LedgerAccount.Kind
 
 
-def _paid(stripe_portal, reseller, net="100.00") -> TopUp:
-    topup = open_topup(reseller, method="stripe", net=net)
-    stripe_portal.fake.pay(topup.provider_payment_id)
-    forward("stripe", stripe_portal.sink)
-    topup.refresh_from_db()
-    assert topup.status == TopUp.Status.PAID
-    return topup
-
-
-def _spend(reseller, amount: str) -> None:
-    """The reseller sells `amount` of its credit (to the operator's revenue)."""
-    ledger_post(
-        kind=LedgerTransaction.Kind.SALE,
-        currency="EUR",
-        legs=[
-            (reseller_account(reseller=reseller, kind=Kind.SALES_CREDIT), "-" + amount),
-            (OperatorAccount(Kind.REVENUE), amount),
-        ],
-        idempotency_key=f"spend-{uuid.uuid4()}",
-        scope=f"reseller:{reseller.pk}",
-        reseller=reseller,
-    )
-
-
 def test_partial_refund_goes_through_stripe_and_reverses_its_share(stripe_portal):
     reseller = german_reseller()
-    topup = _paid(stripe_portal, reseller)
+    topup = card_paid(stripe_portal, reseller)
     staff = StaffFactory()
     refund = refund_request(
         topup_id=topup.pk, gross="59.50", reason="customer asked", actor=staff, key="k1"
@@ -69,7 +45,7 @@ def test_partial_refund_goes_through_stripe_and_reverses_its_share(stripe_portal
 
 def test_refund_of_the_rest_takes_exactly_what_is_left(stripe_portal):
     reseller = german_reseller()
-    topup = _paid(stripe_portal, reseller, net="20.50")  # 3.90 VAT, 24.40 gross
+    topup = card_paid(stripe_portal, reseller, net="20.50")  # 3.90 VAT, 24.40 gross
     staff = StaffFactory()
     refund_request(topup_id=topup.pk, gross="10.00", reason="a", actor=staff, key="a")
     last = refund_request(topup_id=topup.pk, gross="14.40", reason="b", actor=staff, key="b")
@@ -81,7 +57,7 @@ def test_refund_of_the_rest_takes_exactly_what_is_left(stripe_portal):
 
 
 def test_more_than_paid_is_refused(stripe_portal):
-    topup = _paid(stripe_portal, german_reseller())
+    topup = card_paid(stripe_portal, german_reseller())
     with pytest.raises(RefundError) as refused:
         refund_request(topup_id=topup.pk, gross="119.01", reason="x", actor=StaffFactory(), key="x")
     assert refused.value.code == "more-than-paid" and "119" in str(refused.value)
@@ -89,8 +65,8 @@ def test_more_than_paid_is_refused(stripe_portal):
 
 def test_refund_never_drives_sales_credit_below_zero(stripe_portal):
     reseller = german_reseller()
-    topup = _paid(stripe_portal, reseller)
-    _spend(reseller, "80.00")
+    topup = card_paid(stripe_portal, reseller)
+    spend(reseller, "80.00")
     with pytest.raises(RefundError) as refused:
         refund_request(topup_id=topup.pk, gross="119.00", reason="x", actor=StaffFactory(), key="y")
     assert refused.value.code == "credit-spent"
@@ -103,7 +79,7 @@ def test_refund_never_drives_sales_credit_below_zero(stripe_portal):
 
 def test_refund_stripe_refuses_is_posted_back(stripe_portal):
     reseller = german_reseller()
-    topup = _paid(stripe_portal, reseller)
+    topup = card_paid(stripe_portal, reseller)
     stripe_portal.fake.outage = 5  # Stripe answers 500
     with pytest.raises(RefundError) as refused:
         refund_request(topup_id=topup.pk, gross="119.00", reason="x", actor=StaffFactory(), key="z")
@@ -116,7 +92,7 @@ def test_refund_stripe_refuses_is_posted_back(stripe_portal):
 
 def test_dashboard_refund_arriving_by_webhook_reverses_once(stripe_portal):
     reseller = german_reseller()
-    topup = _paid(stripe_portal, reseller)
+    topup = card_paid(stripe_portal, reseller)
     stripe_portal.fake.refund_on_dashboard(topup.provider_charge_id, 2380)  # 23.80
     forward("stripe", stripe_portal.sink, times=10)
     assert sales_credit(reseller) == Decimal("80.00")
@@ -126,8 +102,8 @@ def test_dashboard_refund_arriving_by_webhook_reverses_once(stripe_portal):
 
 def test_chargeback_when_the_credit_is_gone_is_flagged_then_posted(stripe_portal):
     reseller = german_reseller()
-    topup = _paid(stripe_portal, reseller)
-    _spend(reseller, "100.00")
+    topup = card_paid(stripe_portal, reseller)
+    spend(reseller, "100.00")
     stripe_portal.fake.dispute(topup.provider_charge_id, 11900)
     forward("stripe", stripe_portal.sink, times=2)
     refund = TopUpRefund.objects.get(topup=topup)
