@@ -22,7 +22,7 @@ from drafthorse.models.party import PostalTradeAddress, TradeParty
 from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 
-from billing.models import Invoice, InvoiceLine
+from billing.models import REVERSE_CHARGE_WORDING, Invoice, InvoiceLine
 
 GUIDELINE = "urn:cen.eu:en16931:2017"
 TYPE_CODE = {Invoice.Kind.INVOICE: "380", Invoice.Kind.CREDIT_NOTE: "381"}
@@ -42,7 +42,7 @@ EXEMPTION = {
 }
 # Invoice notes (BT-22), fixed: the XML is read by machines; the PDF prints translated notes.
 NOTES = {
-    REVERSE_CHARGE: "Steuerschuldnerschaft des Leistungsempfängers / Reverse charge",
+    REVERSE_CHARGE: REVERSE_CHARGE_WORDING,
     OUTSIDE_SCOPE: (
         "Nicht steuerbar, Leistungsort außerhalb der EU / "
         "Not taxable in the EU, place of supply outside the EU"

@@ -31,11 +31,11 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from billing.facturx import invoice_xml
-from billing.models import Invoice, InvoiceDocument
+from billing.labels import PAYMENT_METHODS_IN_SENTENCE
+from billing.models import REVERSE_CHARGE_WORDING, Invoice, InvoiceDocument
 from billing.pdf_fonts import FAMILY, font_face_css
 from core.money import money_display
 from core.queue import enqueue_on_commit
@@ -48,15 +48,6 @@ STYLESHEET = "billing/invoice_pdf.css"
 XML_NAME = "factur-x.xml"
 # Invoices with more lines than this may run onto a second page: only they get page numbers.
 NUMBERED_FROM_LINES = 12
-# The legal phrase §14a (5) UStG asks for, printed as is in every language.
-REVERSE_CHARGE_PHRASE = "Steuerschuldnerschaft des Leistungsempfängers / Reverse charge"
-# How a payment was made, by the codes the payment services store (billing does not import
-# payments: the codes are plain strings here).
-PAYMENT_METHODS = {
-    "stripe": gettext_lazy("card"),
-    "paypal": "PayPal",
-    "bank": gettext_lazy("bank transfer"),
-}
 # Failures worth another try: the database went away. Anything else is a bug or bad data
 # and is recorded on the invoice instead.
 TRANSIENT = (OperationalError, InterfaceError)
@@ -220,7 +211,7 @@ def invoice_html(*, invoice: Invoice) -> str:
         "period_end": _date(invoice.period_end),
         "due_date": _date(invoice.due_date),
         "paid_date": _date(timezone.localdate(invoice.paid_at)) if invoice.paid_at else "",
-        "payment_method": str(PAYMENT_METHODS.get(invoice.payment_method, "")),
+        "payment_method": str(PAYMENT_METHODS_IN_SENTENCE.get(invoice.payment_method, "")),
         "lines": [
             {
                 "position": line.position,
@@ -244,7 +235,7 @@ def invoice_html(*, invoice: Invoice) -> str:
         "total_vat": money_display(invoice.total_vat, currency),
         "total_gross": money_display(invoice.total_gross, currency),
         "reverse_charge": invoice.treatment == Treatment.REVERSE_CHARGE,
-        "reverse_charge_phrase": REVERSE_CHARGE_PHRASE,
+        "reverse_charge_phrase": REVERSE_CHARGE_WORDING,
         "treatment_note": treatment_note(invoice.treatment),
         "is_paid": invoice.payment_status == Invoice.Payment.PAID,
         "iban": _iban(invoice.issuer_iban),

@@ -11,7 +11,6 @@ from django.urls import reverse
 from billing import selectors
 from billing.labels import payment_method_label
 from billing.models import Invoice, InvoiceDocument, InvoiceExport
-from tax.treatment import treatment_note
 
 CONTENT_TYPES = {"pdf": "application/pdf", "xml": "application/xml"}
 EXPORTS_SHOWN = 20
@@ -60,7 +59,7 @@ def invoice_page(request, invoice: Invoice, *, prefix: str, staff: bool = False)
     context.update(
         lines=lines,
         vat_groups=selectors.invoice_vat_groups(lines),
-        note=treatment_note(invoice.treatment),
+        notes=invoice.legal_notes,
         payment_method=payment_method_label(invoice.payment_method),
         credit_notes=list(selectors.invoice_credit_notes(invoice=invoice)),
     )

@@ -12,8 +12,9 @@ import pytest
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from billing.models import REVERSE_CHARGE_WORDING as REVERSE_CHARGE_PHRASE
 from billing.models import Invoice, InvoiceDocument
-from billing.services.documents import REVERSE_CHARGE_PHRASE, invoice_render
+from billing.services.documents import invoice_render
 from billing.services.invoices import LineSpec, invoice_issue
 from billing.services.mail import invoice_mail
 from tests.billing.documents_helpers import (

@@ -21,9 +21,9 @@ from lxml import etree
 from playwright.sync_api import expect
 
 from accounts.models import Role
+from billing.models import REVERSE_CHARGE_WORDING as REVERSE_CHARGE_PHRASE
 from billing.models import Invoice
 from billing.selectors import month_bounds
-from billing.services.documents import REVERSE_CHARGE_PHRASE
 from ledger.verify import ledger_verify
 from payments.models import TopUp
 from payments.services.statements import statement_import_create
