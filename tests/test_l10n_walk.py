@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from billing.models import Invoice, InvoiceLine
 from customers.models import Customer
 from resellers.models import AdvertisingRequest, Reseller, ResellerHostname
 from sms.models import Message
@@ -63,6 +64,10 @@ def _names(world) -> tuple[str, ...]:
         names |= {tenant.reseller.name, tenant.reseller.legal_name, tenant.child.name}
         names |= {tenant.child.legal_name}
     names.add(MessageFactory.body)  # a stored SMS in English, its recipient's language
+    # An invoice's lines and a credit note's reason are written once, in the buyer's language
+    # at issue time (the world's resellers speak English): the document's text, not the page's.
+    names |= set(InvoiceLine.objects.values_list("description", flat=True))
+    names |= set(Invoice.objects.values_list("reason", flat=True))
     return tuple(sorted((n for n in names if n), key=len, reverse=True))
 
 
