@@ -31,6 +31,8 @@ from resellers.services.subresellers import (
     reseller_subreseller_policy_set,
     subreseller_credit_transfer,
 )
+from tax.checking import vat_check_record
+from tax.vies import ViesAnswer
 
 Kind = LedgerAccount.Kind
 
@@ -75,6 +77,7 @@ RESELLERS = [
         "currency": "PLN",
         "vat_id": "PL5260250995",
         "tax_id": "5260250995",
+        "language": "pl",
         "address_line": "ul. Długa 5",
         "postal_code": "80-827",
         "city": "Gdańsk",
@@ -130,6 +133,24 @@ def _demo_topup(reseller: Reseller, *, net: str, key: str, paid: bool) -> TopUp:
             ),
         )
     return topup
+
+
+def _demo_vies_answer(reseller: Reseller) -> None:
+    """VIES's answer for Baltic Voice's VAT ID, stored as the VIES task stores it (the demo
+    runs without network): a VIES-confirmed EU company, so its invoices show reverse charge."""
+    check = reseller.vat_check
+    if check is None or check.status == check.Status.VALID:
+        return
+    vat_check_record(
+        check_id=check.pk,
+        answer=ViesAnswer(
+            valid=True,
+            name=reseller.legal_name.upper(),
+            address=f"{reseller.address_line}, {reseller.postal_code} {reseller.city}",
+            consultation_number="WAPIAAAAZ0DEMO01",
+        ),
+    )
+    reseller.refresh_from_db()
 
 
 def _demo_money(reseller: Reseller) -> None:
@@ -298,6 +319,7 @@ class Command(BaseCommand):
                     user=user,
                 )
         logins.append(("end customer (Alpha Telecom)", "customer@alpha.test", ""))
+        _demo_vies_answer(resellers["baltic"])
         for reseller in resellers.values():
             demo_sales_history(  # a month of sales; the kiosk also sells to Alpha's customers
                 reseller=reseller,
