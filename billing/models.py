@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_countries import countries
 
 from tax.treatment import Treatment, treatment_note
 
@@ -189,6 +190,15 @@ class Invoice(models.Model):
 
     def get_shown_payment_display(self) -> str:
         return str(self.Payment(self.shown_payment).label)
+
+    @property
+    def issuer_country_name(self) -> str:
+        """The issuer's country as the active language names it."""
+        return str(countries.name(self.issuer_country)) if self.issuer_country else ""
+
+    @property
+    def buyer_country_name(self) -> str:
+        return str(countries.name(self.buyer_country)) if self.buyer_country else ""
 
     @property
     def legal_notes(self) -> list[str]:

@@ -31,7 +31,6 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django_countries import countries
 
 from billing.facturx import invoice_xml
 from billing.labels import PAYMENT_METHODS_IN_SENTENCE
@@ -203,8 +202,8 @@ def invoice_html(*, invoice: Invoice) -> str:
     values = {
         "invoice": invoice,
         "title": _("Credit note") if invoice.is_credit_note else _("Invoice"),
-        "issuer_country": _country(invoice.issuer_country),
-        "buyer_country": _country(invoice.buyer_country),
+        "issuer_country": invoice.issuer_country_name,
+        "buyer_country": invoice.buyer_country_name,
         "issue_date": _date(invoice.issue_date),
         "supply_date": _date(invoice.supply_date),
         "period_start": _date(invoice.period_start),
@@ -254,10 +253,6 @@ def _date(value: datetime.date | None) -> str:
 
 def _percent(rate, locale: str) -> str:
     return format_percent(rate / 100, locale=locale, decimal_quantization=False)
-
-
-def _country(code: str) -> str:
-    return str(countries.name(code)) if code else ""
 
 
 def _iban(iban: str) -> str:
