@@ -69,7 +69,7 @@ def test_reseller_lifecycle(live_server, transactional_db, browser, page, screen
     expect(page.locator("main")).to_contain_text("FAKE COMPANY GMBH")
     # Not approved yet: the sidebar offers the application and paying (held until approval),
     # nothing it cannot open.
-    assert _sidebar_labels(page) == ["Company", "Add funds", "Payments"]
+    assert _sidebar_labels(page) == ["Company", "Add funds", "Payments", "Invoices"]
     snap(page, "application-applied")
     # The same status page on the applicant's phone (same session).
     phone_context, phone = _new_page(
