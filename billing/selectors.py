@@ -193,14 +193,20 @@ def staff_export_archive_get(*, pk: int) -> InvoiceExport:
     return InvoiceExport.objects.select_related("reseller").get(pk=pk)
 
 
+# A queued or running export older than this is taken for lost (its task never reached a
+# worker, the broker being down when it was sent): asking again starts a new one.
+EXPORT_STALE_AFTER = datetime.timedelta(minutes=30)
+
+
 def export_pending(*, reseller: Reseller | None, month: datetime.date) -> InvoiceExport | None:
     """The export of `reseller` (None: every reseller) and month that is queued or being
-    built, if any."""
+    built (and not lost), if any."""
     return (
         InvoiceExport.objects.filter(
             reseller=reseller,
             month=month,
             status__in=(InvoiceExport.Status.QUEUED, InvoiceExport.Status.RUNNING),
+            created_at__gte=timezone.now() - EXPORT_STALE_AFTER,
         )
         .defer("archive")
         .first()

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from billing.models import InvoiceExport
+from billing.selectors import EXPORT_STALE_AFTER
 from billing.services.exports import (
     BOM,
     JOURNAL,
@@ -197,3 +198,14 @@ def test_an_empty_month_gives_a_journal_with_its_header_only(world):
     archive = _zip(export)
     assert archive.namelist() == [JOURNAL]
     assert len(_journal(archive)) == 1
+
+
+def test_an_export_lost_on_its_way_to_a_worker_does_not_block_the_month(world):
+    """Its task never reached a worker (the broker was down): after EXPORT_STALE_AFTER a new
+    request starts a new export instead of pointing at the lost one for ever."""
+    lost = invoice_export_create(reseller=world.a.reseller, month=_month(), actor=world.a.admin)
+    InvoiceExport.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - EXPORT_STALE_AFTER - timezone.timedelta(minutes=1)
+    )
+    again = invoice_export_create(reseller=world.a.reseller, month=_month(), actor=world.a.admin)
+    assert again.pk != lost.pk and again.status == InvoiceExport.Status.QUEUED
