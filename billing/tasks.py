@@ -8,6 +8,7 @@ from billing.services.documents import TRANSIENT
 from billing.services.documents import invoice_render as render
 from billing.services.exports import invoice_export_build as export_build
 from billing.services.mail import invoice_mail as mail
+from billing.services.recovery import invoices_recover as recover
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)
@@ -30,3 +31,10 @@ def invoice_mail(invoice_id: int) -> None:
 def invoice_export_build(export_id: int) -> str:
     """Build a month's ZIP of invoices and credit notes; its progress is on the export."""
     return export_build(export_id=export_id).status
+
+
+@shared_task(acks_late=True)
+def invoices_recover() -> dict:
+    """Beat: send again the render and mail tasks that never reached a worker."""
+    done = recover()
+    return {"renders": done.renders, "mails": done.mails}

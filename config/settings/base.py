@@ -350,6 +350,12 @@ CELERY_BEAT_SCHEDULE["sms-resend-stuck"] = {
     "task": "sms.tasks.messages_resend_stuck",
     "schedule": env.float("SMS_STUCK_CHECK_SECONDS", default=30.0),
 }
+# --- Invoices (billing/) ---------------------------------------------------------------------
+# Render and mail tasks lost on their way to a worker (broker down) are sent again.
+CELERY_BEAT_SCHEDULE["invoices-recover"] = {
+    "task": "billing.tasks.invoices_recover",
+    "schedule": env.float("INVOICES_RECOVER_SECONDS", default=300.0),
+}
 # --- Payments (payments/): top-ups by card (Stripe), PayPal and bank transfer ---------------
 # Provider endpoints and keys come from the environment in production. Empty API bases mean
 # the providers' real endpoints; `make run` points them at the loopback fakes
