@@ -16,10 +16,10 @@ class ExportForm(forms.Form):
         label=_("Month"), help_text=_("Every invoice and credit note issued in this month.")
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, month: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("month", last_month())
+            self.initial.setdefault("month", month or last_month())
 
 
 class StaffExportForm(ExportForm):

@@ -198,6 +198,18 @@ def staff_export_archive_get(*, pk: int) -> InvoiceExport:
 EXPORT_STALE_AFTER = datetime.timedelta(minutes=30)
 
 
+def export_month_suggested(*, reseller: Reseller | None) -> datetime.date:
+    """The month the export form offers: last month (the one an accountant closes), unless
+    it has no documents and this month has (a new reseller's first month)."""
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    rows = Invoice.objects.filter(issue_date__gte=last_month)
+    if reseller is not None:
+        rows = rows.filter(reseller=reseller)
+    months = set(rows.dates("issue_date", "month"))
+    return this_month if last_month not in months and this_month in months else last_month
+
+
 def export_pending(*, reseller: Reseller | None, month: datetime.date) -> InvoiceExport | None:
     """The export of `reseller` (None: every reseller) and month that is queued or being
     built (and not lost), if any."""

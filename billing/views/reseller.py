@@ -77,7 +77,8 @@ def _exports_page(request, form, status=200):
 def export_list(request):
     """The recent exports, and the form asking for a month's (POST: then its progress)."""
     if request.method != "POST":
-        return _exports_page(request, ExportForm())
+        month = selectors.export_month_suggested(reseller=request.reseller)
+        return _exports_page(request, ExportForm(month=month))
     form = ExportForm(request.POST)
     if not form.is_valid():
         return _exports_page(request, form, status=400)

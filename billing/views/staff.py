@@ -68,7 +68,8 @@ def _exports_page(request, form, status=200):
 def staff_export_list(request):
     resellers = selectors.staff_invoice_resellers().order_by("name")
     if request.method != "POST":
-        return _exports_page(request, StaffExportForm(resellers=resellers))
+        month = selectors.export_month_suggested(reseller=None)
+        return _exports_page(request, StaffExportForm(resellers=resellers, month=month))
     form = StaffExportForm(request.POST, resellers=resellers)
     if not form.is_valid():
         return _exports_page(request, form, status=400)

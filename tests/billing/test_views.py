@@ -176,10 +176,13 @@ def test_only_admin_and_accountant_see_invoices(world):
 def test_export_pages(world):
     client = world.client_for("accountant")
     page = _page(client.get(reverse("billing:export-list")))
-    last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).strftime(
-        "%Y-%m"
-    )
-    assert f'value="{last_month}"' in page, "the form proposes last month"
+    # The world's documents are all of this month: last month, empty, is not proposed.
+    assert f'value="{timezone.localdate():%Y-%m}"' in page, "the form proposes this month"
+    last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    Invoice.objects.filter(pk=world.a.invoice.pk).update(issue_date=last_month)
+    page = _page(client.get(reverse("billing:export-list")))
+    assert f'value="{last_month:%Y-%m}"' in page, "last month has documents: it is proposed"
+    Invoice.objects.filter(pk=world.a.invoice.pk).update(issue_date=timezone.localdate())
     assert reverse("billing:export-detail", args=[world.a.invoice_export.pk]) in page
     assert reverse("billing:export-detail", args=[world.b.invoice_export.pk]) not in page
     month = f"{timezone.localdate():%Y-%m}"
