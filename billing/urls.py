@@ -18,6 +18,9 @@ urlpatterns = [
     ),
     path("staff/invoices/", staff.staff_invoice_list, name="staff-invoice-list"),
     path("staff/invoices/<int:pk>/", staff.staff_invoice_detail, name="staff-invoice-detail"),
+    path(
+        "staff/invoices/<int:pk>/render/", staff.staff_invoice_render, name="staff-invoice-render"
+    ),
     path("staff/invoices/<int:pk>/pdf/", staff.staff_invoice_pdf, name="staff-invoice-pdf"),
     path("staff/invoices/<int:pk>/xml/", staff.staff_invoice_xml, name="staff-invoice-xml"),
     path("staff/invoices/exports/", staff.staff_export_list, name="staff-export-list"),

@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from audit.services import audit_record
 from billing.models import Invoice, InvoiceDocument
-from core.queue import enqueue_now
+from core.queue import enqueue_now, enqueue_on_commit
 
 RECOVER_AFTER = datetime.timedelta(minutes=5)
 BATCH = 500
@@ -42,3 +44,25 @@ def invoices_recover(*, older_than: datetime.timedelta = RECOVER_AFTER) -> Recov
     for invoice_id in mails:
         enqueue_now("billing.tasks.invoice_mail", invoice_id)
     return Recovered(renders=len(renders), mails=len(mails))
+
+
+@transaction.atomic(durable=True)
+def invoice_render_retry(*, invoice_id: int, actor) -> bool:
+    """Staff: draw a document whose render failed again (once the cause is mended). False
+    when it had not failed (drawn meanwhile, or being drawn): nothing is sent."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.render_status != Invoice.Render.FAILED:
+        return False
+    error = invoice.render_error
+    invoice.render_status = Invoice.Render.PENDING
+    invoice.render_error = ""
+    invoice.save(update_fields=["render_status", "render_error"])
+    audit_record(
+        actor=actor,
+        action="invoice.render_retried",
+        reseller=invoice.reseller,
+        obj=invoice,
+        data={"number": invoice.number, "error": error[:200]},
+    )
+    enqueue_on_commit("billing.tasks.invoice_render", invoice.pk)
+    return True

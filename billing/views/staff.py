@@ -1,8 +1,11 @@
 """Operator staff: every reseller's invoices and credit notes, and month exports of every
 reseller or of one."""
 
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.access import operator_staff_required
 from billing import selectors
@@ -10,6 +13,7 @@ from billing.filters import StaffInvoiceFilter
 from billing.forms import StaffExportForm
 from billing.models import Invoice, InvoiceDocument, InvoiceExport
 from billing.services.exports import InvoiceExportError, invoice_export_create
+from billing.services.recovery import invoice_render_retry
 from billing.tables import StaffInvoiceTable
 from billing.views.common import (
     EXPORTS_SHOWN,
@@ -20,6 +24,21 @@ from billing.views.common import (
 )
 from core.errors import show_error
 from core.ui import filtered, paginated
+
+
+@require_POST
+@operator_staff_required
+def staff_invoice_render(request, pk: int):
+    """Draw a failed document again (after the cause was mended)."""
+    try:
+        invoice = selectors.staff_invoice_get(pk=pk)
+    except Invoice.DoesNotExist:
+        raise Http404 from None
+    if invoice_render_retry(invoice_id=invoice.pk, actor=request.user):
+        messages.success(request, _("The document is being prepared again."))
+    else:
+        messages.info(request, _("This document had not failed: there is nothing to redo."))
+    return redirect("billing:staff-invoice-detail", pk=invoice.pk)
 
 
 def _document(pk: int) -> InvoiceDocument:

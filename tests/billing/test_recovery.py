@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceDocument
 from billing.services.recovery import RECOVER_AFTER, invoices_recover
 from tests.billing.documents_helpers import german_reseller, issue_topup_invoice
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +44,23 @@ def test_a_failed_render_is_left_for_staff(monkeypatch):
         created_at=LONG_AGO, render_status=Invoice.Render.FAILED
     )
     assert invoices_recover().renders == 0
+
+
+def test_staff_draw_a_failed_document_again(client, django_capture_on_commit_callbacks):
+    invoice = issue_topup_invoice(german_reseller(), key="retry")
+    Invoice.objects.filter(pk=invoice.pk).update(
+        render_status=Invoice.Render.FAILED, render_error="ValueError: no layout today"
+    )
+    client.force_login(StaffFactory())
+    detail = client.get(reverse("billing:staff-invoice-detail", args=[invoice.pk]))
+    assert b"no layout today" in detail.content
+    url = reverse("billing:staff-invoice-render", args=[invoice.pk])
+    assert url.encode() in detail.content
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(url)
+    assert answer.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.render_status == Invoice.Render.READY and invoice.render_error == ""
+    assert InvoiceDocument.objects.filter(invoice=invoice).exists()
+    again = client.post(url, follow=True)  # drawn now: nothing to redo
+    assert b"nothing to redo" in again.content

@@ -174,6 +174,10 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "billing:export-download": ObjectUrl(lambda w, t: {"pk": t.invoice_export.pk}),
     "billing:staff-invoice-detail": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}, audience="staff"),
     "billing:staff-invoice-pdf": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}, audience="staff"),
+    # Only a failed document is drawn again: the world's are not, the page says so.
+    "billing:staff-invoice-render": ObjectUrl(
+        lambda w, t: {"pk": t.invoice.pk}, method="post", audience="staff"
+    ),
     "billing:staff-invoice-xml": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}, audience="staff"),
     "billing:staff-export-detail": ObjectUrl(
         lambda w, t: {"pk": t.invoice_export.pk}, audience="staff"

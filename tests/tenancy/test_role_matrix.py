@@ -141,6 +141,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "billing:staff-invoice-list": STAFF,
     "billing:staff-invoice-detail": STAFF,
     "billing:staff-invoice-pdf": STAFF,
+    "billing:staff-invoice-render": STAFF,
     "billing:staff-invoice-xml": STAFF,
     "billing:staff-export-list": STAFF,
     "billing:staff-export-detail": STAFF,
