@@ -5,36 +5,14 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import InvoiceExport
 from tests.billing.helpers import credit_note, document_for, invoice_open, invoice_paid
+from tests.page_queries import CEILING, ROWS, assert_bounded, page_queries
 
 pytestmark = pytest.mark.django_db
-
-ROWS = 30
-CEILING = 30
-
-
-def _queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        answer = client.get(url, {"per_page": 100})
-        assert answer.status_code == 200, url
-    return len(queries)
-
-
-def _bounded(client, url: str, add_rows, django_assert_max_num_queries) -> None:
-    add_rows(1)
-    first = _queries(client, url)
-    assert first <= CEILING, f"{url}: {first} queries for one row"
-    add_rows(ROWS)
-    with django_assert_max_num_queries(first):
-        answer = client.get(url, {"per_page": 100})
-    assert answer.status_code == 200
-    assert answer.content.decode().count("<tr") > ROWS // 2, f"{url}: the rows are not on the page"
 
 
 def _invoices(world, rows: int) -> None:
@@ -66,13 +44,13 @@ def _exports(world, rows: int) -> None:
 def test_reseller_invoice_list(world, django_assert_max_num_queries):
     client = world.client_for("accountant", world.a)
     url = reverse("billing:invoice-list")
-    _bounded(client, url, lambda rows: _invoices(world, rows), django_assert_max_num_queries)
+    assert_bounded(client, url, lambda rows: _invoices(world, rows), django_assert_max_num_queries)
 
 
 def test_staff_invoice_list(world, django_assert_max_num_queries):
     client = world.client_for("staff")
     url = reverse("billing:staff-invoice-list") + "?status=paid"
-    _bounded(client, url, lambda rows: _invoices(world, rows), django_assert_max_num_queries)
+    assert_bounded(client, url, lambda rows: _invoices(world, rows), django_assert_max_num_queries)
 
 
 def test_invoice_detail_with_many_credit_notes(world, django_assert_max_num_queries):
@@ -80,7 +58,7 @@ def test_invoice_detail_with_many_credit_notes(world, django_assert_max_num_quer
     invoice = invoice_paid(world.a.reseller, net="500.00")
     url = reverse("billing:invoice-detail", args=[invoice.pk])
     credit_note(invoice, net="1.00", vat="0.19")
-    first = _queries(client, url)
+    first = page_queries(client, url)
     assert first <= CEILING
     for _ in range(ROWS):
         credit_note(invoice, net="1.00", vat="0.19")
@@ -94,6 +72,6 @@ def test_invoice_detail_with_many_credit_notes(world, django_assert_max_num_quer
 )
 def test_export_lists(world, role, name, django_assert_max_num_queries):
     client = world.client_for(role, world.a)
-    _bounded(
+    assert_bounded(
         client, reverse(name), lambda rows: _exports(world, rows), django_assert_max_num_queries
     )

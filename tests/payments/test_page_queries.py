@@ -9,13 +9,12 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from payments.gateways.base import PaymentStatus
 from payments.models import Method
 from payments.services.topups import Settlement, topup_settle
+from tests.page_queries import ROWS, assert_bounded, page_queries
 from tests.world import (
     World,
     bank_topup_open,
@@ -25,29 +24,6 @@ from tests.world import (
 )
 
 pytestmark = pytest.mark.django_db
-
-ROWS = 30
-# Whatever the page needs besides its rows (session, user, membership, counts, balances).
-CEILING = 30
-
-
-def _queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        answer = client.get(url, {"per_page": 100})
-        assert answer.status_code == 200, url
-    return len(queries)
-
-
-def _bounded(client, url: str, add_rows, django_assert_max_num_queries) -> None:
-    """`add_rows(n)` adds n rows of each kind the page lists."""
-    add_rows(1)
-    first = _queries(client, url)
-    assert first <= CEILING, f"{url}: {first} queries for one row"
-    add_rows(ROWS)
-    with django_assert_max_num_queries(first):
-        answer = client.get(url, {"per_page": 100})
-    assert answer.status_code == 200
-    assert answer.content.decode().count("<tr") > ROWS // 2, f"{url}: the rows are not on the page"
 
 
 def _topups(world, rows: int) -> None:
@@ -90,12 +66,12 @@ def _unsigned_webhooks(client, rows: int) -> None:
 def test_reseller_payments_list(world, django_assert_max_num_queries):
     client = world.client_for("accountant", world.a)
     url = reverse("payments:topup-list")
-    _bounded(client, url, lambda rows: _topups(world, rows), django_assert_max_num_queries)
+    assert_bounded(client, url, lambda rows: _topups(world, rows), django_assert_max_num_queries)
 
 
 def test_staff_payments_list(world, django_assert_max_num_queries):
     client = world.client_for("staff")
-    _bounded(
+    assert_bounded(
         client,
         reverse("payments:staff-topup-list"),
         lambda rows: _topups(world, rows),
@@ -107,7 +83,7 @@ def test_staff_payments_list_filtered_by_method(world, django_assert_max_num_que
     client = world.client_for("staff")
     url = reverse("payments:staff-topup-list") + f"?method={Method.STRIPE}"
     _topups(world, 2)
-    first = _queries(client, url)
+    first = page_queries(client, url)
     _topups(world, ROWS)
     with django_assert_max_num_queries(first):
         assert client.get(url, {"per_page": 100}).status_code == 200
@@ -120,7 +96,9 @@ def test_reconciliation(world, django_assert_max_num_queries):
         _mismatched(world, count)
         _unsigned_webhooks(world.client_for("anonymous"), count)
 
-    _bounded(client, reverse("payments:staff-reconciliation"), rows, django_assert_max_num_queries)
+    assert_bounded(
+        client, reverse("payments:staff-reconciliation"), rows, django_assert_max_num_queries
+    )
 
 
 def test_statement_queue(world, django_assert_max_num_queries):
@@ -137,7 +115,9 @@ def test_statement_queue(world, django_assert_max_num_queries):
                 world.staff, amount=f"{number + 2},22", reference=topup.reference
             )
 
-    _bounded(client, reverse("payments:staff-statement-queue"), rows, django_assert_max_num_queries)
+    assert_bounded(
+        client, reverse("payments:staff-statement-queue"), rows, django_assert_max_num_queries
+    )
 
 
 @pytest.fixture
