@@ -370,6 +370,9 @@ PAYPAL_WEBHOOK_ID = env("PAYPAL_WEBHOOK_ID", default="")
 PAYPAL_ENVIRONMENT = env("PAYPAL_ENVIRONMENT", default="sandbox")
 PAYPAL_API_BASE = env("PAYPAL_API_BASE", default="")
 PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", default=20.0)
+# Where IPNs from resellers' own PayPal accounts are posted back for verification: empty means
+# PayPal's endpoint for PAYPAL_ENVIRONMENT (payments/gateways/paypal_ipn.py).
+PAYPAL_IPN_VERIFY_URL = env("PAYPAL_IPN_VERIFY_URL", default="")
 # The methods Add funds offers, in this order (a method without keys is left out).
 PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["stripe", "paypal", "bank"])
 # Top-up amounts (net, the reseller's currency): the least accepted, and the ones offered as
