@@ -23,6 +23,7 @@ from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 
 from billing.models import REVERSE_CHARGE_WORDING, Invoice, InvoiceLine
+from billing.selectors import invoice_vat_groups
 
 GUIDELINE = "urn:cen.eu:en16931:2017"
 TYPE_CODE = {Invoice.Kind.INVOICE: "380", Invoice.Kind.CREDIT_NOTE: "381"}
@@ -126,22 +127,17 @@ def _line(line: InvoiceLine) -> LineItem:
 
 def _breakdown(lines: list[InvoiceLine]) -> list[ApplicableTradeTax]:
     """One VAT breakdown (BG-23) per category and rate: the sums of its lines."""
-    groups: dict[tuple[str, Decimal], list[Decimal]] = {}
-    for line in lines:
-        sums = groups.setdefault((line.vat_category, line.vat_rate), [Decimal(0), Decimal(0)])
-        sums[0] += line.net
-        sums[1] += line.vat
     taxes = []
-    for (category, rate), (basis, vat) in groups.items():
+    for group in invoice_vat_groups(lines):
         tax = ApplicableTradeTax()
-        tax.calculated_amount = _money(vat)
+        tax.calculated_amount = _money(group.vat)
         tax.type_code = "VAT"
-        tax.basis_amount = _money(basis)
-        tax.category_code = category
-        if category in EXEMPTION:
-            tax.exemption_reason, tax.exemption_reason_code = EXEMPTION[category]
-        if category != OUTSIDE_SCOPE:
-            tax.rate_applicable_percent = rate
+        tax.basis_amount = _money(group.net)
+        tax.category_code = group.category
+        if group.category in EXEMPTION:
+            tax.exemption_reason, tax.exemption_reason_code = EXEMPTION[group.category]
+        if group.category != OUTSIDE_SCOPE:
+            tax.rate_applicable_percent = group.rate
         taxes.append(tax)
     return taxes
 

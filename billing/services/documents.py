@@ -31,11 +31,13 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from stdnum import iban as stdnum_iban
 
 from billing.facturx import invoice_xml
 from billing.labels import PAYMENT_METHODS_IN_SENTENCE
 from billing.models import REVERSE_CHARGE_WORDING, Invoice, InvoiceDocument
 from billing.pdf_fonts import FAMILY, font_face_css
+from billing.selectors import invoice_vat_groups
 from core.money import money_display
 from core.queue import enqueue_on_commit
 from tax.treatment import Treatment, treatment_note
@@ -194,11 +196,6 @@ def invoice_html(*, invoice: Invoice) -> str:
     locale = translation.to_locale(language)
     currency = invoice.currency
     lines = list(invoice.lines.all())
-    rates: dict = {}
-    for line in lines:
-        row = rates.setdefault(line.vat_rate, {"net": 0, "vat": 0})
-        row["net"] += line.net
-        row["vat"] += line.vat
     values = {
         "invoice": invoice,
         "title": _("Credit note") if invoice.is_credit_note else _("Invoice"),
@@ -224,11 +221,11 @@ def invoice_html(*, invoice: Invoice) -> str:
         ],
         "rates": [
             {
-                "rate": _percent(rate, locale),
-                "net": money_display(sums["net"], currency),
-                "vat": money_display(sums["vat"], currency),
+                "rate": _percent(group.rate, locale),
+                "net": money_display(group.net, currency),
+                "vat": money_display(group.vat, currency),
             }
-            for rate, sums in sorted(rates.items())
+            for group in invoice_vat_groups(lines)
         ],
         "total_net": money_display(invoice.total_net, currency),
         "total_vat": money_display(invoice.total_vat, currency),
@@ -237,7 +234,7 @@ def invoice_html(*, invoice: Invoice) -> str:
         "reverse_charge_phrase": REVERSE_CHARGE_WORDING,
         "treatment_note": treatment_note(invoice.treatment),
         "is_paid": invoice.payment_status == Invoice.Payment.PAID,
-        "iban": _iban(invoice.issuer_iban),
+        "iban": stdnum_iban.format(invoice.issuer_iban) if invoice.issuer_iban else "",
         "numbered_pages": len(lines) > NUMBERED_FROM_LINES,
     }
     credited = invoice.credited_invoice
@@ -253,11 +250,6 @@ def _date(value: datetime.date | None) -> str:
 
 def _percent(rate, locale: str) -> str:
     return format_percent(rate / 100, locale=locale, decimal_quantization=False)
-
-
-def _iban(iban: str) -> str:
-    compact = iban.replace(" ", "")
-    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 # The Factur-X extension schema (Factur-X 1.0, "XMP metadata"): declared in the PDF/A extension
