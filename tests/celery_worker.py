@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
+from django.db import connection
 
 from config.celery import app
 
@@ -35,6 +36,19 @@ def broker_at(monkeypatch, url: str) -> Iterator[str]:
         yield url
     finally:
         app.conf.update(saved)
+
+
+def worker_database_url() -> str:
+    """The URL of the database this test runs on, for a worker in another process."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def worker_log(process) -> str:
+    """Stop the worker and return the end of what it printed (for a failure message)."""
+    process.terminate()
+    return process.communicate(timeout=15)[0][-4000:]
 
 
 def wait_until(condition, seconds: float = 45) -> bool:

@@ -14,7 +14,6 @@ import uuid
 import zipfile
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceDocument, InvoiceExport
@@ -26,6 +25,8 @@ from tests.celery_worker import (  # noqa: F401 - broker is a fixture
     broker,
     celery_worker,
     wait_until,
+    worker_database_url,
+    worker_log,
 )
 from tests.factories import MembershipFactory
 from tests.payments.helpers import german_reseller
@@ -38,24 +39,13 @@ pytestmark = [
 ]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _log(process) -> str:
-    process.terminate()
-    return process.communicate(timeout=15)[0][-4000:]
-
-
 def test_worker_draws_mails_and_exports_the_invoice_of_a_paid_top_up(broker):  # noqa: F811
     reseller = german_reseller(language="de")
     actor = MembershipFactory(reseller=reseller).user
     topup = topup_create(
         reseller=reseller, actor=actor, net="100.00", method=Method.BANK, form_key=str(uuid.uuid4())
     )
-    env = {"CELERY_BROKER_URL": broker, "DATABASE_URL": _database_url()}
+    env = {"CELERY_BROKER_URL": broker, "DATABASE_URL": worker_database_url()}
     with celery_worker(name="billing", env=env) as worker:
         topup_settle(  # commits: the invoice is issued, its render task sent to Redis
             topup_id=topup.pk,
@@ -70,7 +60,7 @@ def test_worker_draws_mails_and_exports_the_invoice_of_a_paid_top_up(broker):  #
             return invoice.emailed_at is not None
 
         if not wait_until(mailed, seconds=60):
-            pytest.fail("the worker did not draw and mail the invoice:\n" + _log(worker))
+            pytest.fail("the worker did not draw and mail the invoice:\n" + worker_log(worker))
         document = InvoiceDocument.objects.get(invoice=invoice)
         pdf = bytes(document.pdf)
         assert pdf.startswith(b"%PDF-") and invoice.render_status == Invoice.Render.READY
@@ -83,7 +73,7 @@ def test_worker_draws_mails_and_exports_the_invoice_of_a_paid_top_up(broker):  #
             return export.status in (InvoiceExport.Status.READY, InvoiceExport.Status.FAILED)
 
         if not wait_until(built, seconds=60):
-            pytest.fail("the worker did not build the export:\n" + _log(worker))
+            pytest.fail("the worker did not build the export:\n" + worker_log(worker))
     assert export.status == InvoiceExport.Status.READY, export.error
     archive = zipfile.ZipFile(io.BytesIO(bytes(export.archive)))
     assert sorted(archive.namelist()) == sorted(

@@ -12,13 +12,12 @@ import re
 import time
 
 import pytest
-from django.db import connection
 
 from customers.models import Customer
 from ledger.models import LedgerTransaction
 from sms.models import Message
 from sms.tasks import messages_resend_stuck
-from tests.celery_worker import broker_at, celery_worker, wait_until
+from tests.celery_worker import broker_at, celery_worker, wait_until, worker_database_url
 from tests.factories import PASSWORD
 from tests.private_redis import private_redis  # noqa: F401 - a fixture
 from tests.world import build_world
@@ -30,12 +29,6 @@ pytestmark = [
 ]
 
 PHONE = "+491791234567"
-
-
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -76,7 +69,7 @@ def test_with_redis_dead_people_sign_in_and_sell_and_the_sms_goes_once_it_is_bac
     redis_everywhere.start()  # a new, empty Redis on the same port
     env = {
         "CELERY_BROKER_URL": redis_everywhere.url(0),
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": worker_database_url(),
         "SMS_BACKEND": "database",
         "SMS_STUCK_AFTER_SECONDS": "1",
     }

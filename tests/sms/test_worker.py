@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from sms.models import Message
 from sms.services import message_queue
@@ -20,6 +20,8 @@ from tests.celery_worker import (  # noqa: F401 - broker is a fixture
     broker,
     celery_worker,
     wait_until,
+    worker_database_url,
+    worker_log,
 )
 from tests.factories import CustomerFactory
 
@@ -33,16 +35,10 @@ pytestmark = [
 ]
 
 
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _worker_env(broker_url: str, gateway) -> dict[str, str]:
     return {
         "CELERY_BROKER_URL": broker_url,
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": worker_database_url(),
         "SMS_BACKEND": "http",
         "SMS_HTTP_URL": gateway.url,
         "SMS_HTTP_TOKEN": gateway.token,
@@ -58,11 +54,6 @@ def sms_worker(broker, gateway):  # noqa: F811 - the imported fixture
     env = _worker_env(broker, gateway)
     with celery_worker(name="sms", env=env, drop_prefixes=("DJANGO_", "SMS_")) as process:
         yield process
-
-
-def _log(process) -> str:
-    process.terminate()
-    return process.communicate(timeout=15)[0][-4000:]
 
 
 def test_worker_delivers_every_message_once_through_a_gateway_outage(gateway, sms_worker):
@@ -88,7 +79,7 @@ def test_worker_delivers_every_message_once_through_a_gateway_outage(gateway, sm
         return all(refused.count(ref) >= 2 for ref in references)
 
     if not wait_until(refused_twice):
-        pytest.fail("no retries while the gateway was down:\n" + _log(sms_worker))
+        pytest.fail("no retries while the gateway was down:\n" + worker_log(sms_worker))
     assert gateway.accepted() == []
 
     gateway.mode = "ok"
@@ -98,7 +89,7 @@ def test_worker_delivers_every_message_once_through_a_gateway_outage(gateway, sm
         return statuses == {Message.Status.SENT}
 
     if not wait_until(all_sent):
-        pytest.fail("not all delivered once the gateway was back:\n" + _log(sms_worker))
+        pytest.fail("not all delivered once the gateway was back:\n" + worker_log(sms_worker))
     time.sleep(2.5)  # any late duplicate retry would arrive now
     assert gateway.accepted_per_reference() == dict.fromkeys(references, 1)
     texts = sorted(p["text"] for p in gateway.accepted())
@@ -140,7 +131,7 @@ def test_a_worker_killed_mid_send_and_the_resend_job_deliver_every_sms_exactly_o
 
     with celery_worker(name="doomed", env=env, drop_prefixes=("DJANGO_", "SMS_")) as doomed:
         if not gateway.holding.wait(timeout=45):
-            pytest.fail("the worker sent nothing:\n" + _log(doomed))
+            pytest.fail("the worker sent nothing:\n" + worker_log(doomed))
         os.kill(doomed.pid, signal.SIGKILL)
         doomed.wait(timeout=15)
     held = gateway.requests[0].payload["reference"]
@@ -160,7 +151,7 @@ def test_a_worker_killed_mid_send_and_the_resend_job_deliver_every_sms_exactly_o
             return set(statuses) == {Message.Status.SENT}
 
         if not wait_until(all_sent):
-            pytest.fail("not all sent after the worker was killed:\n" + _log(worker))
+            pytest.fail("not all sent after the worker was killed:\n" + worker_log(worker))
         time.sleep(2)  # a late duplicate would arrive now
 
     # Exactly once each, counted by the gateway after dropping duplicates ...
