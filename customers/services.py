@@ -52,6 +52,11 @@ class RechargeError(DomainError):
     code = "recharge-refused"
 
 
+# A recharge refused because the seller's sales credit does not cover it (a customer's own
+# payment then waits for the seller's next top-up: payments.services.customer_payments).
+SALES_CREDIT_SHORT_CODE = "sales-credit-short"
+
+
 class CustomerStateError(DomainError):
     """The customer is not in a state that allows the action."""
 
@@ -203,7 +208,7 @@ def _recharge(
         # on it, fails on the unique number and then takes the other path.
         customer = _register(reseller=reseller, phone=phone, hashed=hashed)
         balance = _balance_account_new(customer)
-        sales, commission_account, _none = _lock_accounts(
+        sales, commission_account, _none, owed = _lock_accounts(
             reseller=reseller, customer=None, amount=amount
         )
     else:
@@ -211,7 +216,7 @@ def _recharge(
         # Lock the seller's accounts and the customer's balance in id order first: every
         # recharge of this reseller queues here. A replayed key is found by the posting
         # below, which then moves nothing and returns the first transaction.
-        sales, commission_account, balance = _lock_accounts(
+        sales, commission_account, balance, owed = _lock_accounts(
             reseller=reseller, customer=customer, amount=amount
         )
     created = password is not None
@@ -219,11 +224,17 @@ def _recharge(
     # The tier rate came with the locked rows (see _lock_accounts).
     commission = commission_on(reseller=reseller, amount=amount, rate=sales.tier_rate)
     legs = [(sales, -amount), (balance, amount)]
+    settled = Decimal(0)
     if commission:
         legs += [
             (OperatorAccount(Kind.COMMISSION_EXPENSE), -commission),
             (commission_account, commission),
         ]
+        # Commission clawed back after it was paid out is owed (customers.reversals): the
+        # new commission settles it first.
+        if owed is not None and owed.balance < 0:
+            settled = min(commission, -owed.balance)
+            legs += [(commission_account, -settled), (owed, settled)]
     try:
         txn = ledger_post(
             kind=LedgerTransaction.Kind.RECHARGE,
@@ -241,13 +252,14 @@ def _recharge(
                 "phone": phone,
                 "amount": str(amount),
                 "commission": str(commission),
+                **({"commission_owed_settled": str(settled)} if settled else {}),
             },
         )
     except InsufficientFunds as exc:
         values = sales_credit_short_values(
             available=exc.available, amount=amount, currency=currency
         )
-        raise RechargeError(SALES_CREDIT_SHORT, **values) from exc
+        raise RechargeError(SALES_CREDIT_SHORT, code=SALES_CREDIT_SHORT_CODE, **values) from exc
     except IdempotencyConflict as conflict:
         # The key was used for a posting of another shape: the same form (a rate changed in
         # between) gets its first result, any other a refusal (see _replay).
@@ -291,9 +303,10 @@ def _recharge(
 
 def _lock_accounts(
     *, reseller, customer, amount, retry: bool = True
-) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount]:
-    """Lock the reseller's sales credit and commission (and the customer's balance) in id
-    order with one statement and return them; what is missing (the reseller's first sale, a
+) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount | None, LedgerAccount | None]:
+    """Lock the reseller's sales credit and commission (and the customer's balance, and the
+    reseller's commission owed if it has that account) in id order with one statement and
+    return them; what is missing (the reseller's first sale, a
     customer without a balance yet) is created, then they are locked once more; still
     missing, RechargeError. Each row carries `tier_rate`, the commission tier rate for
     `amount` (None: the flat rate), read by the same statement.
@@ -309,6 +322,8 @@ def _lock_accounts(
     )
     rows = list(LedgerAccount.objects.raw(sql, params))
     found = {(a.owner_type, a.kind): a for a in rows}
+    reseller_side = LedgerAccount.OwnerType.RESELLER
+    owed = found.pop((reseller_side, Kind.COMMISSION_OWED), None)
     wanted = 3 if customer is not None else 2
     if len(found) < wanted:
         if not retry:  # created, yet not found (e.g. in another currency than the seller's)
@@ -323,11 +338,11 @@ def _lock_accounts(
     for account in rows:  # SQLite hands a computed column back as a float
         if account.tier_rate is not None and not isinstance(account.tier_rate, Decimal):
             account.tier_rate = Decimal(str(account.tier_rate))
-    reseller_side = LedgerAccount.OwnerType.RESELLER
     return (
         found[(reseller_side, Kind.SALES_CREDIT)],
         found[(reseller_side, Kind.COMMISSION)],
         found.get((LedgerAccount.OwnerType.CUSTOMER, Kind.BALANCE)),
+        owed,
     )
 
 

@@ -66,9 +66,16 @@ def _lock_statement(with_customer: bool, lock_of: bool) -> tuple[str, tuple[str,
     tier_sql, names = _tier_rate()
     where = (
         f"(a.{account('owner_type')} = %s AND a.{account('reseller')} = %s"
-        f" AND a.{account('kind')} IN (%s, %s) AND a.{account('currency')} = %s)"
+        f" AND a.{account('kind')} IN (%s, %s, %s) AND a.{account('currency')} = %s)"
     )
-    names += ("reseller_owner", "reseller_id", "sales_kind", "commission_kind", "currency")
+    names += (
+        "reseller_owner",
+        "reseller_id",
+        "sales_kind",
+        "commission_kind",
+        "owed_kind",
+        "currency",
+    )
     if with_customer:
         where += (
             f" OR (a.{account('owner_type')} = %s AND a.{account('customer')} = %s"
@@ -89,7 +96,8 @@ def lock_accounts_statement(
     *, reseller_id: int, customer_id: int | None, currency: str, amount: Decimal, lock_of: bool
 ) -> tuple[str, list]:
     """The statement that locks, in id order, the reseller's sales credit and commission
-    accounts in `currency` (and the customer's balance, with `customer_id`), each row with
+    accounts in `currency`, its commission-owed account if it has one (and the customer's
+    balance, with `customer_id`), each row with
     `tier_rate`: the commission tier rate for a recharge of `amount` (None: the flat rate). And
     its parameters. `lock_of`: the database takes FOR UPDATE OF (SQLite locks nothing)."""
     sql, names = _lock_statement(customer_id is not None, lock_of)
@@ -100,6 +108,7 @@ def lock_accounts_statement(
         "reseller_id": reseller_id,
         "sales_kind": LedgerAccount.Kind.SALES_CREDIT,
         "commission_kind": LedgerAccount.Kind.COMMISSION,
+        "owed_kind": LedgerAccount.Kind.COMMISSION_OWED,
         "currency": currency,
         "customer_owner": LedgerAccount.OwnerType.CUSTOMER,
         "customer_id": customer_id,

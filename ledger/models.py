@@ -38,6 +38,9 @@ class LedgerAccount(models.Model):
         COMMISSION = "commission", _("Commission credit")
         PENDING = "pending", _("Pending (before approval)")
         RECEIPTS = "receipts", _("Receipts")
+        # Commission taken back on a reversed sale after it had been paid out or moved on:
+        # a debit (negative) balance the reseller owes, settled from the next commission.
+        COMMISSION_OWED = "commission_owed", _("Commission owed")
         # customer
         BALANCE = "balance", _("Balance")
 

@@ -61,9 +61,12 @@ OPERATOR_KINDS = frozenset(
         Kind.PAYOUTS_PENDING,
     }
 )
-RESELLER_KINDS = frozenset({Kind.SALES_CREDIT, Kind.COMMISSION, Kind.PENDING, Kind.RECEIPTS})
+RESELLER_KINDS = frozenset(
+    {Kind.SALES_CREDIT, Kind.COMMISSION, Kind.PENDING, Kind.RECEIPTS, Kind.COMMISSION_OWED}
+)
 # Accounts that can never go below zero. Receipts (money a reseller collected itself and
-# passed on to its customers' balances) is a debit-side account without a limit.
+# passed on to its customers' balances) and commission owed (commission clawed back after it
+# was paid out) are debit-side accounts without a limit.
 NEVER_NEGATIVE = frozenset({Kind.SALES_CREDIT, Kind.COMMISSION, Kind.PENDING})
 
 

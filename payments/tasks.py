@@ -6,6 +6,7 @@ from celery import shared_task
 
 from payments.gateways.base import GatewayError
 from payments.models import PaymentEvent, TopUp
+from payments.services import customer_payments
 from payments.services.reconcile import topups_reconcile as reconcile
 from payments.services.statements import statement_import_run as import_run
 from payments.services.topups import topup_paid_mail as paid_mail
@@ -39,3 +40,26 @@ def statement_import_run(import_id: int) -> str:
 @shared_task(acks_late=True)
 def topup_paid_mail(topup_id: int) -> None:
     paid_mail(topup_id=topup_id)
+
+
+@shared_task(acks_late=True)
+def customer_payment_credit(payment_id: int) -> str:
+    """Credit a customer's verified payment as a recharge (or leave it waiting for funds)."""
+    return customer_payments.customer_payment_credit(payment_id=payment_id).status
+
+
+@shared_task(acks_late=True)
+def customer_payments_fund(reseller_id: int) -> int:
+    """After the reseller's sales credit grew: credit its payments waiting for funds."""
+    return customer_payments.customer_payments_fund(reseller_id=reseller_id)
+
+
+@shared_task(acks_late=True)
+def customer_payments_retry() -> int:
+    """Beat: credit waiting customer payments whose resellers have sales credit now."""
+    return customer_payments.customer_payments_retry()
+
+
+@shared_task(acks_late=True)
+def customer_payment_funds_mail(payment_id: int) -> None:
+    customer_payments.customer_payment_funds_mail(payment_id=payment_id)

@@ -417,6 +417,12 @@ CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
     "task": "payments.tasks.topups_reconcile",
     "schedule": env.float("TOPUP_RECONCILE_SECONDS", default=300.0),
 }
+# Customers' own payments waiting for their reseller's sales credit are credited after the
+# reseller's top-up at once; this job catches credit that arrived any other way.
+CELERY_BEAT_SCHEDULE["customer-payments-retry"] = {
+    "task": "payments.tasks.customer_payments_retry",
+    "schedule": env.float("CUSTOMER_PAYMENTS_RETRY_SECONDS", default=300.0),
+}
 # --- VIES (EU VAT number check) ----------------------------------------------------------------
 VIES_URL = env(
     "VIES_URL", default="https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number"

@@ -40,7 +40,7 @@ from payments.gateways.base import (
     PaymentStatus,
 )
 from payments.gateways.registry import gateway, method_available
-from payments.models import Method, PaymentEvent, TopUp
+from payments.models import CustomerPayment, Method, PaymentEvent, TopUp
 from payments.services.invoicing import topup_invoice_issue
 from resellers.models import Reseller
 
@@ -447,7 +447,16 @@ def topup_fulfil_locked(topup: TopUp, settlement: Settlement) -> Settled:
     )
     topup_invoice_issue(topup=topup, actor=settlement.actor)
     enqueue_on_commit("payments.tasks.topup_paid_mail", topup.pk)
+    if topup.credited_kind == Kind.SALES_CREDIT and _payments_waiting(reseller):
+        # Customers' payments waited for this sales credit: credit them now.
+        enqueue_on_commit("payments.tasks.customer_payments_fund", reseller.pk)
     return Settled(topup=topup, credited=True)
+
+
+def _payments_waiting(reseller: Reseller) -> bool:
+    return CustomerPayment.objects.filter(
+        reseller=reseller, status=CustomerPayment.Status.NEEDS_FUNDS
+    ).exists()
 
 
 def topup_paid_mail(*, topup_id: int) -> None:

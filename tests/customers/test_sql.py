@@ -48,7 +48,7 @@ def accounts():
     must leave out: another reseller's, another currency, another kind."""
     seller, other = ResellerFactory(currency="EUR"), ResellerFactory(currency="EUR")
     customer = CustomerFactory(reseller=seller)
-    for kind in (Kind.SALES_CREDIT, Kind.COMMISSION, Kind.RECEIPTS):
+    for kind in (Kind.SALES_CREDIT, Kind.COMMISSION, Kind.COMMISSION_OWED, Kind.RECEIPTS):
         reseller_account(reseller=seller, kind=kind)
         reseller_account(reseller=other, kind=kind)
     reseller_account(reseller=seller, kind=Kind.SALES_CREDIT, currency="USD")
@@ -90,7 +90,7 @@ def test_lock_accounts_is_the_orms_filter_with_the_tier_rate(
     wanted = Q(
         owner_type=Owner.RESELLER,
         reseller=seller,
-        kind__in=[Kind.SALES_CREDIT, Kind.COMMISSION],
+        kind__in=[Kind.SALES_CREDIT, Kind.COMMISSION, Kind.COMMISSION_OWED],
         currency="EUR",
     )
     if with_customer:
@@ -101,4 +101,4 @@ def test_lock_accounts_is_the_orms_filter_with_the_tier_rate(
         .order_by("pk")
     )
     assert raw == [(_row(a), _rate(a.tier_rate)) for a in orm]
-    assert len(raw) == (3 if with_customer else 2)
+    assert len(raw) == (4 if with_customer else 3)

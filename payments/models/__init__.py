@@ -1,0 +1,27 @@
+"""The payments app's models: top-ups and their events, refunds and bank statements
+(topups); customers' own payments and resellers' PayPal accounts (customer_payments)."""
+
+from payments.models.customer_payments import CustomerPayment, ResellerPaypal
+from payments.models.topups import (
+    MONEY,
+    OWN_EVENT_TYPES,
+    Method,
+    PaymentEvent,
+    StatementImport,
+    StatementLine,
+    TopUp,
+    TopUpRefund,
+)
+
+__all__ = [
+    "MONEY",
+    "OWN_EVENT_TYPES",
+    "CustomerPayment",
+    "Method",
+    "PaymentEvent",
+    "ResellerPaypal",
+    "StatementImport",
+    "StatementLine",
+    "TopUp",
+    "TopUpRefund",
+]

@@ -1,0 +1,135 @@
+"""Customers paying for their own credit: into their reseller's own PayPal, or by card
+through the operator's Stripe."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from payments.models.topups import MONEY
+
+
+class ResellerPaypal(models.Model):
+    """A reseller's own PayPal account, which its customers pay into (PayPal Payments
+    Standard). PayPal tells the portal of each payment by IPN to this reseller's notify_url
+    (its `notify_token` names the reseller); a payment counts only if it was received by
+    this account (`receiver_email` or `merchant_id`)."""
+
+    reseller = models.OneToOneField(
+        "resellers.Reseller", on_delete=models.PROTECT, related_name="paypal_account"
+    )
+    receiver_email = models.EmailField(_("PayPal e-mail address"))
+    merchant_id = models.CharField(_("PayPal merchant ID"), max_length=20)
+    enabled = models.BooleanField(_("customers may top up with PayPal"), default=False)
+    notify_token = models.CharField(max_length=43, unique=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reseller PayPal account")
+        verbose_name_plural = _("reseller PayPal accounts")
+
+    def __str__(self) -> str:
+        return f"{self.reseller_id}: {self.receiver_email}"
+
+
+class CustomerPayment(models.Model):
+    """An end customer paying for credit: into the reseller's own PayPal (`paypal`), or by
+    card through the operator's Stripe (`stripe`). A verified payment becomes a recharge of
+    the customer (customers.services.customer_recharge, the provider's payment id as its
+    idempotency key), funded by the reseller's sales credit; while that is short the payment
+    waits as `needs_funds` and is credited after the reseller's next top-up."""
+
+    class Provider(models.TextChoices):
+        PAYPAL = "paypal", "PayPal"
+        STRIPE = "stripe", _("Card")
+
+    class Status(models.TextChoices):
+        CREATED = "created", pgettext_lazy("payment status", "Created")
+        PENDING = "pending", pgettext_lazy("payment status", "Pending")
+        PAID = "paid", pgettext_lazy("customer payment status", "Paid, being credited")
+        NEEDS_FUNDS = "needs_funds", _("Waiting for sales credit")
+        CREDITED = "credited", pgettext_lazy("customer payment status", "Credited")
+        REVERSED = "reversed", pgettext_lazy("customer payment status", "Reversed")
+        FLAGGED = "flagged", pgettext_lazy("customer payment status", "Needs attention")
+        EXPIRED = "expired", pgettext_lazy("payment status", "Expired")
+
+    # Paid, and not yet on the customer's balance.
+    WAITING = (Status.PAID, Status.NEEDS_FUNDS)
+
+    reseller = models.ForeignKey(
+        "resellers.Reseller", on_delete=models.PROTECT, related_name="customer_payments"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="payments"
+    )
+    provider = models.CharField(_("paid with"), max_length=16, choices=Provider.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.CREATED
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    # Our order id, sent to the provider (PayPal `invoice`, Stripe client_reference_id).
+    reference = models.CharField(_("order"), max_length=32, unique=True)
+    # PayPal's txn_id, Stripe's payment intent: the recharge's idempotency key.
+    provider_payment_id = models.CharField(_("provider payment ID"), max_length=100, blank=True)
+    checkout_url = models.URLField(_("checkout address"), max_length=2000, blank=True)
+    recharge = models.OneToOneField(
+        "ledger.LedgerTransaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Stripe only: the operator's card receipt that funded the seller's sales credit.
+    funding = models.OneToOneField(
+        "ledger.LedgerTransaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reversal = models.OneToOneField(
+        "ledger.LedgerTransaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    attention = models.CharField(_("needs attention"), max_length=300, blank=True)
+    # The customer's form's one-time key: the same form sent twice opens one payment.
+    form_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    credited_at = models.DateTimeField(_("credited"), null=True, blank=True)
+    # When the reseller was told its sales credit is short for this payment (once).
+    funds_requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer payment")
+        verbose_name_plural = _("customer payments")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "form_key"], name="customer_payment_form_once"
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "provider_payment_id"],
+                condition=~Q(provider_payment_id=""),
+                name="customer_payment_provider_once",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="customer_payment_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["reseller", "-created_at"]),
+            models.Index(fields=["status", "reseller", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
