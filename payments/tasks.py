@@ -6,6 +6,7 @@ from celery import shared_task
 
 from payments.gateways.base import GatewayError
 from payments.models import PaymentEvent, TopUp
+from payments.services.payouts import payout_mail as send_payout_mail
 from payments.services.reconcile import topups_reconcile as reconcile
 from payments.services.statements import statement_import_run as import_run
 from payments.services.topups import topup_paid_mail as paid_mail
@@ -39,3 +40,8 @@ def statement_import_run(import_id: int) -> str:
 @shared_task(acks_late=True)
 def topup_paid_mail(topup_id: int) -> None:
     paid_mail(topup_id=topup_id)
+
+
+@shared_task(acks_late=True)
+def payout_mail(payout_id: int) -> None:
+    send_payout_mail(payout_id=payout_id)
