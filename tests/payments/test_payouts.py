@@ -240,9 +240,7 @@ def test_reject_gives_the_amount_back_with_the_reason(
     assert "Account closed" in mail.body
 
 
-def test_an_approved_payout_can_still_be_rejected_but_not_an_exported_one(
-    reseller, admin, staff
-):
+def test_an_approved_payout_can_still_be_rejected_but_not_an_exported_one(reseller, admin, staff):
     approved = ask(reseller, admin, amount="30.00", key="a")
     exported = ask(reseller, admin, amount="30.00", key="b")
     payout_approve(payout_id=exported.pk, actor=staff)
