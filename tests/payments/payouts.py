@@ -15,8 +15,8 @@ from payments.bank.sepa import NAMESPACE
 Kind = LedgerAccount.Kind
 
 # Valid IBANs (checksums right) and BICs of the same countries.
-IBAN_DE = "DE89 3704 0044 0532 0130 00"
-BIC_DE = "COBADEFFXXX"
+IBAN_DE = "DE02 1203 0000 0000 2020 51"
+BIC_DE = "BYLADEM1001"
 IBAN_FR = "FR14 2004 1010 0505 0001 3M02 606"
 BIC_FR = "PSSTFRPP"
 IBAN_NL = "NL91ABNA0417164300"

@@ -74,8 +74,8 @@ def ask(reseller, admin, amount="60.00", key="form-1", **account):
 def test_request_moves_the_amount_to_payouts_pending_at_once(reseller, admin):
     payout = ask(reseller, admin)
     assert payout.status == Payout.Status.REQUESTED
-    assert payout.iban == "DE89370400440532013000"  # compact
-    assert payout.bic == "COBADEFFXXX"
+    assert payout.iban == "DE02120300000000202051"  # compact
+    assert payout.bic == "BYLADEM1001"
     assert payout.amount == Decimal("60.00") and payout.currency == "EUR"
     assert commission(reseller) == Decimal("40.0000")
     assert pending() == Decimal("60.0000")
@@ -117,7 +117,7 @@ def _nothing_moved(reseller):
         ({"amount": "-30"}, "amount-invalid", "amount"),
         ({"amount": "abc"}, "amount-invalid", "amount"),
         ({"amount": "NaN"}, "amount-invalid", "amount"),
-        ({"iban": "DE89 3704 0044 0532 0130 01"}, "iban-invalid", "iban"),  # checksum
+        ({"iban": "DE02 1203 0000 0000 2020 52"}, "iban-invalid", "iban"),  # checksum
         ({"iban": "DE89"}, "iban-invalid", "iban"),
         ({"iban": ""}, "iban-invalid", "iban"),
         ({"iban": "BR1500000000000010932840814P2", "bic": ""}, "iban-not-sepa", "iban"),
@@ -199,7 +199,7 @@ def test_approve_export_confirm_pays_out_of_the_bank(
     (mail,) = mailoutbox
     assert mail.to == [reseller.contact_email]
     assert payout.reference in mail.subject
-    assert "DE89 3704 0044 0532 0130 00" in mail.body
+    assert "DE02 1203 0000 0000 2020 51" in mail.body
 
 
 def test_confirming_twice_posts_once(reseller, admin, staff):
@@ -279,7 +279,8 @@ def test_the_file_validates_and_adds_up_to_the_approved_payouts_only(reseller, a
     assert transactions(content) == {p.end_to_end_id: p.amount for p in approved}
     assert still_requested.end_to_end_id not in transactions(content)
     assert rejected.end_to_end_id not in transactions(content)
-    assert "DE89370400440532013000".encode() in content  # the operator is the debtor
+    # The operator is the debtor (settings.OPERATOR).
+    assert b"<DbtrAcct><Id><IBAN>DE89370400440532013000</IBAN>" in content
     assert batch.sha256 and len(batch.message_id) <= 35
     assert set(batch.payouts.values_list("pk", flat=True)) == {p.pk for p in approved}
     # Nothing left to export: a second export is refused and makes no file.
