@@ -258,7 +258,8 @@ def commission_earned(reseller: Reseller, amount: str = "100.00") -> LedgerTrans
         idempotency_key=f"test-commission-{uuid4()}",
         scope=f"reseller:{reseller.pk}",
         reseller=reseller,
-        memo="Commission",
+        # A reference, not a word: the page walks read the cashbook for English left.
+        memo=f"C-{reseller.pk}",
     )
 
 
