@@ -57,6 +57,16 @@ SENTENCES = {
     "reseller.applied": gettext_lazy("Applied as a reseller (%(email)s)."),
     "reseller.approved": gettext_lazy("Application approved."),
     "reseller.created": gettext_lazy("Reseller created."),
+    "payout.approved": gettext_lazy("Payout of %(amount)s approved."),
+    "payout.paid": gettext_lazy("Payout of %(amount)s paid by SEPA credit transfer."),
+    "payout.rejected": gettext_lazy("Payout of %(amount)s rejected: %(reason)s"),
+    "payout.requested": gettext_lazy("Payout of %(amount)s requested to %(iban)s."),
+    "payout_batch.confirmed": gettext_lazy(
+        "SEPA file of %(count)s payouts (%(amount)s) confirmed paid."
+    ),
+    "payout_batch.exported": gettext_lazy(
+        "SEPA file %(message_id)s of %(count)s payouts (%(amount)s) exported."
+    ),
     "reseller.reactivated": gettext_lazy("Reseller reactivated."),
     "reseller.rejected": gettext_lazy("Application rejected."),
     "reseller.subreseller_created": gettext_lazy("Sub-reseller created."),

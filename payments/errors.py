@@ -78,3 +78,50 @@ class StatementLineError(CodedError):
         "topup-paid": "reference",
         "wrong-currency": "reference",
     }
+
+
+class PayoutError(CodedError):
+    code = "payout"
+    message = _("This payout cannot be made.")
+    messages = {
+        "not-euro": _(
+            "Payouts are made by SEPA credit transfer, in euros only; your account is kept in "
+            "%(currency)s. Contact us to be paid another way."
+        ),
+        "reseller-blocked": _("This account is suspended and cannot request payouts."),
+        "amount-invalid": _("Enter an amount above zero with at most two decimals."),
+        "amount-below-minimum": _("The least you can pay out is %(minimum)s."),
+        "amount-above-credit": _(
+            "You can pay out at most %(available)s: that is your commission credit."
+        ),
+        "holder-missing": _("Enter the name of the account holder."),
+        "holder-too-long": _("The account holder's name can have at most %(limit)s characters."),
+        "iban-invalid": _("This is not a valid IBAN: check it against your bank statement."),
+        "iban-not-sepa": _(
+            "IBANs of %(country)s cannot receive SEPA credit transfers; enter an account in "
+            "the SEPA area."
+        ),
+        "bic-invalid": _("This is not a valid BIC (8 or 11 letters and digits)."),
+        "bic-wrong-country": _(
+            "This BIC belongs to a bank in %(bic_country)s, the IBAN to an account in "
+            "%(iban_country)s: check both."
+        ),
+        "not-requested": _("This payout was already decided."),
+        "not-decidable": _("Only a payout not yet exported can be rejected."),
+        "reason-missing": _("Give a reason for the rejection: the reseller reads it."),
+        "already-reversed": _("The payout's posting was already reversed in the ledger."),
+        "nothing-to-export": _("No approved payout waits for a transfer."),
+        "file-invalid": _("The SEPA file did not pass its schema check: %(detail)s"),
+    }
+    fields = {
+        "amount-invalid": "amount",
+        "amount-below-minimum": "amount",
+        "amount-above-credit": "amount",
+        "holder-missing": "holder",
+        "holder-too-long": "holder",
+        "iban-invalid": "iban",
+        "iban-not-sepa": "iban",
+        "bic-invalid": "bic",
+        "bic-wrong-country": "bic",
+        "reason-missing": "reason",
+    }

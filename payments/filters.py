@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.ui import day_filter
-from payments.models import Method, TopUp
+from payments.models import Method, Payout, TopUp
 
 
 class StaffTopUpFilter(django_filters.FilterSet):
@@ -40,3 +40,20 @@ class StaffTopUpFilter(django_filters.FilterSet):
         if value == "yes":
             return queryset.exclude(attention="")
         return queryset.filter(attention="") if value == "no" else queryset
+
+
+class StaffPayoutFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=Payout.Status.choices,
+        label=_("Status"),
+        empty_label=pgettext_lazy("payout status filter", "Any"),
+    )
+    reseller = django_filters.CharFilter(
+        field_name="reseller__name", lookup_expr="icontains", label=_("Reseller")
+    )
+    date_from = day_filter("created_at")
+    date_to = day_filter("created_at", until=True)
+
+    class Meta:
+        model = Payout
+        fields = ["status", "reseller", "date_from", "date_to"]

@@ -6,7 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import PlainDecimalField
 from core.money import minor_digits, money_display
+from payments.bank.accounts import bic_clean, holder_clean, iban_clean
+from payments.errors import PayoutError
 from payments.models import Method
+from payments.services.payouts import payout_amount
 
 FORM_INCOMPLETE = _("The form is incomplete; reload the page and try again.")
 
@@ -101,4 +104,77 @@ class LineDismissForm(forms.Form):
         label=_("Why this is not a top-up"),
         max_length=300,
         help_text=_("For example: returned to the payer."),
+    )
+
+
+class PayoutRequestForm(forms.Form):
+    """Amount and bank account. Each field is checked here (all errors at once); the service
+    checks everything again before anything moves."""
+
+    amount = PlainDecimalField(label=_("Amount to pay out"), max_digits=14)
+    holder = forms.CharField(label=_("Account holder"), max_length=200)
+    iban = forms.CharField(label="IBAN", max_length=64)
+    bic = forms.CharField(
+        label=_("BIC (optional)"),
+        max_length=32,
+        required=False,
+        help_text=_("Needed only if your bank asks for it."),
+    )
+    form_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, currency: str, minimum, available, **kwargs):
+        initial = kwargs.pop("initial", None) or {}
+        initial.setdefault("form_key", uuid.uuid4())
+        super().__init__(data, initial=initial, **kwargs)
+        self.currency, self.minimum, self.available = currency, minimum, available
+        _amount_attrs(self.fields["amount"], currency)
+        self.fields["amount"].help_text = _("At least %(minimum)s, at most %(available)s.") % {
+            "minimum": money_display(minimum, currency),
+            "available": money_display(available, currency),
+        }
+        self.fields["holder"].help_text = _("As your bank writes it, at most 70 characters.")
+        self.fields["holder"].widget.attrs["autocomplete"] = "name"
+        self.fields["iban"].widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false", "class": "font-monospace"}
+        )
+        self.fields["bic"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["form_key"].error_messages["required"] = FORM_INCOMPLETE
+        self.fields["form_key"].error_messages["invalid"] = FORM_INCOMPLETE
+
+    @staticmethod
+    def _checked(check, *args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except PayoutError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from None
+
+    def clean_amount(self):
+        return self._checked(
+            payout_amount,
+            self.cleaned_data["amount"],
+            currency=self.currency,
+            available=self.available,
+        )
+
+    def clean_holder(self):
+        return self._checked(holder_clean, self.cleaned_data["holder"])
+
+    def clean_iban(self):
+        return self._checked(iban_clean, self.cleaned_data["iban"])
+
+    def clean(self):
+        data = super().clean()
+        if "bic" in data:
+            try:
+                data["bic"] = bic_clean(data["bic"], iban=data.get("iban", ""))
+            except PayoutError as exc:
+                self.add_error("bic", str(exc))
+        return data
+
+
+class PayoutRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("The reseller reads it; the amount goes back to its commission credit."),
     )

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from billing.models import Invoice
 from ledger.models import LedgerAccount
-from ledger.selectors import operator_balance
+from ledger.selectors import operator_balance, reseller_balance
 from payments.models import (
     Method,
     PaymentEvent,
+    Payout,
+    PayoutBatch,
     StatementImport,
     StatementLine,
     TopUp,
@@ -138,3 +140,65 @@ def staff_open_bank_topups(*, currency: str, amount: Decimal | None = None) -> Q
         statement_line__isnull=True,
     )
     return rows.order_by("-created_at")
+
+
+# --- Commission payouts -----------------------------------------------------------------------
+
+
+def payout_available(*, reseller) -> Decimal:
+    """The commission credit the reseller may still ask to be paid out."""
+    return reseller_balance(reseller=reseller, kind=LedgerAccount.Kind.COMMISSION)
+
+
+def payout_list(*, reseller) -> QuerySet[Payout]:
+    return Payout.objects.filter(reseller=reseller).select_related("requested_by")
+
+
+def payout_get(*, reseller, pk: int) -> Payout:
+    """The reseller's payout; DoesNotExist for another tenant's id (the view answers 404)."""
+    return payout_list(reseller=reseller).get(pk=pk)
+
+
+def payout_for_form(*, reseller, form_key: str) -> Payout | None:
+    """The payout the request form with this one-time key made, if it made one."""
+    if not form_key:
+        return None
+    return Payout.objects.filter(reseller=reseller, form_key=form_key[:64]).first()
+
+
+def staff_payout_list() -> QuerySet[Payout]:
+    return Payout.objects.select_related("reseller")
+
+
+def staff_payout_get(*, pk: int) -> Payout:
+    return staff_payout_list().select_related("requested_by", "decided_by", "batch").get(pk=pk)
+
+
+@dataclass(frozen=True)
+class PayoutsReady:
+    count: int
+    total: Decimal
+
+
+def staff_payouts_ready() -> PayoutsReady:
+    """The approved payouts the next SEPA file would carry (euros)."""
+    row = Payout.objects.filter(status=Payout.Status.APPROVED, currency="EUR").aggregate(
+        count=Count("id"), total=Sum("amount")
+    )
+    return PayoutsReady(count=row["count"], total=row["total"] or Decimal(0))
+
+
+def staff_payout_batches() -> QuerySet[PayoutBatch]:
+    return PayoutBatch.objects.select_related("created_by", "confirmed_by").defer("content")
+
+
+def staff_payout_batch_get(*, pk: int) -> PayoutBatch:
+    return staff_payout_batches().get(pk=pk)
+
+
+def staff_payout_batch_file(*, pk: int) -> PayoutBatch:
+    return PayoutBatch.objects.only("message_id", "content").get(pk=pk)
+
+
+def staff_payout_batch_payouts(*, batch: PayoutBatch) -> QuerySet[Payout]:
+    return batch.payouts.select_related("reseller").order_by("id")

@@ -1,11 +1,13 @@
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from core.money import money_display
 from core.ui import DateTimeText
-from payments.models import PaymentEvent, StatementLine, TopUp
+from payments.models import PaymentEvent, Payout, PayoutBatch, StatementLine, TopUp
 
 STATUS_BADGE = {
     TopUp.Status.CREATED: "text-bg-light border",
@@ -167,3 +169,96 @@ class StatementLineTable(tables.Table):
         return format_html(
             '<a class="btn btn-sm btn-outline-primary" href="{}">{}</a>', url, _("Assign")
         )
+
+
+PAYOUT_BADGE = {
+    Payout.Status.REQUESTED: "text-bg-warning",
+    Payout.Status.APPROVED: "text-bg-info",
+    Payout.Status.REJECTED: "text-bg-danger",
+    Payout.Status.EXPORTED: "text-bg-primary",
+    Payout.Status.PAID: "text-bg-success",
+}
+
+
+def payout_badge(payout: Payout) -> str:
+    return format_html(
+        '<span class="badge {}" data-testid="payout-status-{}">{}</span>',
+        PAYOUT_BADGE.get(payout.status, "text-bg-secondary"),
+        payout.pk,
+        payout.get_status_display(),
+    )
+
+
+class PayoutTable(tables.Table):
+    reference = tables.Column(verbose_name=_("Payout"), accessor="pk")
+    created_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Requested"))
+    amount = _MoneyColumn(verbose_name=_("Amount"))
+    iban = tables.Column(verbose_name="IBAN", orderable=False)
+    status = tables.Column(verbose_name=_("Status"))
+    changed = tables.Column(verbose_name=_("Last change"), accessor="updated_at")
+
+    detail_url = "payments:payout-detail"
+
+    class Meta:
+        model = Payout
+        fields = ("reference", "created_at", "amount", "iban", "status", "changed")
+        order_by = ("-created_at",)
+        empty_text = _("No payouts yet.")
+
+    def render_reference(self, record):
+        url = reverse(self.detail_url, args=[record.pk])
+        return format_html('<a href="{}" class="font-monospace">{}</a>', url, record.reference)
+
+    def render_iban(self, record):
+        return format_html('<span class="font-monospace text-nowrap">…{}</span>', record.iban[-4:])
+
+    def render_status(self, record):
+        return payout_badge(record)
+
+    def render_changed(self, record):
+        when = record.paid_at or record.exported_at or record.decided_at or record.created_at
+        return date_format(localtime(when), "Y-m-d H:i")
+
+
+class StaffPayoutTable(PayoutTable):
+    reseller = tables.Column(order_by=("reseller__name",), verbose_name=_("Reseller"))
+    holder = tables.Column(verbose_name=_("Account holder"))
+
+    detail_url = "payments:staff-payout-detail"
+
+    class Meta(PayoutTable.Meta):
+        fields = ("reference", "created_at", "reseller", "holder", "amount", "iban", "status")
+        sequence = (
+            "reference",
+            "created_at",
+            "reseller",
+            "holder",
+            "amount",
+            "iban",
+            "status",
+            "changed",
+        )
+        empty_text = _("No payouts.")
+
+
+class PayoutBatchTable(tables.Table):
+    message_id = tables.Column(verbose_name=_("File"))
+    created_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Exported"))
+    count = tables.Column(verbose_name=_("Transfers"), attrs={"td": {"class": "text-end"}})
+    control_sum = _MoneyColumn(verbose_name=_("Total"))
+    status = tables.Column(verbose_name=_("Status"))
+    created_by = tables.Column(verbose_name=_("Exported by"), orderable=False)
+
+    class Meta:
+        model = PayoutBatch
+        fields = ("message_id", "created_at", "count", "control_sum", "status", "created_by")
+        order_by = ("-created_at",)
+        empty_text = _("No SEPA files exported yet.")
+
+    def render_message_id(self, record, value):
+        url = reverse("payments:staff-payout-batch-detail", args=[record.pk])
+        return format_html('<a href="{}" class="font-monospace">{}</a>', url, value)
+
+    def render_status(self, record):
+        css = "text-bg-success" if record.status == PayoutBatch.Status.CONFIRMED else "text-bg-info"
+        return format_html('<span class="badge {}">{}</span>', css, record.get_status_display())

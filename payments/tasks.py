@@ -7,6 +7,7 @@ from celery import shared_task
 from payments.gateways.base import GatewayError
 from payments.models import PaymentEvent, TopUp
 from payments.services import customer_payments
+from payments.services.payouts import payout_mail as send_payout_mail
 from payments.services.reconcile import topups_reconcile as reconcile
 from payments.services.statements import statement_import_run as import_run
 from payments.services.topups import topup_paid_mail as paid_mail
@@ -63,3 +64,8 @@ def customer_payments_retry() -> int:
 @shared_task(acks_late=True)
 def customer_payment_funds_mail(payment_id: int) -> None:
     customer_payments.customer_payment_funds_mail(payment_id=payment_id)
+
+
+@shared_task(acks_late=True)
+def payout_mail(payout_id: int) -> None:
+    send_payout_mail(payout_id=payout_id)

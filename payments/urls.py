@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.views import reseller, staff, webhooks
+from payments.views import payouts, reseller, staff, webhooks
 
 app_name = "payments"
 
@@ -53,5 +53,34 @@ urlpatterns = [
         "staff/payments/statements/lines/<int:pk>/dismiss/",
         staff.staff_statement_line_dismiss,
         name="staff-statement-line-dismiss",
+    ),
+    # Commission payouts by SEPA credit transfer (issue 15).
+    path("r/payouts/", payouts.payout_list, name="payout-list"),
+    path("r/payouts/request/", payouts.payout_request_view, name="payout-request"),
+    path("r/payouts/<int:pk>/", payouts.payout_detail, name="payout-detail"),
+    path("staff/payouts/", payouts.staff_payout_list, name="staff-payout-list"),
+    path("staff/payouts/export/", payouts.staff_payouts_export, name="staff-payout-export"),
+    path("staff/payouts/<int:pk>/", payouts.staff_payout_detail, name="staff-payout-detail"),
+    path(
+        "staff/payouts/<int:pk>/approve/",
+        payouts.staff_payout_approve,
+        name="staff-payout-approve",
+    ),
+    path("staff/payouts/<int:pk>/reject/", payouts.staff_payout_reject, name="staff-payout-reject"),
+    path("staff/payouts/batches/", payouts.staff_payout_batch_list, name="staff-payout-batch-list"),
+    path(
+        "staff/payouts/batches/<int:pk>/",
+        payouts.staff_payout_batch_detail,
+        name="staff-payout-batch-detail",
+    ),
+    path(
+        "staff/payouts/batches/<int:pk>/download/",
+        payouts.staff_payout_batch_download,
+        name="staff-payout-batch-download",
+    ),
+    path(
+        "staff/payouts/batches/<int:pk>/confirm/",
+        payouts.staff_payout_batch_confirm,
+        name="staff-payout-batch-confirm",
     ),
 ]

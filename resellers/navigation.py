@@ -25,6 +25,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("resellers:staff-reseller-list", _("Resellers"), "buildings"),
             NavItem("ledger:staff-transaction-list", _("Ledger"), "journal-check"),
             NavItem("payments:staff-topup-list", _("Payments"), "credit-card"),
+            NavItem("payments:staff-payout-list", _("Payouts"), "bank"),
             NavItem("billing:staff-invoice-list", _("Invoices"), "receipt"),
             NavItem("resellers:staff-audit-list", _("Audit log"), "journal-text"),
             NavItem("resellers:staff-application-list", _("Applications"), "inbox"),
@@ -49,6 +50,7 @@ SECTIONS: list[tuple[Promise, list[NavItem]]] = [
             NavItem("billing:invoice-list", _("Invoices"), "receipt"),
             NavItem("ledger:cashbook", _("Cashbook"), "journal-text"),
             NavItem("ledger:commission-transfer", _("Transfer commission"), "arrow-left-right"),
+            NavItem("payments:payout-list", _("Payouts"), "bank"),
         ],
     ),
     # The SMS inbox: operator staff only (it holds every tenant's messages).

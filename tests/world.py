@@ -5,7 +5,9 @@ and partly refunded at the provider (so still refundable), and an open bank tran
 operator has a bank statement import with one line waiting in the queue. All of it goes
 through the real services, without a provider: the card payment is settled as staff would.
 With payments, each tenant also has invoice documents (`invoices_for`): an invoice (rendered),
-a credit note correcting it (not rendered yet) and this month's export (ready).
+a credit note correcting it (not rendered yet) and this month's export (ready); and 100.00 of
+commission credit with a payout of 30.00 requested; the operator has a SEPA payout file of
+tenant A's (a second payout, 25.00, exported, not confirmed).
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ from customers.models import Customer
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, ledger_post, reseller_account
 from payments.gateways.base import EventKind, Notification, PaymentStatus
-from payments.models import Method, StatementImport, StatementLine, TopUp, TopUpRefund
+from payments.models import (
+    Method,
+    Payout,
+    PayoutBatch,
+    StatementImport,
+    StatementLine,
+    TopUp,
+    TopUpRefund,
+)
+from payments.services.payouts import payout_approve, payout_request, payouts_export
 from payments.services.refunds import refund_from_provider
 from payments.services.statements import statement_import_create, statement_import_run
 from payments.services.topups import Settlement, topup_create, topup_settle
@@ -60,6 +71,7 @@ class Tenant:
     invoice: Invoice | None = None  # paid, rendered (its files exist)
     credit_note: Invoice | None = None  # corrects `invoice`, not rendered yet
     invoice_export: InvoiceExport | None = None  # this month's, ready
+    payout: Payout | None = None  # of commission credit, requested (staff may decide it)
 
     def person(self, role: str) -> User | None:
         return {
@@ -78,6 +90,7 @@ class World:
     staff_no_mfa: User
     statement: StatementImport | None = None
     statement_line: StatementLine | None = None  # unmatched: waits in the queue
+    payout_batch: PayoutBatch | None = None  # a SEPA file of tenant A's, exported
 
     def client_for(self, role: str, tenant: Tenant | None = None) -> Client:
         """A client signed in as `role` (of tenant A unless another is given)."""
@@ -233,6 +246,42 @@ def invoices_for(tenant: Tenant) -> None:
     )
 
 
+def commission_earned(reseller: Reseller, amount: str = "100.00") -> LedgerTransaction:
+    """Commission as a recharge books it: Dr operator commission expense / Cr commission."""
+    return ledger_post(
+        kind=LedgerTransaction.Kind.COMMISSION,
+        currency=str(reseller.currency),
+        legs=[
+            (OperatorAccount(LedgerAccount.Kind.COMMISSION_EXPENSE), "-" + amount),
+            (reseller_account(reseller=reseller, kind=LedgerAccount.Kind.COMMISSION), amount),
+        ],
+        idempotency_key=f"test-commission-{uuid4()}",
+        scope=f"reseller:{reseller.pk}",
+        reseller=reseller,
+        # A reference, not a word: the page walks read the cashbook for English left.
+        memo=f"C-{reseller.pk}",
+    )
+
+
+def payout_requested(reseller: Reseller, actor: User, amount: str = "30.00") -> Payout:
+    return payout_request(
+        reseller=reseller,
+        actor=actor,
+        amount=amount,
+        iban="DE89370400440532013000",
+        bic="COBADEFFXXX",
+        holder=reseller.legal_name[:70],
+        form_key=str(uuid4()),
+    )
+
+
+def payout_batch_exported(tenant: Tenant, staff: User) -> PayoutBatch:
+    """A payout of the tenant's approved and exported in a SEPA file (not confirmed)."""
+    payout = payout_requested(tenant.reseller, tenant.admin, "25.00")
+    payout_approve(payout_id=payout.pk, actor=staff)
+    return payouts_export(actor=staff)
+
+
 def build_tenant(label: str, *, payments: bool = False) -> Tenant:
     reseller = ResellerFactory(name=f"Tenant {label}")
     topup = fund(reseller)
@@ -259,6 +308,8 @@ def build_tenant(label: str, *, payments: bool = False) -> Tenant:
     )
     if payments:
         invoices_for(tenant)
+        commission_earned(reseller)
+        tenant.payout = payout_requested(reseller, admin)
     return tenant
 
 
@@ -267,11 +318,13 @@ def build_world(*, payments: bool = False) -> World:
     the ledger tests count them."""
     staff = StaffFactory()
     statement = statement_with_a_queued_line(staff) if payments else None
+    a = build_tenant("A", payments=payments)
     return World(
-        a=build_tenant("A", payments=payments),
+        a=a,
         b=build_tenant("B", payments=payments),
         staff=staff,
         staff_no_mfa=StaffFactory(mfa=False),
         statement=statement,
         statement_line=statement.lines.get() if statement else None,
+        payout_batch=payout_batch_exported(a, staff) if payments else None,
     )

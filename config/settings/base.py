@@ -413,6 +413,9 @@ PAYMENTS_REJECTED_KEEP_PER_MINUTE = env.int("PAYMENTS_REJECTED_KEEP_PER_MINUTE",
 # Bank statements staff upload (CAMT.053 or CSV): the largest file accepted. The request size
 # limit (MAX_REQUEST_BYTES) is raised to this for the upload address only.
 STATEMENT_MAX_BYTES = env.int("STATEMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Commission payouts (SEPA credit transfer, in euros): the least amount a reseller may ask
+# to be paid out of its commission credit.
+PAYOUT_MINIMUM = Decimal(env("PAYOUT_MINIMUM", default="25.00"))
 CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
     "task": "payments.tasks.topups_reconcile",
     "schedule": env.float("TOPUP_RECONCILE_SECONDS", default=300.0),

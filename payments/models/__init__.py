@@ -2,6 +2,7 @@
 (topups); customers' own payments and resellers' PayPal accounts (customer_payments)."""
 
 from payments.models.customer_payments import CustomerPayment, ResellerPaypal
+from payments.models.payouts import Payout, PayoutBatch
 from payments.models.topups import (
     MONEY,
     OWN_EVENT_TYPES,
@@ -19,6 +20,8 @@ __all__ = [
     "CustomerPayment",
     "Method",
     "PaymentEvent",
+    "Payout",
+    "PayoutBatch",
     "ResellerPaypal",
     "StatementImport",
     "StatementLine",

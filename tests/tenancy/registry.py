@@ -166,6 +166,28 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
         data={"note": "Not a top-up"},
         audience="staff",
     ),
+    # Commission payouts (issue 15): the tenant's requested payout; the operator's SEPA file
+    # (of tenant A's payouts: staff pages).
+    "payments:payout-detail": ObjectUrl(lambda w, t: {"pk": t.payout.pk}),
+    "payments:staff-payout-detail": ObjectUrl(lambda w, t: {"pk": t.payout.pk}, audience="staff"),
+    "payments:staff-payout-approve": ObjectUrl(
+        lambda w, t: {"pk": t.payout.pk}, method="post", audience="staff"
+    ),
+    "payments:staff-payout-reject": ObjectUrl(
+        lambda w, t: {"pk": t.payout.pk},
+        method="post",
+        data={"reason": "walk"},
+        audience="staff",
+    ),
+    "payments:staff-payout-batch-detail": ObjectUrl(
+        lambda w, t: {"pk": w.payout_batch.pk}, audience="staff"
+    ),
+    "payments:staff-payout-batch-download": ObjectUrl(
+        lambda w, t: {"pk": w.payout_batch.pk}, audience="staff"
+    ),
+    "payments:staff-payout-batch-confirm": ObjectUrl(
+        lambda w, t: {"pk": w.payout_batch.pk}, method="post", audience="staff"
+    ),
     # Invoices (issue "Invoices"): the tenant's rendered invoice and its ready month export.
     "billing:invoice-detail": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}),
     "billing:invoice-pdf": ObjectUrl(lambda w, t: {"pk": t.invoice.pk}),

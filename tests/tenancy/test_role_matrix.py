@@ -130,6 +130,19 @@ MATRIX: dict[str, frozenset[str]] = {
     "payments:staff-statement-line": STAFF,
     "payments:staff-statement-line-assign": STAFF,
     "payments:staff-statement-line-dismiss": STAFF,
+    # Commission payouts (issue 15): the Accountant reads, only the Admin asks; staff decide.
+    "payments:payout-list": FINANCE,
+    "payments:payout-request": ADMIN,
+    "payments:payout-detail": FINANCE,
+    "payments:staff-payout-list": STAFF,
+    "payments:staff-payout-detail": STAFF,
+    "payments:staff-payout-approve": STAFF,
+    "payments:staff-payout-reject": STAFF,
+    "payments:staff-payout-export": STAFF,
+    "payments:staff-payout-batch-list": STAFF,
+    "payments:staff-payout-batch-detail": STAFF,
+    "payments:staff-payout-batch-download": STAFF,
+    "payments:staff-payout-batch-confirm": STAFF,
     # Invoices (issue "Invoices"): who sees the payments sees the invoices that document them.
     "billing:invoice-list": FINANCE,
     "billing:invoice-detail": FINANCE,
@@ -167,6 +180,7 @@ DOWNLOADS = frozenset(
         "billing:staff-invoice-pdf",
         "billing:staff-invoice-xml",
         "billing:staff-export-download",
+        "payments:staff-payout-batch-download",
     }
 )
 # htmx answers: a piece of the page that asked (its texts are read; it is no document).
@@ -185,6 +199,8 @@ ACTIONS = {
     "resellers:hostname-check": ("post", lambda w: {}),
     "resellers:hostname-activate": ("post", lambda w: {}),
     "resellers:hostname-remove": ("post", lambda w: {}),
+    # Builds the SEPA file of every approved payout (the world has none waiting: a message).
+    "payments:staff-payout-export": ("post", lambda w: {}),
 }
 
 # tenant-switch as staff / customer: not members of tenant A, so the switch is a 404 — their
