@@ -65,7 +65,8 @@ def _balance(customer) -> Decimal:
 
 
 def _postings(payment, kind) -> int:
-    return LedgerTransaction.objects.filter(kind=kind, metadata__customer_payment=payment.pk).count()
+    rows = LedgerTransaction.objects.filter(kind=kind, metadata__customer_payment=payment.pk)
+    return rows.count()
 
 
 def _recharges(customer) -> int:
@@ -91,11 +92,8 @@ def _ledger_clean():
     assert report.clean, report
 
 
-def test_a_card_top_up_is_credited_once_as_a_recharge(stripe_portal):
-    reseller = ResellerFactory(commission_rate=Decimal("10.00"))
-    customer = CustomerUserFactory(reseller=reseller, language="en")
-    client = Client()
-    client.force_login(customer.user)
+def test_a_card_top_up_is_credited_once_as_a_recharge(stripe_portal, shop):
+    reseller, customer, client = shop
     page = client.get(reverse("payments:customer-topup-card"))
     assert page.status_code == 200 and 'data-testid="pay-by-card"' in page.content.decode()
     payment = _paid(stripe_portal, client, customer, times=10)
@@ -123,7 +121,7 @@ def test_a_card_top_up_is_credited_once_as_a_recharge(stripe_portal):
 
 
 def test_the_return_page_credits_when_the_webhook_is_late(stripe_portal, shop):
-    reseller, customer, client = shop
+    _reseller, customer, client = shop
     payment = _opened(client, customer)
     stripe_portal.fake.pay(payment.checkout_id)
     page = client.get(reverse("payments:customer-topup-status", args=[payment.reference]))
@@ -161,7 +159,7 @@ def test_an_amount_not_offered_is_refused_on_the_page(stripe_portal, shop):
     ],
 )
 def test_a_wrong_amount_or_currency_credits_nothing(stripe_portal, shop, changes, check):
-    reseller, customer, client = shop
+    _reseller, customer, client = shop
     payment = _opened(client, customer)
     session = dict(stripe_portal.fake.session_for(payment.reference))
     session.update({"status": "complete", "payment_status": "paid", **changes})
@@ -234,13 +232,20 @@ def test_a_chargeback_after_the_balance_was_spent_takes_the_card_money_from_sale
 
 
 def test_a_partial_refund_is_flagged_for_staff(stripe_portal, shop):
-    reseller, customer, client = shop
+    _reseller, customer, client = shop
     payment = _paid(stripe_portal, client, customer)
     stripe_portal.fake.refund_on_dashboard(payment.provider_payment_id, 500)
     assert forward("stripe", stripe_portal.sink) == [200]
     payment.refresh_from_db()
     assert payment.status == Status.FLAGGED and payment.attention
     assert _balance(customer) == Decimal("20") and clearing(Kind.CLEARING_STRIPE) == -20
+    assert _postings(payment, LedgerTransaction.Kind.REVERSAL) == 0
+    # The rest refunded later: now it is a full refund, reversed as one.
+    stripe_portal.fake.refund_on_dashboard(payment.provider_payment_id, 1500)
+    assert forward("stripe", stripe_portal.sink) == [200]
+    payment.refresh_from_db()
+    assert payment.status == Status.REVERSED
+    assert _balance(customer) == 0 and clearing(Kind.CLEARING_STRIPE) == 0
     _ledger_clean()
 
 
