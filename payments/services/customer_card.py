@@ -72,6 +72,9 @@ STRIPE = CustomerPayment.Provider.STRIPE
 
 # Waiting for the card payment: what Stripe says may still move it.
 OPEN = (Status.CREATED, Status.PENDING)
+# Money Stripe says arrived is funded and credited from these (an expired one too: as with
+# top-ups, money that arrived is never left behind).
+FUNDABLE = (*OPEN, Status.EXPIRED)
 
 
 class CustomerCardError(CodedError):
@@ -332,7 +335,7 @@ def _paid_locked(payment: CustomerPayment, settlement: Settlement) -> CardSettle
                 data={"check": check, "detail": detail},
             )
         return CardSettled(payment=payment, duplicate=event is None, check=check)
-    if payment.status not in OPEN:
+    if payment.status not in FUNDABLE:
         event = _event_once(payment, settlement, Outcome.RECORDED)
         return CardSettled(payment=payment, duplicate=event is None)
     event = _event_once(payment, settlement, Outcome.APPLIED)

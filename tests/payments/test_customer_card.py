@@ -285,3 +285,22 @@ def test_another_customer_can_neither_open_nor_see_it(stripe_portal, shop):
     staff = Client()
     staff.force_login(StaffFactory())
     assert staff.get(url).status_code == 403
+
+
+def test_an_expired_session_credits_nothing_until_money_arrives(stripe_portal, shop):
+    _reseller, customer, client = shop
+    payment = _opened(client, customer)
+    stripe_portal.fake.expire(payment.checkout_id)
+    assert forward("stripe", stripe_portal.sink) == [200]
+    payment.refresh_from_db()
+    assert payment.status == Status.EXPIRED and _recharges(customer) == 0
+    # Stripe says it was paid after all: money that arrived is credited, once.
+    session = dict(stripe_portal.fake.session_for(payment.reference))
+    session.update({"status": "complete", "payment_status": "paid", "payment_intent": "pi_late"})
+    event = stripe_portal.fake.event_for("checkout.session.completed", session)
+    for _ in range(2):
+        assert post_webhook("stripe", *stripe_portal.fake.signed(event)).status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == Status.CREDITED and _balance(customer) == Decimal("20")
+    assert _recharges(customer) == 1
+    _ledger_clean()
