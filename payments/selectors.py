@@ -11,6 +11,7 @@ from billing.models import Invoice
 from ledger.models import LedgerAccount
 from ledger.selectors import operator_balance, reseller_balance
 from payments.models import (
+    CustomerPayment,
     Method,
     PaymentEvent,
     Payout,
@@ -202,3 +203,26 @@ def staff_payout_batch_file(*, pk: int) -> PayoutBatch:
 
 def staff_payout_batch_payouts(*, batch: PayoutBatch) -> QuerySet[Payout]:
     return batch.payouts.select_related("reseller").order_by("id")
+
+
+# --- Customers' card payments (payments.services.customer_card) --------------------------------
+
+
+def customer_card_payment_get(*, reseller, customer, reference: str) -> CustomerPayment:
+    """The customer's own card payment by its reference (DoesNotExist for anyone else's)."""
+    return CustomerPayment.objects.select_related("reseller", "customer").get(
+        reseller=reseller,
+        customer=customer,
+        provider=CustomerPayment.Provider.STRIPE,
+        reference=reference,
+    )
+
+
+def staff_customer_card_attention() -> QuerySet[CustomerPayment]:
+    """Customers' card payments staff must look at: flagged, or paid but not as ordered."""
+    return (
+        CustomerPayment.objects.filter(provider=CustomerPayment.Provider.STRIPE)
+        .filter(Q(status=CustomerPayment.Status.FLAGGED) | ~Q(attention=""))
+        .select_related("reseller", "customer")
+        .order_by("-id")
+    )

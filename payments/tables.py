@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import money_display
 from core.ui import DateTimeText
-from payments.models import PaymentEvent, Payout, PayoutBatch, StatementLine, TopUp
+from payments.models import CustomerPayment, PaymentEvent, Payout, PayoutBatch, StatementLine, TopUp
 
 STATUS_BADGE = {
     TopUp.Status.CREATED: "text-bg-light border",
@@ -262,3 +262,40 @@ class PayoutBatchTable(tables.Table):
     def render_status(self, record):
         css = "text-bg-success" if record.status == PayoutBatch.Status.CONFIRMED else "text-bg-info"
         return format_html('<span class="badge {}">{}</span>', css, record.get_status_display())
+
+
+class StaffCustomerCardTable(tables.Table):
+    """Customers' card payments that need a person (payments.services.customer_card)."""
+
+    reference = tables.Column(verbose_name=_("Order"), orderable=False)
+    created_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Created"), orderable=False)
+    reseller = tables.Column(verbose_name=_("Reseller"), orderable=False)
+    customer = tables.Column(
+        accessor="customer__phone", verbose_name=_("Customer"), orderable=False
+    )
+    amount = _MoneyColumn(verbose_name=_("Amount"), orderable=False)
+    status = tables.Column(verbose_name=_("Status"), orderable=False)
+    attention = tables.Column(verbose_name=_("Needs attention"), orderable=False)
+
+    class Meta:
+        model = CustomerPayment
+        fields = ("reference", "created_at", "reseller", "customer", "amount", "status")
+        sequence = (
+            "reference",
+            "created_at",
+            "reseller",
+            "customer",
+            "amount",
+            "status",
+            "attention",
+        )
+        empty_text = _("No card payment needs attention.")
+
+    def render_reference(self, value):
+        return format_html('<span class="font-monospace">{}</span>', value)
+
+    def render_status(self, record):
+        return record.get_status_display()
+
+    def render_attention(self, value):
+        return value or "—"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.views import payouts, reseller, staff, webhooks
+from payments.views import customer_card, payouts, reseller, staff, webhooks
 
 app_name = "payments"
 
@@ -13,6 +13,18 @@ urlpatterns = [
     path("r/payments/<int:pk>/return/", reseller.topup_return, name="topup-return"),
     path("r/payments/<int:pk>/cancel/", reseller.topup_cancel, name="topup-cancel"),
     path("r/payments/<int:pk>/proforma/", reseller.topup_proforma, name="topup-proforma"),
+    # The customer's card top-up (payments.views.customer_card); "card" before <reference>.
+    path("my/top-up/card/", customer_card.customer_topup_card, name="customer-topup-card"),
+    path(
+        "my/top-up/<str:reference>/",
+        customer_card.customer_topup_status,
+        name="customer-topup-status",
+    ),
+    path(
+        "staff/payments/customer-cards/",
+        customer_card.staff_customer_card_list,
+        name="staff-customer-card-list",
+    ),
     path("webhooks/stripe/", webhooks.stripe_webhook, name="webhook-stripe"),
     path("webhooks/paypal/", webhooks.paypal_webhook, name="webhook-paypal"),
     path("staff/payments/", staff.staff_topup_list, name="staff-topup-list"),

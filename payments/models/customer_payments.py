@@ -79,6 +79,10 @@ class CustomerPayment(models.Model):
     # PayPal's txn_id, Stripe's payment intent: the recharge's idempotency key.
     provider_payment_id = models.CharField(_("provider payment ID"), max_length=100, blank=True)
     checkout_url = models.URLField(_("checkout address"), max_length=2000, blank=True)
+    # Stripe only: the Checkout Session the customer pays on (asked again on the return
+    # page); `provider_payment_id` becomes its payment intent once paid, which refunds and
+    # disputes name.
+    checkout_id = models.CharField(_("checkout session"), max_length=100, blank=True)
     recharge = models.OneToOneField(
         "ledger.LedgerTransaction",
         on_delete=models.PROTECT,

@@ -168,6 +168,15 @@ class PaymentEvent(models.Model):
     topup = models.ForeignKey(
         TopUp, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
+    # A customer's own card payment (payments.services.customer_card): its events, unique
+    # per provider and event id like a top-up's.
+    customer_payment = models.ForeignKey(
+        "payments.CustomerPayment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
     provider = models.CharField(_("provider"), max_length=16, choices=Method.choices)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     event_id = models.CharField(_("event"), max_length=120, blank=True)

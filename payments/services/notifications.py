@@ -5,7 +5,8 @@ raw body (Stripe: construct_event with the endpoint secret; PayPal: its
 verify-webhook-signature call); a notification that fails is kept, with what was received,
 for staff to see, and credits nothing. A verified one is looked up by our reference or the
 provider's ids, and settles the top-up through `topup_settle` (the one fulfilment) or reverses
-money through the refund services. Every verified event id is stored once: a replay is
+money through the refund services; one about a customer's own card payment goes to
+`customer_card_notification` instead. Every verified event id is stored once: a replay is
 answered 200 and changes nothing.
 """
 
@@ -31,6 +32,7 @@ from payments.gateways.base import (
 )
 from payments.gateways.registry import gateway
 from payments.models import PaymentEvent, TopUp
+from payments.services.customer_card import customer_card_match, customer_card_notification
 from payments.services.refunds import chargeback_receive, refund_from_provider
 from payments.services.topups import Settlement, event_seen, topup_settle, topup_unknown_event
 
@@ -137,6 +139,10 @@ def notification_apply(*, provider: str, note: Notification) -> Received:
         # A replay: answered without a lock. The lock and the unique index below still
         # guard a replay that races its original.
         return Received(200, "duplicate")
+    card = customer_card_match(note) if provider == "stripe" else None
+    if card is not None:
+        # A customer's own card payment (payments.services.customer_card), not a top-up.
+        return Received(200, customer_card_notification(payment=card, note=note))
     match = _match(provider, note)
     if match is None:
         return _unknown(provider, note)

@@ -120,6 +120,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "payments:topup-detail": FINANCE,
     "payments:topup-proforma": FINANCE,
     "payments:staff-topup-list": STAFF,
+    # The customer's card top-up (issue 15) and the card payments staff must look at.
+    "payments:customer-topup-card": CUSTOMER,
+    "payments:customer-topup-status": CUSTOMER,
+    "payments:staff-customer-card-list": STAFF,
     "payments:staff-topup-detail": STAFF,
     "payments:staff-topup-refund": STAFF,
     "payments:staff-refund-retry": STAFF,
