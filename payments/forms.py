@@ -1,11 +1,12 @@
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import PlainDecimalField
-from core.money import minor_digits, money_display
+from core.money import minor_digits, money_display, to_minor_unit
 from payments.models import Method
 
 FORM_INCOMPLETE = _("The form is incomplete; reload the page and try again.")
@@ -102,3 +103,31 @@ class LineDismissForm(forms.Form):
         max_length=300,
         help_text=_("For example: returned to the payer."),
     )
+
+
+class CustomerTopUpForm(forms.Form):
+    """An end customer's top-up: one of the offered amounts (the service checks it) and the
+    form's one-time key (the same form sent twice opens one payment)."""
+
+    amount = PlainDecimalField(label=_("Amount"), max_digits=14)
+    form_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, amounts, currency: str, **kwargs):
+        initial = kwargs.pop("initial", None) or {}
+        initial.setdefault("form_key", uuid.uuid4())
+        super().__init__(data, initial=initial, **kwargs)
+        self.amounts = [(str(to_minor_unit(a, currency)), money_display(a, currency)) for a in amounts]
+        self.fields["amount"].error_messages["required"] = _("Choose an amount.")
+        self.fields["form_key"].error_messages["required"] = FORM_INCOMPLETE
+        self.fields["form_key"].error_messages["invalid"] = FORM_INCOMPLETE
+
+    def chosen(self) -> str:
+        """The amount chosen, as its radio button's value ("" for none)."""
+        value = self.data.get("amount", "") if self.is_bound else ""
+        for key, _label in self.amounts:
+            try:
+                if value and Decimal(value) == Decimal(key):
+                    return key
+            except ArithmeticError:
+                return ""
+        return ""

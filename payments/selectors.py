@@ -11,8 +11,10 @@ from billing.models import Invoice
 from ledger.models import LedgerAccount
 from ledger.selectors import operator_balance
 from payments.models import (
+    CustomerPayment,
     Method,
     PaymentEvent,
+    ResellerPaypal,
     StatementImport,
     StatementLine,
     TopUp,
@@ -138,3 +140,21 @@ def staff_open_bank_topups(*, currency: str, amount: Decimal | None = None) -> Q
         statement_line__isnull=True,
     )
     return rows.order_by("-created_at")
+
+
+# --- End customers paying for their own credit (the customer portal) --------------------------
+
+
+def reseller_paypal_enabled(*, reseller) -> ResellerPaypal | None:
+    """The reseller's own PayPal account if its customers may pay into it now (enabled, and
+    the reseller may sell), else None."""
+    if reseller.status != reseller.Status.APPROVED:
+        return None
+    return ResellerPaypal.objects.filter(reseller=reseller, enabled=True).first()
+
+
+def customer_payment_get(*, reseller, customer, reference: str) -> CustomerPayment:
+    """The customer's own payment by its order id; DoesNotExist for anybody else's (404)."""
+    return CustomerPayment.objects.select_related("reseller", "customer").get(
+        reseller=reseller, customer=customer, reference=reference
+    )

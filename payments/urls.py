@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.views import reseller, staff, webhooks
+from payments.views import customer, reseller, staff, webhooks
 
 app_name = "payments"
 
@@ -15,6 +15,24 @@ urlpatterns = [
     path("r/payments/<int:pk>/proforma/", reseller.topup_proforma, name="topup-proforma"),
     path("webhooks/stripe/", webhooks.stripe_webhook, name="webhook-stripe"),
     path("webhooks/paypal/", webhooks.paypal_webhook, name="webhook-paypal"),
+    # PLACEHOLDER (issue 15): helper "ipn"'s IPN endpoint replaces this view at the merge.
+    path(
+        "ipn/paypal/<str:token>/",
+        webhooks.paypal_ipn_placeholder,
+        name="paypal-ipn",
+    ),
+    # The customer portal's top-up (issue 15).
+    path("my/top-up/", customer.customer_topup, name="customer-topup"),
+    path(
+        "my/top-up/<str:reference>/",
+        customer.customer_topup_status,
+        name="customer-topup-status",
+    ),
+    path(
+        "my/top-up/<str:reference>/paypal/",
+        customer.customer_topup_paypal,
+        name="customer-topup-paypal",
+    ),
     path("staff/payments/", staff.staff_topup_list, name="staff-topup-list"),
     path("staff/payments/<int:pk>/", staff.staff_topup_detail, name="staff-topup-detail"),
     path("staff/payments/<int:pk>/refund/", staff.staff_topup_refund, name="staff-topup-refund"),

@@ -26,7 +26,16 @@ from customers.models import Customer
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, ledger_post, reseller_account
 from payments.gateways.base import EventKind, Notification, PaymentStatus
-from payments.models import Method, StatementImport, StatementLine, TopUp, TopUpRefund
+from payments.models import (
+    CustomerPayment,
+    Method,
+    ResellerPaypal,
+    StatementImport,
+    StatementLine,
+    TopUp,
+    TopUpRefund,
+)
+from payments.services.customer_checkout import customer_payment_open
 from payments.services.refunds import refund_from_provider
 from payments.services.statements import statement_import_create, statement_import_run
 from payments.services.topups import Settlement, topup_create, topup_settle
@@ -60,6 +69,8 @@ class Tenant:
     invoice: Invoice | None = None  # paid, rendered (its files exist)
     credit_note: Invoice | None = None  # corrects `invoice`, not rendered yet
     invoice_export: InvoiceExport | None = None  # this month's, ready
+    paypal: ResellerPaypal | None = None  # the reseller's own PayPal, enabled for customers
+    customer_payment: CustomerPayment | None = None  # the customer's, opened, not paid yet
 
     def person(self, role: str) -> User | None:
         return {
@@ -259,7 +270,27 @@ def build_tenant(label: str, *, payments: bool = False) -> Tenant:
     )
     if payments:
         invoices_for(tenant)
+        customer_paypal_for(tenant)
     return tenant
+
+
+def customer_paypal_for(tenant: Tenant) -> None:
+    """The reseller's own PayPal account, enabled, and its customer's PayPal top-up of 20.00,
+    opened (not paid): the customer portal's top-up pages."""
+    slug = tenant.reseller.pk
+    tenant.paypal = ResellerPaypal.objects.create(
+        reseller=tenant.reseller,
+        receiver_email=f"sales-{slug}@paypal.example.test",
+        merchant_id=f"WORLDMERCH{slug:05d}",
+        enabled=True,
+        notify_token=f"world-{slug}-{uuid4().hex}",
+    )
+    tenant.customer_payment = customer_payment_open(
+        customer=tenant.customer,
+        amount="20",
+        provider=CustomerPayment.Provider.PAYPAL,
+        form_key=str(uuid4()),
+    )
 
 
 def build_world(*, payments: bool = False) -> World:
