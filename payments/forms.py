@@ -116,7 +116,9 @@ class CustomerTopUpForm(forms.Form):
         initial = kwargs.pop("initial", None) or {}
         initial.setdefault("form_key", uuid.uuid4())
         super().__init__(data, initial=initial, **kwargs)
-        self.amounts = [(str(to_minor_unit(a, currency)), money_display(a, currency)) for a in amounts]
+        self.amounts = [
+            (str(to_minor_unit(a, currency)), money_display(a, currency)) for a in amounts
+        ]
         self.fields["amount"].error_messages["required"] = _("Choose an amount.")
         self.fields["form_key"].error_messages["required"] = FORM_INCOMPLETE
         self.fields["form_key"].error_messages["invalid"] = FORM_INCOMPLETE

@@ -48,9 +48,7 @@ class Command(BaseCommand):
         )
         # The receivers' merchant ids: the ones the resellers saved with their PayPal e-mail.
         ipn = FakePayPalIpn(
-            merchant_ids=dict(
-                ResellerPaypal.objects.values_list("receiver_email", "merchant_id")
-            )
+            merchant_ids=dict(ResellerPaypal.objects.values_list("receiver_email", "merchant_id"))
         )
         running = serve({"stripe": stripe, "paypal": paypal, "paypal-ipn": ipn}, port=port)
         self.stdout.write(
