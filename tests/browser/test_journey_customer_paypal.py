@@ -83,7 +83,7 @@ def test_a_customer_tops_up_with_paypal_on_a_phone(
     live_server, transactional_db, paypal_fake, mobile_page, browser, screenshot
 ):
     page, base = mobile_page, live_server.url
-    reseller, admin, customer = _shop()
+    _reseller, admin, customer = _shop()
 
     sign_in(page, base, PHONE, PASSWORD)  # the mobile number is the username
     expect(page).to_have_url(re.compile(r"/my/$"))

@@ -110,7 +110,7 @@ def test_the_same_form_twice_opens_one_payment(shop):
 
 
 def test_paypal_is_refused_when_the_reseller_has_not_enabled_it(shop):
-    reseller, paypal, customer = shop
+    _reseller, paypal, customer = shop
     paypal.enabled = False
     paypal.save()
     with pytest.raises(CustomerTopUpError) as refused:
@@ -214,7 +214,7 @@ def test_an_amount_not_offered_is_shown_on_the_form(shop):
 
 
 def test_the_paypal_page_posts_exactly_the_payments_standard_form(shop, settings):
-    reseller, paypal, customer = shop
+    _reseller, paypal, customer = shop
     settings.PAYPAL_STANDARD_URL = "https://www.sandbox.paypal.com/cgi-bin/webscr"
     payment = _open(customer, "20")
     answer = _client(customer).get(

@@ -87,7 +87,7 @@ def test_paying_on_the_fake_checkout_sends_an_ipn_the_fake_verifies(running):
 
 
 def test_each_payment_has_its_own_txn_id_and_unknown_receivers_get_the_default_id(running):
-    fake, _sink, url, form = running
+    fake, _sink, _url, form = running
     form = {**form, "business": "someone@else.example"}
     first = fake.pay(form, deliver=False)
     second = fake.pay(form, deliver=False)
