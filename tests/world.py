@@ -69,8 +69,7 @@ class Tenant:
     invoice: Invoice | None = None  # paid, rendered (its files exist)
     credit_note: Invoice | None = None  # corrects `invoice`, not rendered yet
     invoice_export: InvoiceExport | None = None  # this month's, ready
-    paypal: ResellerPaypal | None = None  # the reseller's own PayPal, enabled for customers
-    customer_payment: CustomerPayment | None = None  # the customer's, opened, not paid yet
+    customer_topup: CustomerPayment | None = None  # the customer's PayPal top-up, not paid yet
 
     def person(self, role: str) -> User | None:
         return {
@@ -270,22 +269,24 @@ def build_tenant(label: str, *, payments: bool = False) -> Tenant:
     )
     if payments:
         invoices_for(tenant)
-        customer_paypal_for(tenant)
+        customer_topup_for(tenant)
     return tenant
 
 
-def customer_paypal_for(tenant: Tenant) -> None:
-    """The reseller's own PayPal account, enabled, and its customer's PayPal top-up of 20.00,
-    opened (not paid): the customer portal's top-up pages."""
+def customer_topup_for(tenant: Tenant) -> None:
+    """The customer portal's top-up (issue 15): the reseller's own PayPal account, enabled
+    (unless it has one), and its customer's PayPal top-up of 20.00, opened, not paid."""
     slug = tenant.reseller.pk
-    tenant.paypal = ResellerPaypal.objects.create(
+    ResellerPaypal.objects.get_or_create(
         reseller=tenant.reseller,
-        receiver_email=f"sales-{slug}@paypal.example.test",
-        merchant_id=f"WORLDMERCH{slug:05d}",
-        enabled=True,
-        notify_token=f"world-{slug}-{uuid4().hex}",
+        defaults={
+            "receiver_email": f"sales-{slug}@paypal.example.test",
+            "merchant_id": f"WORLDMERCH{slug:05d}",
+            "enabled": True,
+            "notify_token": f"world-{slug}-{uuid4().hex}",
+        },
     )
-    tenant.customer_payment = customer_payment_open(
+    tenant.customer_topup = customer_payment_open(
         customer=tenant.customer,
         amount="20",
         provider=CustomerPayment.Provider.PAYPAL,

@@ -187,15 +187,17 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     ),
     # The customer portal's top-up (issue 15): the customer's own PayPal payment, opened.
     "payments:customer-topup-status": ObjectUrl(
-        lambda w, t: {"reference": t.customer_payment.reference}, audience="customer"
+        lambda w, t: {"reference": t.customer_topup.reference}, audience="customer"
     ),
     "payments:customer-topup-paypal": ObjectUrl(
-        lambda w, t: {"reference": t.customer_payment.reference}, audience="customer"
+        lambda w, t: {"reference": t.customer_topup.reference}, audience="customer"
     ),
     # PayPal's IPN to the reseller's notify_url: a machine's endpoint, public, POST only (see
     # ENDPOINT_ROUTES in test_isolation.py; its checks come with helper "ipn"'s view).
     "payments:paypal-ipn": ObjectUrl(
-        lambda w, t: {"token": t.paypal.notify_token}, method="post", audience="staff"
+        lambda w, t: {"token": t.reseller.paypal_account.notify_token},
+        method="post",
+        audience="staff",
     ),
 }
 
