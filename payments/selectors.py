@@ -153,7 +153,7 @@ def reseller_paypal_enabled(*, reseller) -> ResellerPaypal | None:
     return ResellerPaypal.objects.filter(reseller=reseller, enabled=True).first()
 
 
-def customer_payment_get(*, reseller, customer, reference: str) -> CustomerPayment:
+def customer_own_payment_get(*, reseller, customer, reference: str) -> CustomerPayment:
     """The customer's own payment by its order id; DoesNotExist for anybody else's (404)."""
     return CustomerPayment.objects.select_related("reseller", "customer").get(
         reseller=reseller, customer=customer, reference=reference

@@ -93,7 +93,7 @@ def customer_topup(request):
 def _payment(request, reference: str) -> CustomerPayment:
     customer = request.customer
     try:
-        return selectors.customer_payment_get(
+        return selectors.customer_own_payment_get(
             reseller=customer.reseller, customer=customer, reference=reference
         )
     except CustomerPayment.DoesNotExist:
