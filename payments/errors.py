@@ -125,3 +125,16 @@ class PayoutError(CodedError):
         "bic-wrong-country": "bic",
         "reason-missing": "reason",
     }
+
+
+class CustomerTopUpError(CodedError):
+    """An end customer topping up their own balance in the portal."""
+
+    code = "customer-top-up"
+    message = _("This top-up cannot be made.")
+    messages = {
+        "amount-not-offered": _("Choose one of the amounts offered: %(amounts)s."),
+        "provider-unavailable": _("This way of paying is not available."),
+        "customer-inactive": _("Your account is not active; ask your provider."),
+    }
+    fields = {"amount-not-offered": "amount", "provider-unavailable": "provider"}

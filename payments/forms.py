@@ -1,11 +1,12 @@
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import PlainDecimalField
-from core.money import minor_digits, money_display
+from core.money import minor_digits, money_display, to_minor_unit
 from payments.bank.accounts import bic_clean, holder_clean, iban_clean
 from payments.errors import PayoutError
 from payments.models import Method
@@ -178,3 +179,33 @@ class PayoutRejectForm(forms.Form):
         max_length=300,
         help_text=_("The reseller reads it; the amount goes back to its commission credit."),
     )
+
+
+class CustomerTopUpForm(forms.Form):
+    """An end customer's top-up: one of the offered amounts (the service checks it) and the
+    form's one-time key (the same form sent twice opens one payment)."""
+
+    amount = PlainDecimalField(label=_("Amount"), max_digits=14)
+    form_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, amounts, currency: str, **kwargs):
+        initial = kwargs.pop("initial", None) or {}
+        initial.setdefault("form_key", uuid.uuid4())
+        super().__init__(data, initial=initial, **kwargs)
+        self.amounts = [
+            (str(to_minor_unit(a, currency)), money_display(a, currency)) for a in amounts
+        ]
+        self.fields["amount"].error_messages["required"] = _("Choose an amount.")
+        self.fields["form_key"].error_messages["required"] = FORM_INCOMPLETE
+        self.fields["form_key"].error_messages["invalid"] = FORM_INCOMPLETE
+
+    def chosen(self) -> str:
+        """The amount chosen, as its radio button's value ("" for none)."""
+        value = self.data.get("amount", "") if self.is_bound else ""
+        for key, _label in self.amounts:
+            try:
+                if value and Decimal(value) == Decimal(key):
+                    return key
+            except ArithmeticError:
+                return ""
+        return ""

@@ -16,6 +16,7 @@ from payments.models import (
     PaymentEvent,
     Payout,
     PayoutBatch,
+    ResellerPaypal,
     StatementImport,
     StatementLine,
     TopUp,
@@ -208,16 +209,6 @@ def staff_payout_batch_payouts(*, batch: PayoutBatch) -> QuerySet[Payout]:
 # --- Customers' card payments (payments.services.customer_card) --------------------------------
 
 
-def customer_card_payment_get(*, reseller, customer, reference: str) -> CustomerPayment:
-    """The customer's own card payment by its reference (DoesNotExist for anyone else's)."""
-    return CustomerPayment.objects.select_related("reseller", "customer").get(
-        reseller=reseller,
-        customer=customer,
-        provider=CustomerPayment.Provider.STRIPE,
-        reference=reference,
-    )
-
-
 def staff_customer_card_attention() -> QuerySet[CustomerPayment]:
     """Customers' card payments staff must look at: flagged, or paid but not as ordered."""
     return (
@@ -225,4 +216,22 @@ def staff_customer_card_attention() -> QuerySet[CustomerPayment]:
         .filter(Q(status=CustomerPayment.Status.FLAGGED) | ~Q(attention=""))
         .select_related("reseller", "customer")
         .order_by("-id")
+    )
+
+
+# --- End customers paying for their own credit (the customer portal) --------------------------
+
+
+def reseller_paypal_enabled(*, reseller) -> ResellerPaypal | None:
+    """The reseller's own PayPal account if its customers may pay into it now (enabled, and
+    the reseller may sell), else None."""
+    if reseller.status != reseller.Status.APPROVED:
+        return None
+    return ResellerPaypal.objects.filter(reseller=reseller, enabled=True).first()
+
+
+def customer_own_payment_get(*, reseller, customer, reference: str) -> CustomerPayment:
+    """The customer's own payment by its order id; DoesNotExist for anybody else's (404)."""
+    return CustomerPayment.objects.select_related("reseller", "customer").get(
+        reseller=reseller, customer=customer, reference=reference
     )

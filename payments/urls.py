@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments.views import customer_card, payouts, reseller, staff, webhooks
+from payments.views import customer, customer_card, payouts, reseller, staff, webhooks
 
 app_name = "payments"
 
@@ -16,17 +16,30 @@ urlpatterns = [
     # The customer's card top-up (payments.views.customer_card); "card" before <reference>.
     path("my/top-up/card/", customer_card.customer_topup_card, name="customer-topup-card"),
     path(
-        "my/top-up/<str:reference>/",
-        customer_card.customer_topup_status,
-        name="customer-topup-status",
-    ),
-    path(
         "staff/payments/customer-cards/",
         customer_card.staff_customer_card_list,
         name="staff-customer-card-list",
     ),
     path("webhooks/stripe/", webhooks.stripe_webhook, name="webhook-stripe"),
     path("webhooks/paypal/", webhooks.paypal_webhook, name="webhook-paypal"),
+    # PLACEHOLDER (issue 15): helper "ipn"'s IPN endpoint replaces this view at the merge.
+    path(
+        "ipn/paypal/<str:token>/",
+        webhooks.paypal_ipn_placeholder,
+        name="paypal-ipn",
+    ),
+    # The customer portal's top-up (issue 15).
+    path("my/top-up/", customer.customer_topup, name="customer-topup"),
+    path(
+        "my/top-up/<str:reference>/",
+        customer.customer_topup_status,
+        name="customer-topup-status",
+    ),
+    path(
+        "my/top-up/<str:reference>/paypal/",
+        customer.customer_topup_paypal,
+        name="customer-topup-paypal",
+    ),
     path("staff/payments/", staff.staff_topup_list, name="staff-topup-list"),
     path("staff/payments/<int:pk>/", staff.staff_topup_detail, name="staff-topup-detail"),
     path("staff/payments/<int:pk>/refund/", staff.staff_topup_refund, name="staff-topup-refund"),

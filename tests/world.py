@@ -29,14 +29,17 @@ from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, ledger_post, reseller_account
 from payments.gateways.base import EventKind, Notification, PaymentStatus
 from payments.models import (
+    CustomerPayment,
     Method,
     Payout,
     PayoutBatch,
+    ResellerPaypal,
     StatementImport,
     StatementLine,
     TopUp,
     TopUpRefund,
 )
+from payments.services.customer_checkout import customer_payment_open
 from payments.services.payouts import payout_approve, payout_request, payouts_export
 from payments.services.refunds import refund_from_provider
 from payments.services.statements import statement_import_create, statement_import_run
@@ -72,6 +75,7 @@ class Tenant:
     credit_note: Invoice | None = None  # corrects `invoice`, not rendered yet
     invoice_export: InvoiceExport | None = None  # this month's, ready
     payout: Payout | None = None  # of commission credit, requested (staff may decide it)
+    customer_topup: CustomerPayment | None = None  # the customer's PayPal top-up, not paid yet
 
     def person(self, role: str) -> User | None:
         return {
@@ -310,7 +314,29 @@ def build_tenant(label: str, *, payments: bool = False) -> Tenant:
         invoices_for(tenant)
         commission_earned(reseller)
         tenant.payout = payout_requested(reseller, admin)
+        customer_topup_for(tenant)
     return tenant
+
+
+def customer_topup_for(tenant: Tenant) -> None:
+    """The customer portal's top-up (issue 15): the reseller's own PayPal account, enabled
+    (unless it has one), and its customer's PayPal top-up of 20.00, opened, not paid."""
+    slug = tenant.reseller.pk
+    ResellerPaypal.objects.get_or_create(
+        reseller=tenant.reseller,
+        defaults={
+            "receiver_email": f"sales-{slug}@paypal.example.test",
+            "merchant_id": f"WORLDMERCH{slug:05d}",
+            "enabled": True,
+            "notify_token": f"world-{slug}-{uuid4().hex}",
+        },
+    )
+    tenant.customer_topup = customer_payment_open(
+        customer=tenant.customer,
+        amount="20",
+        provider=CustomerPayment.Provider.PAYPAL,
+        form_key=str(uuid4()),
+    )
 
 
 def build_world(*, payments: bool = False) -> World:

@@ -373,6 +373,15 @@ PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", default=20.0)
 # Where IPNs from resellers' own PayPal accounts are posted back for verification: empty means
 # PayPal's endpoint for PAYPAL_ENVIRONMENT (payments/gateways/paypal_ipn.py).
 PAYPAL_IPN_VERIFY_URL = env("PAYPAL_IPN_VERIFY_URL", default="")
+# Where a customer's browser posts the PayPal Payments Standard form (cmd=_xclick) to pay the
+# reseller's own PayPal account: PayPal's page for PAYPAL_ENVIRONMENT unless set (the fake).
+# The page with that form allows its origin in CSP form-action (payments/views/customer.py).
+PAYPAL_STANDARD_URL = env(
+    "PAYPAL_STANDARD_URL",
+    default="https://www.paypal.com/cgi-bin/webscr"
+    if PAYPAL_ENVIRONMENT == "live"
+    else "https://www.sandbox.paypal.com/cgi-bin/webscr",
+)
 # The methods Add funds offers, in this order (a method without keys is left out).
 PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["stripe", "paypal", "bank"])
 # Top-up amounts (net, the reseller's currency): the least accepted, and the ones offered as

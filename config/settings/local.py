@@ -20,3 +20,6 @@ PAYPAL_CLIENT_ID = env("PAYPAL_CLIENT_ID", default="tessera-fake-client")
 PAYPAL_CLIENT_SECRET = env("PAYPAL_CLIENT_SECRET", default="tessera-fake-secret")
 PAYPAL_WEBHOOK_ID = env("PAYPAL_WEBHOOK_ID", default="WH-TESSERA-FAKE")
 PAYPAL_API_BASE = env("PAYPAL_API_BASE", default=f"{_FAKES}/paypal")
+# Customers' PayPal (Payments Standard): the fake's checkout page and IPN postback.
+PAYPAL_STANDARD_URL = env("PAYPAL_STANDARD_URL", default=f"{_FAKES}/paypal-ipn/cgi-bin/webscr")
+PAYPAL_IPN_VERIFY_URL = env("PAYPAL_IPN_VERIFY_URL", default=f"{_FAKES}/paypal-ipn/cgi-bin/webscr")

@@ -54,8 +54,9 @@ from payments.gateways.base import (
     PaymentRequest,
     PaymentStatus,
 )
-from payments.gateways.registry import gateway, method_available
-from payments.models import CustomerPayment, PaymentEvent, ResellerPaypal
+from payments.gateways.registry import gateway
+from payments.models import CustomerPayment, PaymentEvent
+from payments.services.customer_checkout import card_available
 from payments.services.customer_payments import (
     customer_payment_credit,
     customer_payment_lock,
@@ -99,11 +100,8 @@ class CustomerCardError(CodedError):
 
 
 def customer_card_available(*, reseller: Reseller) -> bool:
-    """Whether the reseller's customers may pay by card: Stripe configured, and the reseller
-    takes no PayPal payments of its own."""
-    if not method_available("stripe"):
-        return False
-    return not ResellerPaypal.objects.filter(reseller=reseller, enabled=True).exists()
+    """Whether the reseller's customers may pay by card (customer_checkout.card_available)."""
+    return card_available(reseller=reseller)
 
 
 def _new_reference() -> str:

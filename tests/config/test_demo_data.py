@@ -69,6 +69,11 @@ def test_demo_data_creates_the_documented_world_and_is_idempotent():
     # a recharge per customer, and a month of sales history for the dashboard and cashbook
     assert LedgerTransaction.objects.filter(kind="recharge").count() > 3 * Customer.objects.count()
     assert LedgerTransaction.objects.filter(kind="commission_transfer").count() == 3
+    # Alpha's customers may top up with PayPal (issue 15), into Alpha's own account.
+    from payments.models import ResellerPaypal
+
+    paypal = ResellerPaypal.objects.get()
+    assert paypal.reseller == alpha and paypal.enabled and len(paypal.notify_token) == 43
     text = out.getvalue()
     assert "tessera-demo-2026" in text and "admin@baltic.test" in text
 

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from accounts.models import Membership
 from core.net import portal_url
-from payments.models import CustomerPayment, Method, PaymentEvent, TopUp
+from payments.models import Method, PaymentEvent, TopUp
 from payments.services.topups import topup_create, topup_refresh, topup_start
 from tests.factories import InvitationFactory
 from tests.sms.factories import FailedMessageFactory
@@ -133,10 +133,6 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "payments:topup-return": ObjectUrl(lambda w, t: {"pk": t.card_topup.pk}),
     "payments:topup-cancel": ObjectUrl(lambda w, t: {"pk": t.card_topup.pk}),
     "payments:topup-pay": ObjectUrl(lambda w, t: {"pk": t.bank_topup.pk}, method="post"),
-    # The customer's card top-up (issue 15): its status page, by reference, for its customer.
-    "payments:customer-topup-status": ObjectUrl(
-        lambda w, t: {"reference": customer_card_payment(t).reference}, audience="customer"
-    ),
     "payments:staff-topup-detail": ObjectUrl(
         lambda w, t: {"pk": t.card_topup.pk}, audience="staff"
     ),
@@ -211,22 +207,21 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "billing:staff-export-download": ObjectUrl(
         lambda w, t: {"pk": t.invoice_export.pk}, audience="staff"
     ),
+    # The customer portal's top-up (issue 15): the customer's own PayPal payment, opened.
+    "payments:customer-topup-status": ObjectUrl(
+        lambda w, t: {"reference": t.customer_topup.reference}, audience="customer"
+    ),
+    "payments:customer-topup-paypal": ObjectUrl(
+        lambda w, t: {"reference": t.customer_topup.reference}, audience="customer"
+    ),
+    # PayPal's IPN to the reseller's notify_url: a machine's endpoint, public, POST only (see
+    # ENDPOINT_ROUTES in test_isolation.py; its checks come with helper "ipn"'s view).
+    "payments:paypal-ipn": ObjectUrl(
+        lambda w, t: {"token": t.reseller.paypal_account.notify_token},
+        method="post",
+        audience="staff",
+    ),
 }
-
-
-def customer_card_payment(tenant) -> CustomerPayment:
-    """An open card payment of the tenant's customer (not sent to Stripe: its page asks
-    nobody)."""
-    customer = tenant.customer
-    return CustomerPayment.objects.create(
-        reseller=customer.reseller,
-        customer=customer,
-        provider=CustomerPayment.Provider.STRIPE,
-        amount="20",
-        currency=str(customer.reseller.currency),
-        reference=f"CP{uuid4().hex[:12].upper()}",
-        form_key=str(uuid4()),
-    )
 
 
 def _membership(tenant, user) -> int:

@@ -122,7 +122,6 @@ MATRIX: dict[str, frozenset[str]] = {
     "payments:staff-topup-list": STAFF,
     # The customer's card top-up (issue 15) and the card payments staff must look at.
     "payments:customer-topup-card": CUSTOMER,
-    "payments:customer-topup-status": CUSTOMER,
     "payments:staff-customer-card-list": STAFF,
     "payments:staff-topup-detail": STAFF,
     "payments:staff-topup-refund": STAFF,
@@ -163,6 +162,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "billing:staff-export-list": STAFF,
     "billing:staff-export-detail": STAFF,
     "billing:staff-export-download": STAFF,
+    # The customer portal's top-up (issue 15): the customer's own payments only.
+    "payments:customer-topup": CUSTOMER,
+    "payments:customer-topup-status": CUSTOMER,
+    "payments:customer-topup-paypal": CUSTOMER,
+    # PayPal's IPN (public, POST only, verified by postback): a placeholder until helper
+    # "ipn"'s view is merged, which brings its own checks (see NOT_APPLICABLE).
+    "payments:paypal-ipn": EVERYONE,
     # Public, POST only, signed by the provider: see ENDPOINTS.
     "payments:webhook-stripe": EVERYONE,
     "payments:webhook-paypal": EVERYONE,
@@ -211,7 +217,7 @@ ACTIONS = {
 # "allowed" is checked against a reseller they belong to only. Exclude those combinations.
 NOT_APPLICABLE = {
     ("accounts:tenant-switch", role) for role in ("customer", "staff", "staff_no_mfa")
-}
+} | {("payments:paypal-ipn", role) for role in ROLES}
 
 ROUTES = our_routes()
 

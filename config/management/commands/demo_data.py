@@ -3,6 +3,7 @@ User and an Accountant for each, and a few customers. Running it again changes n
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from customers.selectors import recharge_amounts
 from customers.services import customer_create, customer_recharge
 from ledger.models import LedgerAccount
 from payments.gateways.base import PaymentStatus
-from payments.models import PaymentEvent, TopUp
+from payments.models import PaymentEvent, ResellerPaypal, TopUp
 from payments.services.topups import Settlement, topup_create, topup_settle
 from resellers.models import AdvertisingRequest, Reseller, TermsDocument
 from resellers.services.advertising import advertising_request_create
@@ -269,6 +270,27 @@ def _demo_branding(reseller: Reseller, admin: User) -> None:
         )
 
 
+# Alpha's own PayPal (sandbox-looking): its customers top up with PayPal, in `make run`
+# through the fake checkout (manage.py payment_fakes), which knows this merchant id.
+DEMO_PAYPAL = {
+    "receiver_email": "sb-alpha-shop@business.example.com",
+    "merchant_id": "Q7VJ3M5KX2P8L",
+}
+
+
+def _demo_paypal(reseller: Reseller, admin: User) -> None:
+    """Alpha's customers may top up with PayPal into Alpha's own account."""
+    ResellerPaypal.objects.get_or_create(
+        reseller=reseller,
+        defaults={
+            **DEMO_PAYPAL,
+            "enabled": True,
+            "notify_token": secrets.token_urlsafe(32),
+            "updated_by": admin,
+        },
+    )
+
+
 class Command(BaseCommand):
     help = "Create the demo operator, resellers, users and customers (idempotent)."
 
@@ -327,6 +349,7 @@ class Command(BaseCommand):
             )
             _demo_money(reseller)
         _demo_branding(resellers["alpha"], parent_admin)
+        _demo_paypal(resellers["alpha"], parent_admin)
         _demo_application(operator)
         logins.append(("applicant (pending approval)", APPLICANT["email"], ""))
         _demo_team_and_tree(operator, resellers)

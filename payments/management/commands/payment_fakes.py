@@ -1,8 +1,10 @@
 """Serve the loopback fakes of Stripe and PayPal for `make run` (never in production).
 
-They answer at http://127.0.0.1:PAYMENT_FAKES_PORT/stripe/ and /paypal/, sign their webhooks
-with the secrets config/settings/local.py gives the portal, and deliver them to the portal's
-webhook addresses under PORTAL_ORIGIN.
+They answer at http://127.0.0.1:PAYMENT_FAKES_PORT/stripe/, /paypal/ and /paypal-ipn/ (PayPal
+Payments Standard: the checkout page customers pay their reseller on, and the IPN postback),
+sign their webhooks with the secrets config/settings/local.py gives the portal, and deliver
+them to the portal's webhook addresses under PORTAL_ORIGIN; the IPNs go to the notify_url each
+checkout form names.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from django.urls import reverse
 
 from core.net import portal_url
 from payments.fakes.paypal import FakePayPal
+from payments.fakes.paypal_ipn import FakePayPalIpn
 from payments.fakes.server import serve
 from payments.fakes.stripe import FakeStripe
+from payments.models import ResellerPaypal
 
 
 class Command(BaseCommand):
@@ -42,9 +46,14 @@ class Command(BaseCommand):
             webhook_url=portal_url(reverse("payments:webhook-paypal")),
             base_url=f"http://127.0.0.1:{port}/paypal",
         )
-        running = serve({"stripe": stripe, "paypal": paypal}, port=port)
+        # The receivers' merchant ids: the ones the resellers saved with their PayPal e-mail.
+        ipn = FakePayPalIpn(
+            merchant_ids=dict(ResellerPaypal.objects.values_list("receiver_email", "merchant_id"))
+        )
+        running = serve({"stripe": stripe, "paypal": paypal, "paypal-ipn": ipn}, port=port)
         self.stdout.write(
-            f"Payment fakes: {running.base_url}/stripe/ and {running.base_url}/paypal/"
+            f"Payment fakes: {running.base_url}/stripe/, {running.base_url}/paypal/ and "
+            f"{running.base_url}/paypal-ipn/"
         )
         try:
             while True:
