@@ -314,7 +314,7 @@ def test_amounts_round_half_up_to_the_cent_on_the_page_and_in_exports(world):
     rows = _page_rows(client.get(CASHBOOK).content.decode())
     assert rows[-1][7:9] == ["0.63", "0.63"]
     lines = list(csv.reader(io.StringIO(client.get(EXPORT).content.decode())))
-    assert lines[2][7:] == ["0.63", "0.63"]
+    assert lines[2][7:9] == ["0.63", "0.63"]
     assert lines[-1][:2] == ["Total commission received", "0.63 EUR"]
 
 
