@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from customers.models import CommissionTier, Customer
 from customers.sql import CUSTOMER_BY_PHONE
 from ledger.models import LedgerAccount, LedgerEntry
 from ledger.selectors import customer_balance_expression, reseller_balance
+from resellers.commission import AppliedRate, commission_plan_rate
 from resellers.models import Reseller
 from resellers.selectors import active_hostname_of
 
@@ -124,16 +126,27 @@ def commission_tier_rate(*, reseller_id, amount: Decimal) -> Subquery:
     )
 
 
-def commission_rate_for(*, reseller, amount: Decimal) -> Decimal:
-    """The commission rate (%) on a recharge of `amount`: the reseller's own tier, else the
-    operator's default tier, else the reseller's flat rate (see CommissionTier)."""
+def commission_applied(*, reseller, amount: Decimal, at: datetime | None = None) -> AppliedRate:
+    """The commission rate (%) on a recharge of `amount` at `at` (default now), and where it
+    came from: the reseller's commission plan in force that day (its tier by the month's
+    sales before the sale, else its base rate); for a reseller without a plan in force, its
+    own amount tier, else the operator's default tier, else its flat rate (CommissionTier).
+    The recharge finds the same with its locking statement (customers.sql)."""
+    applied = commission_plan_rate(reseller=reseller, at=at)
+    if applied is not None:
+        return applied
     rate = (
         Reseller.objects.filter(pk=reseller.pk)
         .annotate(rate=commission_tier_rate(reseller_id=reseller.pk, amount=amount))
         .values_list("rate", flat=True)
         .get()
     )
-    return reseller.commission_rate if rate is None else rate
+    return AppliedRate(rate=reseller.commission_rate if rate is None else rate)
+
+
+def commission_rate_for(*, reseller, amount: Decimal, at: datetime | None = None) -> Decimal:
+    """The commission rate (%) on a recharge of `amount` (see commission_applied)."""
+    return commission_applied(reseller=reseller, amount=amount, at=at).rate
 
 
 def commission_on(*, reseller, amount: Decimal, rate: Decimal | None) -> Decimal:
@@ -143,9 +156,9 @@ def commission_on(*, reseller, amount: Decimal, rate: Decimal | None) -> Decimal
     return to_minor_unit(amount * rate / Decimal(100), str(reseller.currency))
 
 
-def recharge_commission(*, reseller, amount: Decimal) -> Decimal:
+def recharge_commission(*, reseller, amount: Decimal, at: datetime | None = None) -> Decimal:
     """The commission on a recharge of `amount`, rounded half-up to the currency's unit."""
-    rate = commission_rate_for(reseller=reseller, amount=amount)
+    rate = commission_rate_for(reseller=reseller, amount=amount, at=at)
     return commission_on(reseller=reseller, amount=amount, rate=rate)
 
 
@@ -190,6 +203,7 @@ def recharge_preview(*, reseller, phone: str, amount: Decimal) -> dict:
             available=sales_credit, amount=amount, currency=str(reseller.currency)
         )
     owned = customer is None or customer.reseller_id == reseller.pk
+    applied = commission_applied(reseller=reseller, amount=amount)
     return {
         "phone": phone,
         "amount": amount,
@@ -197,7 +211,8 @@ def recharge_preview(*, reseller, phone: str, amount: Decimal) -> dict:
         "is_new": customer is None,
         "owned": owned,
         "name": (customer.name if owned else mask_name(customer.name)) if customer else "",
-        "commission": recharge_commission(reseller=reseller, amount=amount),
+        "commission": commission_on(reseller=reseller, amount=amount, rate=applied.rate),
+        "commission_applied": applied,
         "sales_credit": sales_credit,
         "sales_credit_left": sales_credit - amount,
         "refusal": refusal,

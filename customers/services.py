@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -40,6 +40,7 @@ from ledger.services import (
     ledger_post,
     reseller_account,
 )
+from resellers.commission import AppliedRate, commission_today, plan_rate
 from resellers.models import Reseller
 from sms.services import message_language, message_queue
 
@@ -209,7 +210,7 @@ def _recharge(
         customer = _register(reseller=reseller, phone=phone, hashed=hashed)
         balance = _balance_account_new(customer)
         sales, commission_account, _none, owed = _lock_accounts(
-            reseller=reseller, customer=None, amount=amount
+            reseller=reseller, customer=None, amount=amount, at=at
         )
     else:
         _may_recharge(reseller=reseller, customer=customer)
@@ -217,12 +218,13 @@ def _recharge(
         # recharge of this reseller queues here. A replayed key is found by the posting
         # below, which then moves nothing and returns the first transaction.
         sales, commission_account, balance, owed = _lock_accounts(
-            reseller=reseller, customer=customer, amount=amount
+            reseller=reseller, customer=customer, amount=amount, at=at
         )
     created = password is not None
 
-    # The tier rate came with the locked rows (see _lock_accounts).
-    commission = commission_on(reseller=reseller, amount=amount, rate=sales.tier_rate)
+    # The rate's rules came with the locked rows (see _lock_accounts).
+    applied = _rate_applied(reseller=reseller, sales=sales, at=at)
+    commission = commission_on(reseller=reseller, amount=amount, rate=applied.rate)
     legs = [(sales, -amount), (balance, amount)]
     settled = Decimal(0)
     if commission:
@@ -252,6 +254,7 @@ def _recharge(
                 "phone": phone,
                 "amount": str(amount),
                 "commission": str(commission),
+                **applied.metadata(),  # the rate and the plan (and tier) it came from
                 **({"commission_owed_settled": str(settled)} if settled else {}),
             },
         )
@@ -302,14 +305,15 @@ def _recharge(
 
 
 def _lock_accounts(
-    *, reseller, customer, amount, retry: bool = True
+    *, reseller, customer, amount, at=None, retry: bool = True
 ) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount | None, LedgerAccount | None]:
     """Lock the reseller's sales credit and commission (and the customer's balance, and the
     reseller's commission owed if it has that account) in id order with one statement and
     return them; what is missing (the reseller's first sale, a
     customer without a balance yet) is created, then they are locked once more; still
     missing, RechargeError. Each row carries `tier_rate`, the commission tier rate for
-    `amount` (None: the flat rate), read by the same statement.
+    `amount` (None: the flat rate), and the commission plan in force on the sale's day
+    (`plan_id`, `plan_from`, `plan_rate`, `plan_tiered`), read by the same statement.
 
     The statement is written out (customers.sql) rather than built by the ORM: every recharge
     runs it, and compiling the equivalent queryset cost more CPU than the rest of the locking."""
@@ -318,6 +322,7 @@ def _lock_accounts(
         customer_id=customer.pk if customer is not None else None,
         currency=str(reseller.currency),
         amount=amount,
+        day=commission_today(at),
         lock_of=connections[LedgerAccount.objects.db].features.has_select_for_update_of,
     )
     rows = list(LedgerAccount.objects.raw(sql, params))
@@ -334,15 +339,39 @@ def _lock_accounts(
             reseller_account(reseller=reseller, kind=kind)
         if customer is not None:
             customer_account(customer=customer)
-        return _lock_accounts(reseller=reseller, customer=customer, amount=amount, retry=False)
-    for account in rows:  # SQLite hands a computed column back as a float
-        if account.tier_rate is not None and not isinstance(account.tier_rate, Decimal):
-            account.tier_rate = Decimal(str(account.tier_rate))
+        return _lock_accounts(
+            reseller=reseller, customer=customer, amount=amount, at=at, retry=False
+        )
+    for account in rows:  # SQLite hands computed columns back as floats, strings and ints
+        for name in ("tier_rate", "plan_rate"):
+            value = getattr(account, name)
+            if value is not None and not isinstance(value, Decimal):
+                setattr(account, name, Decimal(str(value)))
+        if isinstance(account.plan_from, str):
+            account.plan_from = date.fromisoformat(account.plan_from)
     return (
         found[(reseller_side, Kind.SALES_CREDIT)],
         found[(reseller_side, Kind.COMMISSION)],
         found.get((LedgerAccount.OwnerType.CUSTOMER, Kind.BALANCE)),
         owed,
+    )
+
+
+def _rate_applied(*, reseller, sales: LedgerAccount, at) -> AppliedRate:
+    """The commission rate of this sale from what the locking statement read with the sales
+    credit (customers.selectors.commission_applied finds the same): the plan in force (its
+    tier: one query for the month's sales, now that the sales credit is locked), else the
+    amount tier, else the flat rate."""
+    if sales.plan_id is None:
+        rate = reseller.commission_rate if sales.tier_rate is None else sales.tier_rate
+        return AppliedRate(rate=rate)
+    return plan_rate(
+        reseller=reseller,
+        plan_id=sales.plan_id,
+        plan_from=sales.plan_from,
+        rate=sales.plan_rate,
+        tiered=bool(sales.plan_tiered),
+        at=at,
     )
 
 

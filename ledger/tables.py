@@ -1,8 +1,14 @@
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
 import django_tables2 as tables
 import phonenumbers
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_name
@@ -112,6 +118,34 @@ def cashbook_memo(record, reseller_id: int) -> str:
     return memo
 
 
+def commission_plan_text(metadata: dict | None, currency: str) -> str:
+    """The commission rate a sale earned and the plan it came from, as its transaction's
+    metadata records it (customers' recharge: "commission_rate", "plan_id", "plan_from",
+    "tier_from"): "5 % · plan from 1 Dec 2026", with "· from 1,000.00 € this month" for a
+    tier; "" for a transaction without a rate (or written before rates were recorded)."""
+    metadata = metadata or {}
+    try:
+        rate = Decimal(str(metadata["commission_rate"]))
+    except (KeyError, InvalidOperation):
+        return ""
+    text = gettext("%(rate)s %%") % {"rate": floatformat(rate, "-2")}
+    try:
+        day = dt.date.fromisoformat(metadata["plan_from"])
+    except (KeyError, TypeError, ValueError):
+        return text
+    text = gettext("%(rate)s · plan from %(day)s") % {
+        "rate": text,
+        "day": date_format(day, "j M Y"),
+    }
+    tier = metadata.get("tier_from")
+    if tier is not None:
+        text = gettext("%(plan)s · from %(sales)s of monthly sales") % {
+            "plan": text,
+            "sales": money_display(Decimal(str(tier)), currency),
+        }
+    return text
+
+
 def _money(value, currency: str) -> str:
     """An amount rounded half-up to the currency's minor unit, written as the page's language
     writes numbers (the column heads and the page name the currency)."""
@@ -157,6 +191,9 @@ class CashbookTable(tables.Table):
     sales_after = _MoneyColumn(verbose_name=_("Sales credit"))
     commission_amount = _MoneyColumn(verbose_name=_("Commission ±"))
     commission_after = _MoneyColumn(verbose_name=_("Commission credit"))
+    commission_plan = tables.Column(
+        verbose_name=_("Commission rate"), accessor="pk", orderable=False, empty_values=()
+    )
 
     class Meta:
         attrs = {
@@ -190,6 +227,12 @@ class CashbookTable(tables.Table):
 
     def value_memo(self, record):
         return cashbook_memo(record, self.reseller_id)
+
+    def render_commission_plan(self, record):
+        return commission_plan_text(record.metadata, record.currency) or "—"
+
+    def value_commission_plan(self, record):
+        return commission_plan_text(record.metadata, record.currency)
 
     def render_actor(self, record):
         return _person(record.actor) or "—"

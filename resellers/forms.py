@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import CountryField, LazyTypedChoiceField
 
-from core.forms import PlainDecimalField
+from core.forms import IsoDateInput, PlainDecimalField
+from resellers.commission import commission_rate_cap, commission_today
 from resellers.models import MAX_SUBRESELLER_DEPTH, AdvertisingRequest
+from resellers.services.commission import MAX_TIERS
 from resellers.services.subresellers import CreditAmountError, credit_amount_check
 
 
@@ -190,22 +192,122 @@ class SubresellerCreateForm(forms.Form):
 
     def __init__(self, *args, parent, allowance, **kwargs):
         self.parent = parent
+        # The parent's own rate in force today (its plan's base rate): the child's plan
+        # starts today.
+        self.cap = commission_rate_cap(reseller=parent, on=commission_today())
         kwargs.setdefault("initial", {}).setdefault("country", parent.country.code)
         super().__init__(*args, **kwargs)
         self.fields["commission_rate"].help_text = _("At most your own rate, %(rate)s %%.") % {
-            "rate": floatformat(parent.commission_rate, "-2")
+            "rate": floatformat(self.cap, "-2")
         }
         if not allowance.child_may_have_children:
             del self.fields["may_create_subresellers"]
 
     def clean_commission_rate(self):
         rate = self.cleaned_data["commission_rate"]
-        if rate > self.parent.commission_rate:
+        if rate > self.cap:
             raise forms.ValidationError(
                 _("A sub-reseller earns at most your own rate, %(rate)s %%.")
-                % {"rate": floatformat(self.parent.commission_rate, "-2")}
+                % {"rate": floatformat(self.cap, "-2")}
             )
         return rate
+
+
+class CommissionPlanForm(forms.Form):
+    """A commission plan: the rate, up to MAX_TIERS tiers ("monthly sales from" and its rate;
+    the rows left empty are no tier), the first day and a note. The service checks the
+    rest (order of the tiers, the day, a parent's cap) and shows its errors here."""
+
+    dated = True  # the approval's plan starts today: no day to choose
+
+    rate = PlainDecimalField(
+        label=_("Commission rate (%)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("Earned on every sale; a tier below replaces it from that month's sales on."),
+    )
+    effective_from = forms.DateField(
+        label=_("Effective from"),
+        widget=IsoDateInput(),
+        help_text=_("Today or later. A plan in force is never changed: set a new one."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    # The service's "tiers" errors belong to the form as a whole (shown above the rows).
+    service_fields = {"tiers": None}
+
+    def __init__(self, *args, cap=None, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("effective_from", commission_today())
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+        for n in range(1, MAX_TIERS + 1):
+            self.fields[f"tier_from_{n}"] = PlainDecimalField(
+                label=_("Tier %(n)s: monthly sales from") % {"n": n},
+                required=False,
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+            )
+            self.fields[f"tier_rate_{n}"] = PlainDecimalField(
+                label=_("Tier %(n)s: rate (%%)") % {"n": n},
+                required=False,
+                min_value=0,
+                max_value=100,
+                max_digits=5,
+                decimal_places=2,
+            )
+        if not self.dated:
+            del self.fields["effective_from"]
+        if cap is not None:
+            self.fields["rate"].help_text = _(
+                "At most your own rate on that day, %(rate)s %% (every tier too)."
+            ) % {"rate": floatformat(cap, "-2")}
+        self.order_fields(["rate", *self.tier_names(), "effective_from", "note"])
+
+    @staticmethod
+    def tier_names() -> list[str]:
+        return [f"tier_{part}_{n}" for n in range(1, MAX_TIERS + 1) for part in ("from", "rate")]
+
+    def main_fields(self):
+        return [self[name] for name in ("rate", "effective_from", "note") if name in self.fields]
+
+    def tier_rows(self):
+        return [(self[f"tier_from_{n}"], self[f"tier_rate_{n}"]) for n in range(1, MAX_TIERS + 1)]
+
+    def clean(self):
+        data = super().clean()
+        tiers = []
+        for n in range(1, MAX_TIERS + 1):
+            threshold, rate = data.get(f"tier_from_{n}"), data.get(f"tier_rate_{n}")
+            if threshold is None and rate is None:
+                continue
+            if threshold is None or rate is None:
+                if f"tier_from_{n}" not in self.errors and f"tier_rate_{n}" not in self.errors:
+                    self.add_error(
+                        f"tier_rate_{n}" if rate is None else f"tier_from_{n}",
+                        _("Fill in both the monthly sales and the rate of a tier, or neither."),
+                    )
+                continue
+            tiers.append((threshold, rate))
+        data["tiers"] = tiers
+        return data
+
+    def plan(self) -> dict:
+        """The service's arguments from the cleaned form."""
+        data = self.cleaned_data
+        plan = {"rate": data["rate"], "tiers": data["tiers"], "note": data.get("note", "")}
+        if self.dated:
+            plan["effective_from"] = data["effective_from"]
+        return plan
+
+
+class ApprovalForm(CommissionPlanForm):
+    """Approving an application: its commission plan, which starts today ("Approve anyway",
+    for an application with warnings, is a checkbox the view reads, as before)."""
+
+    dated = False
 
 
 # --- Branding and hostname --------------------------------------------------------------------

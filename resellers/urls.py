@@ -14,6 +14,11 @@ urlpatterns = [
         subresellers.subreseller_credit,
         name="subreseller-credit",
     ),
+    path(
+        "r/sub-resellers/<int:pk>/commission/",
+        subresellers.subreseller_commission,
+        name="subreseller-commission",
+    ),
     path("staff/", staff.staff_dashboard, name="staff-dashboard"),
     path("staff/resellers/", staff.staff_reseller_list, name="staff-reseller-list"),
     path("staff/resellers/<int:pk>/", staff.staff_reseller_detail, name="staff-reseller-detail"),
@@ -36,6 +41,11 @@ urlpatterns = [
         "staff/resellers/<int:pk>/credit/",
         staff.staff_reseller_credit,
         name="staff-reseller-credit",
+    ),
+    path(
+        "staff/resellers/<int:pk>/commission/",
+        staff.staff_reseller_commission,
+        name="staff-reseller-commission",
     ),
     path("staff/audit/", staff.staff_audit_list, name="staff-audit-list"),
     path("apply/", onboarding.apply, name="apply"),

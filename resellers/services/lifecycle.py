@@ -10,9 +10,12 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from audit.services import audit_record
 from core.errors import CodedError
+from resellers.commission import commission_today
 from resellers.models import (
+    CommissionPlan,
     Reseller,
 )
+from resellers.services.commission import plan_write
 from tax.services import vat_check_applies, vat_check_start
 
 
@@ -87,7 +90,8 @@ def reseller_create(
     commission_rate=None,
     **details: str,
 ) -> Reseller:
-    """Create a reseller (operator-created, or a sub-reseller of `parent`)."""
+    """Create a reseller (operator-created, or a sub-reseller of `parent`). With a
+    `commission_rate`, its first commission plan starts today at that rate."""
     reseller = Reseller(
         name=name,
         legal_name=legal_name,
@@ -111,6 +115,14 @@ def reseller_create(
         obj=reseller,
         data={"status": status, "parent_id": parent.pk if parent else None},
     )
+    if commission_rate is not None:
+        plan_write(
+            reseller=reseller,
+            actor=actor,
+            rate=commission_rate,
+            effective_from=commission_today(),
+            source=CommissionPlan.Source.PARENT if parent else CommissionPlan.Source.STAFF,
+        )
     # Created by the operator or a parent, the company is checked with VIES as an applicant
     # is: otherwise its EU VAT ID would stay "not checked" for good.
     if vat_check_applies(country=reseller.country.code, vat_id=reseller.vat_id):

@@ -3,6 +3,8 @@ rejection, and the staff reminder of old applications."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -20,12 +22,14 @@ from core.errors import DomainError
 from core.phones import InvalidPhoneNumber, phone_normalise
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import ledger_post, reseller_account
+from resellers.commission import commission_today
 from resellers.models import (
     Reseller,
     TermsAcceptance,
     TermsDocument,
 )
 from resellers.selectors import staff_application_overdue_list
+from resellers.services.commission import plan_write
 from resellers.services.lifecycle import ResellerStateError, reseller_lock
 from tax.identifiers import tax_id_clean, vat_id_clean
 from tax.models import VatCheck
@@ -293,16 +297,37 @@ def _mail_applicant(reseller: Reseller, template_prefix: str, context: dict) -> 
 
 
 @transaction.atomic(durable=True)
-def reseller_approve(*, reseller_id: int, actor: User) -> Reseller:
+def reseller_approve(
+    *,
+    reseller_id: int,
+    actor: User,
+    commission_rate=None,
+    commission_tiers: Iterable[tuple] = (),
+    commission_note: str = "",
+) -> Reseller:
     """Approve an application: the reseller may sell; money it paid before approval moves
-    from `pending` to sales credit in full, in this transaction; the applicant is told."""
+    from `pending` to sales credit in full, in this transaction; the applicant is told.
+
+    With `commission_rate` (and optionally `commission_tiers`, see
+    services.commission.commission_plan_set), its commission plan starts today, in this
+    transaction (the approval screen always gives one)."""
     reseller = reseller_lock(reseller_id)
     if reseller.status != Reseller.Status.APPLIED:
         raise ResellerStateError("not-applied")
+    if commission_rate is not None:
+        plan = plan_write(
+            reseller=reseller,
+            actor=actor,
+            rate=commission_rate,
+            tiers=commission_tiers,
+            effective_from=commission_today(),
+            note=commission_note,
+        )
+        reseller.commission_rate = plan.rate  # the flat rate: what pages written before plans show
     reseller.status = Reseller.Status.APPROVED
     reseller.status_reason = ""
     reseller.approved_at = timezone.now()
-    reseller.save(update_fields=["status", "status_reason", "approved_at"])
+    reseller.save(update_fields=["status", "status_reason", "approved_at", "commission_rate"])
     released = {}
     pending_accounts = (
         LedgerAccount.objects.select_for_update()

@@ -17,11 +17,14 @@ from core.errors import CodedError
 from core.money import Money, as_decimal, minor_digits, to_ledger, to_minor_unit
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
+from resellers.commission import commission_rate_cap, commission_today
 from resellers.models import (
     MAX_SUBRESELLER_DEPTH,
+    CommissionPlan,
     Reseller,
 )
 from resellers.selectors import subreseller_allowance
+from resellers.services.commission import plan_write
 from resellers.services.lifecycle import reseller_lock
 
 # --- Sub-resellers and credit transfers --------------------------------------------------------
@@ -159,13 +162,16 @@ def subreseller_create(
 
     The child is approved at once: the parent vouches for it, is responsible for it towards
     the operator and funds it from its own sales credit. It sells in the parent's currency,
-    earns at most the parent's commission rate, and the creating Admin becomes its Admin.
+    earns at most the parent's commission rate in force today (its first commission plan
+    starts today), and the creating Admin becomes its Admin.
     """
     parent = reseller_lock(parent.pk)
     allowance = subreseller_allowance(reseller=parent)
     if not allowance.allowed:
         raise SubresellerError(allowance.reason)
-    if commission_rate > parent.commission_rate:
+    today = commission_today()
+    cap = commission_rate_cap(reseller=parent, on=today)
+    if commission_rate > cap:
         raise SubresellerError("commission-too-high")
     if may_create_subresellers and not allowance.child_may_have_children:
         raise SubresellerError("child-too-deep")
@@ -199,6 +205,14 @@ def subreseller_create(
         reseller=child,
         obj=child,
         data={"status": child.status, "parent_id": parent.pk, "admin_membership": membership.pk},
+    )
+    plan_write(
+        reseller=child,
+        actor=actor,
+        rate=commission_rate,
+        effective_from=today,
+        source=CommissionPlan.Source.PARENT,
+        parent=parent,
     )
     return child
 

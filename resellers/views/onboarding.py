@@ -22,11 +22,13 @@ from resellers.filters import (
 )
 from resellers.forms import (
     ApplicationForm,
+    ApprovalForm,
     RejectForm,
     TermsForm,
     VatIdForm,
 )
 from resellers.services import lifecycle, onboarding
+from resellers.services.commission import CommissionPlanError
 from resellers.tables import (
     StaffApplicationTable,
     TermsTable,
@@ -164,9 +166,8 @@ def staff_application_list(request):
     )
 
 
-@operator_staff_required
-def staff_application_detail(request, pk: int):
-    reseller = get_object_or_404(selectors.staff_application_list(), pk=pk)
+def _application_page(request, reseller, *, detail=None, approve_form=None):
+    detail = detail or selectors.staff_application_detail(reseller=reseller)
     return render(
         request,
         "resellers/staff_application_detail.html",
@@ -177,25 +178,48 @@ def staff_application_detail(request, pk: int):
             "overdue_days": onboarding.OVERDUE_AFTER_DAYS,
             "treatment": reseller.vat_treatment,
             "reject_form": RejectForm(),
-            **selectors.staff_application_detail(reseller=reseller),
+            "plan_form": approve_form or ApprovalForm(prefix="plan"),
+            **detail,
         },
     )
+
+
+@operator_staff_required
+def staff_application_detail(request, pk: int):
+    reseller = get_object_or_404(selectors.staff_application_list(), pk=pk)
+    return _application_page(request, reseller)
 
 
 @require_POST
 @operator_staff_required
 def staff_application_approve(request, pk: int):
+    """Approve with the commission plan that starts today; with warnings (VIES pending,
+    e-mail not confirmed), only when "Approve anyway" is ticked."""
     reseller = get_object_or_404(selectors.staff_application_list(), pk=pk)
-    warnings = selectors.staff_application_detail(reseller=reseller)["approval_warnings"]
-    if warnings and request.POST.get("confirm") != "yes":
+    detail = selectors.staff_application_detail(reseller=reseller)
+    form = ApprovalForm(request.POST, prefix="plan")
+    if not form.is_valid():
+        messages.error(request, _("Not approved: enter the commission plan first."))
+        return _application_page(request, reseller, detail=detail, approve_form=form)
+    if detail["approval_warnings"] and request.POST.get("confirm") != "yes":
         messages.error(
             request,
             _("Not approved: read the warnings, then tick “Approve anyway” to approve %(name)s.")
             % {"name": reseller.name},
         )
-        return redirect("resellers:staff-application-detail", pk=reseller.pk)
+        return _application_page(request, reseller, detail=detail, approve_form=form)
+    plan = form.plan()
     try:
-        onboarding.reseller_approve(reseller_id=reseller.pk, actor=request.user)
+        onboarding.reseller_approve(
+            reseller_id=reseller.pk,
+            actor=request.user,
+            commission_rate=plan["rate"],
+            commission_tiers=plan["tiers"],
+            commission_note=plan["note"],
+        )
+    except CommissionPlanError as exc:
+        show_error(request, exc, form)
+        return _application_page(request, reseller, detail=detail, approve_form=form)
     except lifecycle.ResellerStateError as exc:
         show_error(request, exc)
     else:

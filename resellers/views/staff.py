@@ -6,6 +6,8 @@ import uuid
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,17 +19,19 @@ from ledger.models import LedgerAccount
 from ledger.selectors import reseller_recent_entries
 from ledger.services import IdempotencyConflict
 from resellers import selectors
+from resellers.commission import commission_plans
 from resellers.filters import (
     AuditEventFilter,
     StaffResellerFilter,
 )
 from resellers.forms import (
+    CommissionPlanForm,
     StaffCreditForm,
     SubresellerPolicyForm,
     SuspendForm,
 )
 from resellers.models import Reseller
-from resellers.services import lifecycle, subresellers
+from resellers.services import commission, lifecycle, subresellers
 from resellers.tables import (
     AuditEventTable,
     StaffResellerTable,
@@ -63,7 +67,9 @@ def staff_reseller_list(request):
     )
 
 
-def _staff_reseller_page(request, pk: int, *, credit_form=None, policy_form=None):
+def _staff_reseller_page(
+    request, pk: int, *, credit_form=None, policy_form=None, plan_form=None, status: int = 200
+):
     try:
         reseller = selectors.staff_reseller_get(pk=pk)
     except Reseller.DoesNotExist:
@@ -92,7 +98,10 @@ def _staff_reseller_page(request, pk: int, *, credit_form=None, policy_form=None
             "history": reseller_recent_entries(
                 reseller=reseller, kind=Kind.SALES_CREDIT, limit=HISTORY_ROWS
             ),
+            "plans": commission_plans(reseller=reseller),
+            "plan_form": plan_form or CommissionPlanForm(prefix="plan"),
         },
+        status=status,
     )
 
 
@@ -121,6 +130,33 @@ def staff_reseller_policy(request, pk: int):
     else:
         messages.success(request, _("The sub-reseller settings are saved."))
     return redirect("resellers:staff-reseller-detail", pk=reseller.pk)
+
+
+@require_POST
+@operator_staff_required
+def staff_reseller_commission(request, pk: int):
+    """Set a reseller's commission plan from a day on (today or later)."""
+    reseller = get_object_or_404(selectors.staff_reseller_list(), pk=pk)
+    form = CommissionPlanForm(request.POST, prefix="plan")
+    if form.is_valid():
+        try:
+            plan = commission.commission_plan_set(
+                reseller_id=reseller.pk, actor=request.user, **form.plan()
+            )
+        except commission.CommissionPlanError as exc:
+            show_error(request, exc, form)
+        else:
+            messages.success(
+                request,
+                _("%(name)s earns %(rate)s %% from %(day)s on.")
+                % {
+                    "name": reseller.name,
+                    "rate": floatformat(plan.rate, "-2"),
+                    "day": date_format(plan.effective_from, "j M Y"),
+                },
+            )
+            return redirect("resellers:staff-reseller-detail", pk=reseller.pk)
+    return _staff_reseller_page(request, pk, plan_form=form)
 
 
 @require_POST

@@ -5,6 +5,8 @@ import uuid
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,11 +19,13 @@ from ledger.models import LedgerAccount
 from ledger.selectors import reseller_balance, reseller_recent_entries
 from ledger.services import IdempotencyConflict
 from resellers import selectors
+from resellers.commission import commission_plans, commission_rate_cap, commission_today
 from resellers.forms import (
+    CommissionPlanForm,
     CreditTransferForm,
     SubresellerCreateForm,
 )
-from resellers.services import subresellers
+from resellers.services import commission, subresellers
 from resellers.tables import (
     SubResellerTable,
 )
@@ -78,12 +82,22 @@ def subreseller_create(request):
     return render(request, "resellers/subreseller_create.html", {"form": form})
 
 
-def _subreseller_page(request, child, form=None, status: int = 200):
+def _plan_form(request, data=None) -> CommissionPlanForm:
+    """The plan form, with the parent's own rate today as the cap it shows (the service
+    checks the cap on the plan's first day)."""
+    cap = commission_rate_cap(reseller=request.reseller, on=commission_today())
+    return CommissionPlanForm(data, prefix="plan", cap=cap)
+
+
+def _subreseller_page(request, child, form=None, status: int = 200, plan_form=None):
     return render(
         request,
         "resellers/subreseller_detail.html",
         {
             "child": child,
+            "reseller": child,
+            "plans": commission_plans(reseller=child),
+            "plan_form": plan_form or _plan_form(request),
             "counts": selectors.reseller_dashboard_counts(reseller=child),
             "form": form or CreditTransferForm(currency=str(request.reseller.currency)),
             "history": reseller_recent_entries(
@@ -138,3 +152,31 @@ def subreseller_credit(request, pk: int):
         message = _("%(amount)s taken back from %(name)s.") % values
     messages.success(request, message)
     return redirect("resellers:subreseller-detail", pk=child.pk)
+
+
+@require_POST
+@tenant_role_required(Role.ADMIN)
+def subreseller_commission(request, pk: int):
+    """Set a sub-reseller's commission plan, every rate at most the parent's own."""
+    parent = request.reseller
+    child = get_object_or_404(selectors.sub_reseller_accounts(reseller=parent), pk=pk)
+    form = _plan_form(request, request.POST)
+    if form.is_valid():
+        try:
+            plan = commission.commission_plan_set(
+                reseller_id=child.pk, actor=request.user, by_parent=parent, **form.plan()
+            )
+        except commission.CommissionPlanError as exc:
+            show_error(request, exc, form)
+        else:
+            messages.success(
+                request,
+                _("%(name)s earns %(rate)s %% from %(day)s on.")
+                % {
+                    "name": child.name,
+                    "rate": floatformat(plan.rate, "-2"),
+                    "day": date_format(plan.effective_from, "j M Y"),
+                },
+            )
+            return redirect("resellers:subreseller-detail", pk=child.pk)
+    return _subreseller_page(request, child, plan_form=form)

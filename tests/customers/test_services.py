@@ -109,6 +109,7 @@ def test_a_new_number_registers_a_customer_and_posts_one_four_leg_recharge(selle
         "phone": NEW,
         "amount": "20.0000",
         "commission": "2.00",
+        "commission_rate": "10.00",  # no plan: the flat rate, no plan_id
     }
     legs = {
         (e.account.owner_type, e.account.kind): e.amount

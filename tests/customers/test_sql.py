@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -83,6 +84,7 @@ def test_lock_accounts_is_the_orms_filter_with_the_tier_rate(
         customer_id=customer.pk if with_customer else None,
         currency="EUR",
         amount=amount,
+        day=dt.date.today(),
         lock_of=connection.features.has_select_for_update_of,
     )
     raw = [(_row(a), _rate(a.tier_rate)) for a in LedgerAccount.objects.raw(sql, params)]

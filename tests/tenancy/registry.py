@@ -57,7 +57,10 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
         lambda w, t: {"pk": t.reseller.pk}, audience="staff"
     ),
     "resellers:staff-application-approve": ObjectUrl(
-        lambda w, t: {"pk": t.reseller.pk}, method="post", audience="staff"
+        lambda w, t: {"pk": t.reseller.pk},
+        method="post",
+        data={"plan-rate": "5", "confirm": "yes"},
+        audience="staff",
     ),
     "resellers:staff-application-reject": ObjectUrl(
         lambda w, t: {"pk": t.reseller.pk},
@@ -98,6 +101,19 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
             "note": "isolation test",
             "idempotency_key": "8d5c2a36-56a4-4b8e-9d0f-7f3a3f0b9a11",
         },
+    ),
+    # Commission plans (issue 15, point 3): staff for any reseller, a parent's Admin for its
+    # sub-resellers.
+    "resellers:subreseller-commission": ObjectUrl(
+        lambda w, t: {"pk": t.child.pk},
+        method="post",
+        data={"plan-rate": "0", "plan-effective_from": "2999-01-01", "plan-note": "isolation"},
+    ),
+    "resellers:staff-reseller-commission": ObjectUrl(
+        lambda w, t: {"pk": t.reseller.pk},
+        method="post",
+        data={"plan-rate": "5", "plan-effective_from": "2999-01-01", "plan-note": "isolation"},
+        audience="staff",
     ),
     "resellers:staff-reseller-policy": ObjectUrl(
         lambda w, t: {"pk": t.reseller.pk},

@@ -245,17 +245,19 @@ def test_staff_detail_approve_releases_pending_money(
     assert 'data-testid="approve-confirm"' in page
     approve = reverse("resellers:staff-application-approve", kwargs={"pk": reseller.pk})
     mail.outbox.clear()
-    answer = client.post(approve, follow=True)
+    answer = client.post(approve, {"plan-rate": "7.5"}, follow=True)
     assert "Not approved: read the warnings" in answer.content.decode()
     reseller.refresh_from_db()
     assert reseller.status == Reseller.Status.APPLIED and not mail.outbox
+    # The warnings stay next to the plan the form keeps.
+    assert 'data-testid="approval-warnings"' in answer.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        answer = client.post(approve, {"confirm": "yes"}, follow=True)
+        answer = client.post(approve, {"confirm": "yes", "plan-rate": "7.5"}, follow=True)
     assert "is approved" in answer.content.decode()
     sales = reseller_account(reseller=reseller, kind=LedgerAccount.Kind.SALES_CREDIT)
     assert str(account_balance(account=sales)) == "40.0000"
     assert [m.to for m in mail.outbox] == [["anna@nordwind.example"]]
-    answer = client.post(approve, {"confirm": "yes"}, follow=True)
+    answer = client.post(approve, {"confirm": "yes", "plan-rate": "7.5"}, follow=True)
     assert "already decided" in answer.content.decode()
     assert LedgerTransaction.objects.filter(kind="approval_release").count() == 1
     # The applicant's Admin now reaches the Sales Panel.
@@ -355,14 +357,14 @@ def test_approval_warns_while_the_vat_check_has_no_answer(world, terms, outage):
     warnings = page.split('data-testid="approval-warnings"')[1].split("</div>")[0]
     assert "The VAT ID check has no answer yet" in warnings and "e-mail" not in warnings
     approve = reverse("resellers:staff-application-approve", kwargs={"pk": reseller.pk})
-    client.post(approve)
+    client.post(approve, {"plan-rate": "5"})
     reseller.refresh_from_db()
     assert reseller.status == Reseller.Status.APPLIED
     # Once VIES answered and the address is confirmed, there is nothing to confirm.
     VatCheck.objects.filter(reseller=reseller).update(status=VatCheck.Status.VALID)
     page = client.get(detail).content.decode()
     assert 'data-testid="approval-warnings"' not in page and "approve-confirm" not in page
-    client.post(approve)
+    client.post(approve, {"plan-rate": "5"})
     reseller.refresh_from_db()
     assert reseller.status == Reseller.Status.APPROVED
 
