@@ -165,6 +165,8 @@ class CashAccounts:
     currency: str
     sales: LedgerAccount | None
     commission: LedgerAccount | None
+    # Commission clawed back after it was paid out, settled from the next commission.
+    owed: LedgerAccount | None = None
 
     @property
     def sales_id(self) -> int:
@@ -186,6 +188,11 @@ class CashAccounts:
     def commission_balance(self) -> Decimal:
         return self.commission.balance if self.commission else Decimal(0)
 
+    @property
+    def commission_owed(self) -> Decimal:
+        """What the reseller owes of clawed-back commission (positive), else 0."""
+        return max(-self.owed.balance, Decimal(0)) if self.owed else Decimal(0)
+
 
 def reseller_cash_accounts(*, reseller) -> CashAccounts:
     """One query; creates nothing (a reseller that never sold has no commission account)."""
@@ -196,13 +203,18 @@ def reseller_cash_accounts(*, reseller) -> CashAccounts:
             owner_type=LedgerAccount.OwnerType.RESELLER,
             reseller=reseller,
             currency=currency,
-            kind__in=(LedgerAccount.Kind.SALES_CREDIT, LedgerAccount.Kind.COMMISSION),
+            kind__in=(
+                LedgerAccount.Kind.SALES_CREDIT,
+                LedgerAccount.Kind.COMMISSION,
+                LedgerAccount.Kind.COMMISSION_OWED,
+            ),
         )
     }
     return CashAccounts(
         currency=currency,
         sales=accounts.get(LedgerAccount.Kind.SALES_CREDIT),
         commission=accounts.get(LedgerAccount.Kind.COMMISSION),
+        owed=accounts.get(LedgerAccount.Kind.COMMISSION_OWED),
     )
 
 

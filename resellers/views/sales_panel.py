@@ -8,6 +8,7 @@ from accounts.models import Role
 from ledger import selectors as ledger_selectors
 from ledger.tables import LatestMovementsTable
 from resellers import selectors
+from resellers.commission import commission_plan_in_force, commission_today
 
 # --- Sales Panel (the tenant) -----------------------------------------------------------------
 
@@ -35,6 +36,7 @@ def dashboard(request):
     accounts = ledger_selectors.reseller_cash_accounts(reseller=reseller)
     money = {"reseller": reseller, "accounts": accounts, "actor": actor}
     latest = ledger_selectors.cashbook_rows(**money, newest_first=True)[:LATEST_ROWS]
+    plan = commission_plan_in_force(reseller=reseller, on=commission_today(now))
     return render(
         request,
         "resellers/dashboard.html",
@@ -44,5 +46,7 @@ def dashboard(request):
             "sales": ledger_selectors.reseller_sales_summary(**money, now=now),
             "chart": _sales_chart(ledger_selectors.reseller_daily_sales(**money, now=now)),
             "latest": LatestMovementsTable(latest, reseller_id=reseller.pk),
+            "commission_rate": plan.rate if plan is not None else reseller.commission_rate,
+            "commission_tiered": plan is not None and plan.tiered,
         },
     )

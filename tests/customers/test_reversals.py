@@ -179,3 +179,26 @@ def test_only_a_recharge_is_reversed_as_a_sale(shop):
     topup = fund(reseller)
     with pytest.raises(SaleReversalRefused):
         sale_reverse(transaction_id=topup.pk, actor=None, reason="x", idempotency_key="n")
+
+
+def test_the_owed_commission_is_shown_on_the_cashbook_and_the_dashboard(world):
+    reseller, customer = world.a.reseller, world.a.customer
+    fund(reseller, net="200.00", vat="38.00")
+    sale = _sell(reseller, customer, "50")
+    earned = reseller_balance(reseller=reseller, kind=Kind.COMMISSION)
+    commission_transfer(reseller=reseller, actor=None, amount=earned, idempotency_key="all")
+    reversal = sale_reverse(
+        transaction_id=sale.transaction.pk, actor=None, reason="refund", idempotency_key="o"
+    )
+    owed = reversal.commission_owed
+    assert owed > 0
+    admin = world.client_for("admin")
+    for url in ("/r/cashbook/", "/r/"):
+        page = admin.get(url).content.decode()
+        assert 'data-testid="commission-owed"' in page, url
+        assert f"{owed:.2f}".replace(".", ",") in page or f"{owed:.2f}" in page, url
+    # Settled by the next commission, it is no longer shown.
+    _sell(reseller, customer, "50")
+    _sell(reseller, customer, "50")
+    assert reseller_balance(reseller=reseller, kind=Kind.COMMISSION_OWED) == 0
+    assert 'data-testid="commission-owed"' not in admin.get("/r/cashbook/").content.decode()
