@@ -1,5 +1,6 @@
 from django.urls import path
 
+from payments.views import customer_payments as own
 from payments.views import reseller, staff, webhooks
 
 app_name = "payments"
@@ -53,5 +54,41 @@ urlpatterns = [
         "staff/payments/statements/lines/<int:pk>/dismiss/",
         staff.staff_statement_line_dismiss,
         name="staff-statement-line-dismiss",
+    ),
+    # Customers' own payments into the reseller's PayPal (issue 15).
+    path("ipn/paypal/<str:token>/", own.paypal_ipn, name="paypal-ipn"),
+    path("r/paypal/", own.paypal_settings, name="paypal-settings"),
+    path("r/paypal/notifications/", own.paypal_ipn_list, name="paypal-ipn-list"),
+    path("r/paypal/notifications/<int:pk>/", own.paypal_ipn_detail, name="paypal-ipn-detail"),
+    path("r/customer-payments/", own.customer_payment_list, name="customer-payment-list"),
+    path(
+        "r/customer-payments/<int:pk>/",
+        own.customer_payment_detail,
+        name="customer-payment-detail",
+    ),
+    path(
+        "r/customer-payments/fund/",
+        own.customer_payments_fund_now,
+        name="customer-payments-fund",
+    ),
+    path(
+        "staff/customer-payments/",
+        own.staff_customer_payment_list,
+        name="staff-customer-payment-list",
+    ),
+    path(
+        "staff/customer-payments/<int:pk>/",
+        own.staff_customer_payment_detail,
+        name="staff-customer-payment-detail",
+    ),
+    path(
+        "staff/paypal-notifications/",
+        own.staff_paypal_ipn_list,
+        name="staff-paypal-ipn-list",
+    ),
+    path(
+        "staff/paypal-notifications/<int:pk>/",
+        own.staff_paypal_ipn_detail,
+        name="staff-paypal-ipn-detail",
     ),
 ]

@@ -1,7 +1,7 @@
 """The payments app's models: top-ups and their events, refunds and bank statements
 (topups); customers' own payments and resellers' PayPal accounts (customer_payments)."""
 
-from payments.models.customer_payments import CustomerPayment, ResellerPaypal
+from payments.models.customer_payments import CustomerPayment, PaypalIpn, ResellerPaypal
 from payments.models.topups import (
     MONEY,
     OWN_EVENT_TYPES,
@@ -19,6 +19,7 @@ __all__ = [
     "CustomerPayment",
     "Method",
     "PaymentEvent",
+    "PaypalIpn",
     "ResellerPaypal",
     "StatementImport",
     "StatementLine",
