@@ -5,7 +5,9 @@ and partly refunded at the provider (so still refundable), and an open bank tran
 operator has a bank statement import with one line waiting in the queue. All of it goes
 through the real services, without a provider: the card payment is settled as staff would.
 With payments, each tenant also has invoice documents (`invoices_for`): an invoice (rendered),
-a credit note correcting it (not rendered yet) and this month's export (ready).
+a credit note correcting it (not rendered yet) and this month's export (ready), and its
+customers' own PayPal (issue 15, `customer_paypal_for`): the reseller's PayPal account, a
+customer's payment waiting for sales credit and the verified IPN that paid it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ from customers.models import Customer
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import OperatorAccount, ledger_post, reseller_account
 from payments.gateways.base import EventKind, Notification, PaymentStatus
-from payments.models import Method, StatementImport, StatementLine, TopUp, TopUpRefund
+from payments.models import (
+    CustomerPayment,
+    Method,
+    PaypalIpn,
+    StatementImport,
+    StatementLine,
+    TopUp,
+    TopUpRefund,
+)
+from payments.services.paypal_ipn import reseller_paypal_set
 from payments.services.refunds import refund_from_provider
 from payments.services.statements import statement_import_create, statement_import_run
 from payments.services.topups import Settlement, topup_create, topup_settle
@@ -60,6 +71,8 @@ class Tenant:
     invoice: Invoice | None = None  # paid, rendered (its files exist)
     credit_note: Invoice | None = None  # corrects `invoice`, not rendered yet
     invoice_export: InvoiceExport | None = None  # this month's, ready
+    customer_payment: CustomerPayment | None = None  # paid by PayPal, waiting for funds
+    paypal_ipn: PaypalIpn | None = None  # the verified IPN that paid it
 
     def person(self, role: str) -> User | None:
         return {
@@ -233,6 +246,57 @@ def invoices_for(tenant: Tenant) -> None:
     )
 
 
+def customer_paypal_for(tenant: Tenant) -> None:
+    """The tenant's PayPal for its customers (issue 15): its account, a customer's payment
+    PayPal confirmed (waiting for sales credit) and the IPN that said so."""
+    reseller = tenant.reseller
+    account = reseller_paypal_set(
+        reseller=reseller,
+        actor=tenant.admin,
+        receiver_email=f"paypal-{reseller.pk}@shop.example",
+        merchant_id=f"WORLD{reseller.pk:08d}"[-13:],
+        enabled=True,
+    )
+    txn_id = f"WORLD{reseller.pk:012d}"
+    tenant.customer_payment = CustomerPayment.objects.create(
+        reseller=reseller,
+        customer=tenant.customer,
+        provider=CustomerPayment.Provider.PAYPAL,
+        status=CustomerPayment.Status.NEEDS_FUNDS,
+        amount=Decimal("20.00"),
+        currency=str(reseller.currency),
+        reference=f"CPW{uuid4().hex[:12].upper()}",
+        provider_payment_id=txn_id,
+        form_key=uuid4().hex,
+        paid_at=timezone.now(),
+    )
+    body = (
+        f"txn_type=web_accept&txn_id={txn_id}&payment_status=Completed"
+        f"&receiver_email={account.receiver_email}&receiver_id={account.merchant_id}"
+        f"&mc_gross=20.00&mc_currency={reseller.currency}"
+        f"&invoice={tenant.customer_payment.reference}&charset=UTF-8"
+    ).encode()
+    tenant.paypal_ipn = PaypalIpn.objects.create(
+        reseller=reseller,
+        body=body,
+        txn_id=txn_id,
+        txn_type="web_accept",
+        payment_status="Completed",
+        receiver_email=account.receiver_email,
+        receiver_id=account.merchant_id,
+        invoice=tenant.customer_payment.reference,
+        gross=Decimal("20.00"),
+        currency=str(reseller.currency),
+        verdict=PaypalIpn.Verdict.VERIFIED,
+        outcome=PaypalIpn.Outcome.APPLIED,
+        note=PaypalIpn.Note.PAID,
+        customer_payment=tenant.customer_payment,
+        verified_at=timezone.now(),
+        processed_at=timezone.now(),
+        attempts=1,
+    )
+
+
 def build_tenant(label: str, *, payments: bool = False) -> Tenant:
     reseller = ResellerFactory(name=f"Tenant {label}")
     topup = fund(reseller)
@@ -259,6 +323,7 @@ def build_tenant(label: str, *, payments: bool = False) -> Tenant:
     )
     if payments:
         invoices_for(tenant)
+        customer_paypal_for(tenant)
     return tenant
 
 

@@ -185,6 +185,21 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "billing:staff-export-download": ObjectUrl(
         lambda w, t: {"pk": t.invoice_export.pk}, audience="staff"
     ),
+    # Customers' own PayPal (issue 15): the tenant's customer payment and IPN; the IPN address
+    # is PayPal's, named by the reseller's token (a machine endpoint, see ObjectUrl).
+    "payments:customer-payment-detail": ObjectUrl(lambda w, t: {"pk": t.customer_payment.pk}),
+    "payments:paypal-ipn-detail": ObjectUrl(lambda w, t: {"pk": t.paypal_ipn.pk}),
+    "payments:staff-customer-payment-detail": ObjectUrl(
+        lambda w, t: {"pk": t.customer_payment.pk}, audience="staff"
+    ),
+    "payments:staff-paypal-ipn-detail": ObjectUrl(
+        lambda w, t: {"pk": t.paypal_ipn.pk}, audience="staff"
+    ),
+    "payments:paypal-ipn": ObjectUrl(
+        lambda w, t: {"token": t.reseller.paypal_account.notify_token},
+        method="post",
+        audience="machine",
+    ),
 }
 
 
