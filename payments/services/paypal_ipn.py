@@ -27,6 +27,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -61,6 +62,7 @@ Verdict, Outcome, Check, Note = (
 PaymentStatus = CustomerPayment.Status
 PAYPAL = CustomerPayment.Provider.PAYPAL
 TAKEN_BACK = ("Refunded", "Reversed")
+CENT = Decimal("0.01")
 # A payment a Completed IPN may mark paid (one expired at our side was still paid at PayPal).
 OPEN = (PaymentStatus.CREATED, PaymentStatus.PENDING, PaymentStatus.EXPIRED)
 
@@ -92,6 +94,10 @@ def _over_the_cap(reseller_id: int) -> bool:
 
 
 def _fields(message: IpnMessage) -> dict:
+    """The fields kept in columns, to list and find IPNs by; the checks read the message."""
+    gross = message.gross
+    if gross is not None and (abs(gross) >= 10**12 or gross != gross.quantize(CENT)):
+        gross = None  # not a PayPal amount; the raw body still shows it
     return {
         "txn_id": message.txn_id[:64],
         "parent_txn_id": message.parent_txn_id[:64],
@@ -101,10 +107,8 @@ def _fields(message: IpnMessage) -> dict:
         "receiver_id": message.receiver_id[:64],
         "invoice": message.invoice[:127],
         "custom": message.custom[:255],
-        "gross": message.gross
-        if message.gross is not None and abs(message.gross) < 10**12
-        else None,
-        "currency": message.currency[:3],
+        "gross": gross,
+        "currency": message.currency if len(message.currency) == 3 else "",
     }
 
 
@@ -273,9 +277,9 @@ def _apply(*, ipn_id: int, message: IpnMessage) -> tuple[PaypalIpn, int | None]:
         return ipn, None
     status = ipn.payment_status
     if status == "Completed":
-        return _completed(ipn)
+        return _completed(ipn, message)
     if status in TAKEN_BACK:
-        _taken_back(ipn)
+        _taken_back(ipn, message)
     elif status == "Canceled_Reversal":
         payment = _lock_payment(ipn, provider_payment_id=ipn.parent_txn_id or "-")
         _record(
@@ -303,7 +307,7 @@ def _apply(*, ipn_id: int, message: IpnMessage) -> tuple[PaypalIpn, int | None]:
     return ipn, None
 
 
-def _completed(ipn: PaypalIpn) -> tuple[PaypalIpn, int | None]:
+def _completed(ipn: PaypalIpn, message: IpnMessage) -> tuple[PaypalIpn, int | None]:
     payment = _lock_payment(ipn, reference=ipn.invoice) if ipn.invoice else None
     if payment is None:
         _record(ipn, outcome=Outcome.REJECTED, check=Check.UNKNOWN_ORDER, detail=ipn.invoice)
@@ -311,21 +315,21 @@ def _completed(ipn: PaypalIpn) -> tuple[PaypalIpn, int | None]:
     if not ipn.txn_id:
         _record(ipn, outcome=Outcome.REJECTED, check=Check.MALFORMED, payment=payment)
         return ipn, None
-    if ipn.currency != payment.currency:
+    if message.currency != payment.currency:
         _record(
             ipn,
             outcome=Outcome.REJECTED,
             check=Check.WRONG_CURRENCY,
-            detail=f"{ipn.currency} / {payment.currency}",
+            detail=f"{message.currency[:20]} / {payment.currency}",
             payment=payment,
         )
         return ipn, None
-    if ipn.gross != payment.amount:
+    if message.gross != payment.amount:
         _record(
             ipn,
             outcome=Outcome.REJECTED,
             check=Check.WRONG_AMOUNT,
-            detail=f"{ipn.gross} / {payment.amount} {payment.currency}",
+            detail=f"{message.get('mc_gross')[:40]} / {payment.amount} {payment.currency}",
             payment=payment,
         )
         return ipn, None
@@ -363,7 +367,7 @@ def _completed(ipn: PaypalIpn) -> tuple[PaypalIpn, int | None]:
     return ipn, payment.pk
 
 
-def _taken_back(ipn: PaypalIpn) -> None:
+def _taken_back(ipn: PaypalIpn, message: IpnMessage) -> None:
     """Refunded or Reversed: the original payment (parent_txn_id) is reversed."""
     if not ipn.parent_txn_id:
         _record(ipn, outcome=Outcome.REJECTED, check=Check.MALFORMED)
@@ -375,21 +379,21 @@ def _taken_back(ipn: PaypalIpn) -> None:
     if payment.status == PaymentStatus.REVERSED:
         _record(ipn, outcome=Outcome.DUPLICATE, note=Note.REPLAY, payment=payment)
         return
-    if ipn.currency and ipn.currency != payment.currency:
+    if message.currency and message.currency != payment.currency:
         _record(
             ipn,
             outcome=Outcome.REJECTED,
             check=Check.WRONG_CURRENCY,
-            detail=f"{ipn.currency} / {payment.currency}",
+            detail=f"{message.currency[:20]} / {payment.currency}",
             payment=payment,
         )
         return
-    if ipn.gross is not None and abs(ipn.gross) < payment.amount:
+    if message.gross is not None and abs(message.gross) < payment.amount:
         _record(
             ipn,
             outcome=Outcome.RECORDED,
             note=Note.PARTIAL_REFUND,
-            detail=f"{abs(ipn.gross)} / {payment.amount} {payment.currency}",
+            detail=f"{abs(message.gross)} / {payment.amount} {payment.currency}",
             attention=True,
             payment=payment,
         )

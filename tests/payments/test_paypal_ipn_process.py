@@ -23,7 +23,7 @@ from payments.models import CustomerPayment, PaypalIpn
 from payments.services.paypal_ipn import paypal_ipn_process
 from payments.tasks import paypal_ipn_process as paypal_ipn_task
 from sms.models import Message
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, StaffFactory
 from tests.payments.ipn import completed, order, post_ipn, shop
 from tests.world import card_topup_paid, fund
 
@@ -147,6 +147,7 @@ REFUSED = {
     "no-receiver": {"receiver_email": "", "receiver_id": ""},
     "wrong-currency": {"mc_currency": "USD"},
     "wrong-amount": {"mc_gross": "2.00"},
+    "wrong-amount-fraction": {"mc_gross": "20.001"},
     "pending": {"payment_status": "Pending", "pending_reason": "echeck"},
     "unknown-order": {"invoice": "CP000000000000"},
 }
@@ -158,6 +159,7 @@ EXPECTED = {
     "no-receiver": (Verdict.VERIFIED, Outcome.REJECTED, Check.WRONG_RECEIVER),
     "wrong-currency": (Verdict.VERIFIED, Outcome.REJECTED, Check.WRONG_CURRENCY),
     "wrong-amount": (Verdict.VERIFIED, Outcome.REJECTED, Check.WRONG_AMOUNT),
+    "wrong-amount-fraction": (Verdict.VERIFIED, Outcome.REJECTED, Check.WRONG_AMOUNT),
     "pending": (Verdict.VERIFIED, Outcome.RECORDED, Check.NOT_COMPLETED),
     "unknown-order": (Verdict.VERIFIED, Outcome.REJECTED, Check.UNKNOWN_ORDER),
 }
@@ -193,6 +195,11 @@ def test_what_fails_a_check_credits_nothing_and_is_shown(
         assert page.status_code == 200 and label in page.content.decode()
         detail = client.get(f"/r/paypal/notifications/{ipn.pk}/")
         assert detail.status_code == 200 and label in detail.content.decode()
+    staff = Client()
+    staff.force_login(StaffFactory())
+    listing = staff.get("/staff/paypal-notifications/", {"failed_check": ipn.failed_check})
+    assert label in listing.content.decode() and kiosk.reseller.name in listing.content.decode()
+    assert label in staff.get(f"/staff/paypal-notifications/{ipn.pk}/").content.decode()
 
 
 def test_a_pending_payment_is_credited_by_the_later_completed_ipn(
@@ -422,3 +429,51 @@ def test_an_unreadable_body_is_kept_as_malformed_without_asking_paypal(
     ipn = deliver(Client(), kiosk.url, b"hello=world", django_capture_on_commit_callbacks)
     assert (ipn.outcome, ipn.failed_check) == (Outcome.REJECTED, Check.MALFORMED)
     assert paypal.postbacks == []
+
+
+def test_a_partial_refund_and_a_canceled_reversal_are_left_to_people(
+    paypal, kiosk, django_capture_on_commit_callbacks
+):
+    fund(kiosk.reseller)
+    payment = order(kiosk)
+    client = Client()
+    paid = deliver(
+        client,
+        kiosk.url,
+        completed(paypal, payment, kiosk.account),
+        django_capture_on_commit_callbacks,
+    )
+    partial = completed(
+        paypal,
+        payment,
+        kiosk.account,
+        txn_id="5PARTIAL00000001",
+        parent_txn_id=paid.txn_id,
+        payment_status="Refunded",
+        mc_gross="-5.00",
+    )
+    ipn = deliver(client, kiosk.url, partial, django_capture_on_commit_callbacks)
+    assert (ipn.outcome, ipn.note, ipn.attention) == (Outcome.RECORDED, "partial_refund", True)
+    canceled = completed(
+        paypal,
+        payment,
+        kiosk.account,
+        txn_id="5CANCELED0000001",
+        parent_txn_id=paid.txn_id,
+        payment_status="Canceled_Reversal",
+        mc_gross="20.00",
+    )
+    ipn = deliver(client, kiosk.url, canceled, django_capture_on_commit_callbacks)
+    assert (ipn.outcome, ipn.note, ipn.attention) == (Outcome.RECORDED, "canceled_reversal", True)
+    assert ipn.customer_payment == payment
+    payment.refresh_from_db()
+    assert payment.status == Status.CREDITED and _balance(kiosk.customer) == Decimal("20")
+    assert AuditEvent.objects.filter(action="paypal_ipn.recorded").count() == 2
+    # Staff see what needs them, with the sentence for people.
+    staff = Client()
+    staff.force_login(StaffFactory())
+    page = staff.get(f"/staff/paypal-notifications/{ipn.pk}/").content.decode()
+    assert str(PaypalIpn.Note.CANCELED_REVERSAL.label) in page
+    listing = staff.get("/staff/paypal-notifications/", {"outcome": "recorded"}).content.decode()
+    assert "5CANCELED0000001" in listing and "5PARTIAL00000001" in listing
+    assert ledger_verify().clean
