@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -128,14 +129,22 @@ def customer_payments_fund_now(request):
     if credited:
         messages.success(
             request,
-            _("%(count)s waiting payments were credited to your customers.") % {"count": credited},
+            ngettext(
+                "%(count)s waiting payment was credited to your customer.",
+                "%(count)s waiting payments were credited to your customers.",
+                credited,
+            )
+            % {"count": credited},
         )
     if waiting.count:
         messages.warning(
             request,
-            _(
+            ngettext(
+                "Your sales credit is short: %(count)s payment still waits. Add funds and it "
+                "is credited at once.",
                 "Your sales credit is short: %(count)s payments still wait. Add funds and they "
-                "are credited at once."
+                "are credited at once.",
+                waiting.count,
             )
             % {"count": waiting.count},
         )
