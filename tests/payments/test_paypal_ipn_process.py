@@ -6,11 +6,13 @@ wrong currency or amount, or not completed. Every IPN stays visible with its ver
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from ledger.models import LedgerAccount, LedgerTransaction
@@ -20,7 +22,7 @@ from ledger.verify import ledger_verify
 from payments.fakes.paypal_ipn import VALIDATE_PREFIX, FakePayPalIpn
 from payments.fakes.server import serve
 from payments.models import CustomerPayment, PaypalIpn
-from payments.services.paypal_ipn import paypal_ipn_process
+from payments.services.paypal_ipn import paypal_ipn_process, paypal_ipns_retry
 from payments.tasks import paypal_ipn_process as paypal_ipn_task
 from sms.models import Message
 from tests.factories import MembershipFactory, StaffFactory
@@ -476,4 +478,28 @@ def test_a_partial_refund_and_a_canceled_reversal_are_left_to_people(
     assert str(PaypalIpn.Note.CANCELED_REVERSAL.label) in page
     listing = staff.get("/staff/paypal-notifications/", {"outcome": "recorded"}).content.decode()
     assert "5CANCELED0000001" in listing and "5PARTIAL00000001" in listing
+    assert ledger_verify().clean
+
+
+def test_the_beat_job_asks_again_about_ipns_left_unanswered(
+    paypal, kiosk, settings, django_capture_on_commit_callbacks
+):
+    fund(kiosk.reseller)
+    payment = order(kiosk)
+    body = completed(paypal, payment, kiosk.account)
+    paypal.outage = 1
+    ipn = deliver(Client(), kiosk.url, body, django_capture_on_commit_callbacks)
+    assert ipn.verdict == Verdict.ERROR
+    assert paypal_ipns_retry() == 0  # too recent: the task's own retries come first
+    PaypalIpn.objects.filter(pk=ipn.pk).update(received_at=timezone.now() - timedelta(minutes=20))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert paypal_ipns_retry() == 1
+    ipn.refresh_from_db()
+    assert (ipn.verdict, ipn.outcome) == (Verdict.VERIFIED, Outcome.APPLIED)
+    assert paypal_ipns_retry() == 0
+    # Past PAYPAL_IPN_RETRY_DAYS an unanswered IPN is left for people.
+    old = PaypalIpn.objects.create(reseller=kiosk.reseller, body=body, txn_id="OLD")
+    PaypalIpn.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=4))
+    assert paypal_ipns_retry() == 0
+    assert _balance(kiosk.customer) == Decimal("20")
     assert ledger_verify().clean
