@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import PlainDecimalField
@@ -209,3 +210,31 @@ class CustomerTopUpForm(forms.Form):
             except ArithmeticError:
                 return ""
         return ""
+
+
+MERCHANT_ID = RegexValidator(
+    r"^[A-Za-z0-9]{13}$",
+    _(
+        "A PayPal merchant ID is 13 letters and digits (PayPal: Account settings, Business "
+        "information)."
+    ),
+)
+
+
+class ResellerPaypalForm(forms.Form):
+    """The reseller's own PayPal account its customers pay into."""
+
+    receiver_email = forms.EmailField(
+        label=_("PayPal e-mail address"),
+        help_text=_("The e-mail address of your PayPal business account."),
+    )
+    merchant_id = forms.CharField(
+        label=_("PayPal merchant ID"), max_length=13, min_length=13, validators=[MERCHANT_ID]
+    )
+    enabled = forms.BooleanField(label=_("Customers may top up with PayPal"), required=False)
+
+    def clean_merchant_id(self):
+        return self.cleaned_data["merchant_id"].strip().upper()
+
+    def clean_receiver_email(self):
+        return self.cleaned_data["receiver_email"].strip().lower()

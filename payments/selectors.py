@@ -16,6 +16,7 @@ from payments.models import (
     PaymentEvent,
     Payout,
     PayoutBatch,
+    PaypalIpn,
     ResellerPaypal,
     StatementImport,
     StatementLine,
@@ -235,3 +236,73 @@ def customer_own_payment_get(*, reseller, customer, reference: str) -> CustomerP
     return CustomerPayment.objects.select_related("reseller", "customer").get(
         reseller=reseller, customer=customer, reference=reference
     )
+
+
+# --- Customers' own payments and PayPal IPNs (issue 15) ----------------------------------------
+
+
+def reseller_paypal_get(*, reseller) -> ResellerPaypal | None:
+    return ResellerPaypal.objects.filter(reseller=reseller).first()
+
+
+def customer_payment_list(*, reseller) -> QuerySet[CustomerPayment]:
+    return CustomerPayment.objects.filter(reseller=reseller).select_related("customer")
+
+
+def customer_payment_get(*, reseller, pk: int) -> CustomerPayment:
+    """The reseller's customer payment; DoesNotExist for another tenant's id."""
+    return customer_payment_list(reseller=reseller).get(pk=pk)
+
+
+@dataclass(frozen=True)
+class WaitingPayments:
+    count: int
+    total: Decimal
+
+
+def customer_payments_waiting(*, reseller) -> WaitingPayments:
+    """The reseller's customer payments waiting for its sales credit: how many, how much."""
+    rows = CustomerPayment.objects.filter(
+        reseller=reseller, status=CustomerPayment.Status.NEEDS_FUNDS
+    ).aggregate(count=Count("id"), total=Sum("amount"))
+    return WaitingPayments(count=rows["count"], total=rows["total"] or Decimal("0"))
+
+
+def customer_payment_ipns(*, payment: CustomerPayment) -> QuerySet[PaypalIpn]:
+    """The IPNs about the (tenant-scoped) payment, oldest first."""
+    return PaypalIpn.objects.filter(
+        customer_payment=payment, reseller_id=payment.reseller_id
+    ).order_by("id")
+
+
+def paypal_ipn_list(*, reseller) -> QuerySet[PaypalIpn]:
+    return (
+        PaypalIpn.objects.filter(reseller=reseller)
+        .select_related("customer_payment")
+        .defer("body")
+        .order_by("-received_at", "-id")
+    )
+
+
+def paypal_ipn_get(*, reseller, pk: int) -> PaypalIpn:
+    return PaypalIpn.objects.filter(reseller=reseller).select_related("customer_payment").get(pk=pk)
+
+
+def staff_customer_payment_list() -> QuerySet[CustomerPayment]:
+    return CustomerPayment.objects.select_related("customer", "reseller")
+
+
+def staff_customer_payment_get(*, pk: int) -> CustomerPayment:
+    return staff_customer_payment_list().get(pk=pk)
+
+
+def staff_paypal_ipn_list() -> QuerySet[PaypalIpn]:
+    return (
+        PaypalIpn.objects.select_related("reseller", "customer_payment")
+        .defer("body")
+        .order_by("-received_at", "-id")
+    )
+
+
+def staff_paypal_ipn_get(*, pk: int) -> PaypalIpn:
+    return PaypalIpn.objects.select_related("reseller", "customer_payment").get(pk=pk)

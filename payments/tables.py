@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import money_display
 from core.ui import DateTimeText
-from payments.models import CustomerPayment, PaymentEvent, Payout, PayoutBatch, StatementLine, TopUp
+from payments.models import (
+    CustomerPayment,
+    PaymentEvent,
+    Payout,
+    PayoutBatch,
+    PaypalIpn,
+    StatementLine,
+    TopUp,
+)
 
 STATUS_BADGE = {
     TopUp.Status.CREATED: "text-bg-light border",
@@ -299,3 +307,154 @@ class StaffCustomerCardTable(tables.Table):
 
     def render_attention(self, value):
         return value or "—"
+
+
+CUSTOMER_PAYMENT_BADGE = {
+    CustomerPayment.Status.CREATED: "text-bg-light border",
+    CustomerPayment.Status.PENDING: "text-bg-warning",
+    CustomerPayment.Status.PAID: "text-bg-info",
+    CustomerPayment.Status.NEEDS_FUNDS: "text-bg-warning",
+    CustomerPayment.Status.CREDITED: "text-bg-success",
+    CustomerPayment.Status.REVERSED: "text-bg-secondary",
+    CustomerPayment.Status.FLAGGED: "text-bg-danger",
+    CustomerPayment.Status.EXPIRED: "text-bg-secondary",
+}
+
+
+def customer_payment_badge(payment: CustomerPayment) -> str:
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        CUSTOMER_PAYMENT_BADGE.get(payment.status, "text-bg-secondary"),
+        payment.get_status_display(),
+    )
+
+
+class CustomerPaymentTable(tables.Table):
+    reference = tables.Column(verbose_name=_("Order"))
+    created_at = DateTimeText(format="Y-m-d H:i", verbose_name=_("Date"))
+    customer = tables.Column(
+        verbose_name=_("Customer"), accessor="customer__phone", order_by=("customer__phone",)
+    )
+    provider = tables.Column(verbose_name=_("Paid with"))
+    amount = _MoneyColumn(verbose_name=_("Amount"))
+    status = tables.Column(verbose_name=_("Status"))
+
+    detail_url = "payments:customer-payment-detail"
+
+    class Meta:
+        model = CustomerPayment
+        fields = ("reference", "created_at", "customer", "provider", "amount", "status")
+        order_by = ("-created_at",)
+        empty_text = _("No customer payments yet.")
+
+    def render_reference(self, record, value):
+        url = reverse(self.detail_url, args=[record.pk])
+        return format_html('<a href="{}" class="font-monospace">{}</a>', url, value)
+
+    def render_provider(self, record):
+        return record.get_provider_display()
+
+    def render_status(self, record):
+        return customer_payment_badge(record)
+
+
+class StaffCustomerPaymentTable(CustomerPaymentTable):
+    reseller = tables.Column(order_by=("reseller__name",), verbose_name=_("Reseller"))
+
+    detail_url = "payments:staff-customer-payment-detail"
+
+    class Meta(CustomerPaymentTable.Meta):
+        fields = ("reference", "created_at", "reseller", "customer", "provider", "amount")
+        sequence = (
+            "reference",
+            "created_at",
+            "reseller",
+            "customer",
+            "provider",
+            "amount",
+            "status",
+        )
+
+
+IPN_OUTCOME_BADGE = {
+    PaypalIpn.Outcome.PENDING: "text-bg-light border",
+    PaypalIpn.Outcome.APPLIED: "text-bg-success",
+    PaypalIpn.Outcome.DUPLICATE: "text-bg-secondary",
+    PaypalIpn.Outcome.REJECTED: "text-bg-danger",
+    PaypalIpn.Outcome.IGNORED: "text-bg-secondary",
+    PaypalIpn.Outcome.RECORDED: "text-bg-info",
+}
+
+
+def ipn_outcome_badge(ipn: PaypalIpn) -> str:
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        IPN_OUTCOME_BADGE.get(ipn.outcome, "text-bg-secondary"),
+        ipn.get_outcome_display(),
+    )
+
+
+class PaypalIpnTable(tables.Table):
+    received_at = DateTimeText(format="Y-m-d H:i:s", verbose_name=_("Received"))
+    txn_id = tables.Column(verbose_name=_("PayPal transaction ID"))
+    payment_status = tables.Column(verbose_name=_("PayPal status"))
+    gross = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "text-end"}})
+    verdict = tables.Column(verbose_name=_("Verification"))
+    outcome = tables.Column(verbose_name=_("Outcome"))
+    failed_check = tables.Column(verbose_name=_("Check failed"))
+    customer_payment = tables.Column(verbose_name=_("Order"), orderable=False)
+
+    detail_url = "payments:paypal-ipn-detail"
+    payment_url = "payments:customer-payment-detail"
+
+    class Meta:
+        model = PaypalIpn
+        fields = (
+            "received_at",
+            "txn_id",
+            "payment_status",
+            "gross",
+            "verdict",
+            "outcome",
+            "failed_check",
+            "customer_payment",
+        )
+        order_by = ("-received_at",)
+        empty_text = _("No PayPal notifications yet.")
+
+    def render_received_at(self, record, value):
+        url = reverse(self.detail_url, args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, value.strftime("%Y-%m-%d %H:%M:%S"))
+
+    def render_txn_id(self, value):
+        return format_html('<span class="font-monospace">{}</span>', value)
+
+    def render_gross(self, record, value):
+        return money_display(value, record.currency) if record.currency else value
+
+    def render_verdict(self, record):
+        return record.get_verdict_display()
+
+    def render_outcome(self, record):
+        return ipn_outcome_badge(record)
+
+    def render_failed_check(self, record):
+        return record.get_failed_check_display() if record.failed_check else "—"
+
+    def render_customer_payment(self, record):
+        if record.customer_payment_id is None:
+            return "—"
+        url = reverse(self.payment_url, args=[record.customer_payment_id])
+        return format_html(
+            '<a href="{}" class="font-monospace">{}</a>', url, record.customer_payment.reference
+        )
+
+
+class StaffPaypalIpnTable(PaypalIpnTable):
+    reseller = tables.Column(order_by=("reseller__name",), verbose_name=_("Reseller"))
+
+    detail_url = "payments:staff-paypal-ipn-detail"
+    payment_url = "payments:staff-customer-payment-detail"
+
+    class Meta(PaypalIpnTable.Meta):
+        sequence = ("received_at", "reseller", "...")

@@ -7,6 +7,7 @@ from celery import shared_task
 from payments.gateways.base import GatewayError
 from payments.models import PaymentEvent, TopUp
 from payments.services import customer_payments
+from payments.services import paypal_ipn as ipns
 from payments.services.payouts import payout_mail as send_payout_mail
 from payments.services.reconcile import topups_reconcile as reconcile
 from payments.services.statements import statement_import_run as import_run
@@ -69,3 +70,21 @@ def customer_payment_funds_mail(payment_id: int) -> None:
 @shared_task(acks_late=True)
 def payout_mail(payout_id: int) -> None:
     send_payout_mail(payout_id=payout_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def paypal_ipn_process(self, ipn_id: int) -> str:
+    """Ask PayPal whether it sent the IPN (its postback), then act on it."""
+    try:
+        ipn = ipns.paypal_ipn_process(ipn_id=ipn_id)
+    except GatewayError as exc:
+        if exc.transient and not self.request.is_eager:
+            raise self.retry(countdown=min(30 * 2**self.request.retries, 1800)) from exc
+        return "error"  # the beat job paypal_ipns_retry asks again later
+    return ipn.outcome
+
+
+@shared_task(acks_late=True)
+def paypal_ipns_retry() -> int:
+    """Beat: IPNs PayPal's postback has not answered yet are asked again."""
+    return ipns.paypal_ipns_retry()

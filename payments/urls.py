@@ -1,6 +1,7 @@
 from django.urls import path
 
 from payments.views import customer, customer_card, payouts, reseller, staff, webhooks
+from payments.views import customer_payments as own
 
 app_name = "payments"
 
@@ -22,12 +23,6 @@ urlpatterns = [
     ),
     path("webhooks/stripe/", webhooks.stripe_webhook, name="webhook-stripe"),
     path("webhooks/paypal/", webhooks.paypal_webhook, name="webhook-paypal"),
-    # PLACEHOLDER (issue 15): helper "ipn"'s IPN endpoint replaces this view at the merge.
-    path(
-        "ipn/paypal/<str:token>/",
-        webhooks.paypal_ipn_placeholder,
-        name="paypal-ipn",
-    ),
     # The customer portal's top-up (issue 15).
     path("my/top-up/", customer.customer_topup, name="customer-topup"),
     path(
@@ -107,5 +102,41 @@ urlpatterns = [
         "staff/payouts/batches/<int:pk>/confirm/",
         payouts.staff_payout_batch_confirm,
         name="staff-payout-batch-confirm",
+    ),
+    # Customers' own payments into the reseller's PayPal (issue 15).
+    path("ipn/paypal/<str:token>/", own.paypal_ipn, name="paypal-ipn"),
+    path("r/paypal/", own.paypal_settings, name="paypal-settings"),
+    path("r/paypal/notifications/", own.paypal_ipn_list, name="paypal-ipn-list"),
+    path("r/paypal/notifications/<int:pk>/", own.paypal_ipn_detail, name="paypal-ipn-detail"),
+    path("r/customer-payments/", own.customer_payment_list, name="customer-payment-list"),
+    path(
+        "r/customer-payments/<int:pk>/",
+        own.customer_payment_detail,
+        name="customer-payment-detail",
+    ),
+    path(
+        "r/customer-payments/fund/",
+        own.customer_payments_fund_now,
+        name="customer-payments-fund",
+    ),
+    path(
+        "staff/customer-payments/",
+        own.staff_customer_payment_list,
+        name="staff-customer-payment-list",
+    ),
+    path(
+        "staff/customer-payments/<int:pk>/",
+        own.staff_customer_payment_detail,
+        name="staff-customer-payment-detail",
+    ),
+    path(
+        "staff/paypal-notifications/",
+        own.staff_paypal_ipn_list,
+        name="staff-paypal-ipn-list",
+    ),
+    path(
+        "staff/paypal-notifications/<int:pk>/",
+        own.staff_paypal_ipn_detail,
+        name="staff-paypal-ipn-detail",
     ),
 ]

@@ -7,7 +7,10 @@ through the real services, without a provider: the card payment is settled as st
 With payments, each tenant also has invoice documents (`invoices_for`): an invoice (rendered),
 a credit note correcting it (not rendered yet) and this month's export (ready); and 100.00 of
 commission credit with a payout of 30.00 requested; the operator has a SEPA payout file of
-tenant A's (a second payout, 25.00, exported, not confirmed).
+tenant A's (a second payout, 25.00, exported, not confirmed). Its customers' own PayPal
+(issue 15, `customer_paypal_for`): the reseller's PayPal account, a customer's payment waiting
+for sales credit and the verified IPN that paid it; and a PayPal top-up the customer opened in
+the portal and has not paid yet (`customer_topup_for`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from payments.models import (
     Method,
     Payout,
     PayoutBatch,
+    PaypalIpn,
     ResellerPaypal,
     StatementImport,
     StatementLine,
@@ -41,6 +45,7 @@ from payments.models import (
 )
 from payments.services.customer_checkout import customer_payment_open
 from payments.services.payouts import payout_approve, payout_request, payouts_export
+from payments.services.paypal_ipn import reseller_paypal_set
 from payments.services.refunds import refund_from_provider
 from payments.services.statements import statement_import_create, statement_import_run
 from payments.services.topups import Settlement, topup_create, topup_settle
@@ -76,6 +81,8 @@ class Tenant:
     invoice_export: InvoiceExport | None = None  # this month's, ready
     payout: Payout | None = None  # of commission credit, requested (staff may decide it)
     customer_topup: CustomerPayment | None = None  # the customer's PayPal top-up, not paid yet
+    customer_payment: CustomerPayment | None = None  # paid by PayPal, waiting for funds
+    paypal_ipn: PaypalIpn | None = None  # the verified IPN that paid it
 
     def person(self, role: str) -> User | None:
         return {
@@ -286,6 +293,57 @@ def payout_batch_exported(tenant: Tenant, staff: User) -> PayoutBatch:
     return payouts_export(actor=staff)
 
 
+def customer_paypal_for(tenant: Tenant) -> None:
+    """The tenant's PayPal for its customers (issue 15): its account, a customer's payment
+    PayPal confirmed (waiting for sales credit) and the IPN that said so."""
+    reseller = tenant.reseller
+    account = reseller_paypal_set(
+        reseller=reseller,
+        actor=tenant.admin,
+        receiver_email=f"paypal-{reseller.pk}@shop.example",
+        merchant_id=f"WORLD{reseller.pk:08d}"[-13:],
+        enabled=True,
+    )
+    txn_id = f"WORLD{reseller.pk:012d}"
+    tenant.customer_payment = CustomerPayment.objects.create(
+        reseller=reseller,
+        customer=tenant.customer,
+        provider=CustomerPayment.Provider.PAYPAL,
+        status=CustomerPayment.Status.NEEDS_FUNDS,
+        amount=Decimal("20.00"),
+        currency=str(reseller.currency),
+        reference=f"CPW{uuid4().hex[:12].upper()}",
+        provider_payment_id=txn_id,
+        form_key=uuid4().hex,
+        paid_at=timezone.now(),
+    )
+    body = (
+        f"txn_type=web_accept&txn_id={txn_id}&payment_status=Completed"
+        f"&receiver_email={account.receiver_email}&receiver_id={account.merchant_id}"
+        f"&mc_gross=20.00&mc_currency={reseller.currency}"
+        f"&invoice={tenant.customer_payment.reference}&charset=UTF-8"
+    ).encode()
+    tenant.paypal_ipn = PaypalIpn.objects.create(
+        reseller=reseller,
+        body=body,
+        txn_id=txn_id,
+        txn_type="web_accept",
+        payment_status="Completed",
+        receiver_email=account.receiver_email,
+        receiver_id=account.merchant_id,
+        invoice=tenant.customer_payment.reference,
+        gross=Decimal("20.00"),
+        currency=str(reseller.currency),
+        verdict=PaypalIpn.Verdict.VERIFIED,
+        outcome=PaypalIpn.Outcome.APPLIED,
+        note=PaypalIpn.Note.PAID,
+        customer_payment=tenant.customer_payment,
+        verified_at=timezone.now(),
+        processed_at=timezone.now(),
+        attempts=1,
+    )
+
+
 def build_tenant(label: str, *, payments: bool = False) -> Tenant:
     reseller = ResellerFactory(name=f"Tenant {label}")
     topup = fund(reseller)
@@ -314,6 +372,7 @@ def build_tenant(label: str, *, payments: bool = False) -> Tenant:
         invoices_for(tenant)
         commission_earned(reseller)
         tenant.payout = payout_requested(reseller, admin)
+        customer_paypal_for(tenant)
         customer_topup_for(tenant)
     return tenant
 

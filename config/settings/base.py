@@ -382,6 +382,11 @@ PAYPAL_STANDARD_URL = env(
     if PAYPAL_ENVIRONMENT == "live"
     else "https://www.sandbox.paypal.com/cgi-bin/webscr",
 )
+# IPNs a reseller's notify_url keeps a minute: past it the post is answered 503 and kept
+# nowhere (PayPal sends a real IPN again later; a flood of forged posts fills no table).
+PAYPAL_IPN_KEEP_PER_MINUTE = env.int("PAYPAL_IPN_KEEP_PER_MINUTE", default=120)
+# The largest IPN body accepted (a real one is about 1-2 KB); larger is answered 413.
+PAYPAL_IPN_MAX_BYTES = env.int("PAYPAL_IPN_MAX_BYTES", default=20 * 1024)
 # The methods Add funds offers, in this order (a method without keys is left out).
 PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["stripe", "paypal", "bank"])
 # Top-up amounts (net, the reseller's currency): the least accepted, and the ones offered as
@@ -435,6 +440,13 @@ CELERY_BEAT_SCHEDULE["customer-payments-retry"] = {
     "task": "payments.tasks.customer_payments_retry",
     "schedule": env.float("CUSTOMER_PAYMENTS_RETRY_SECONDS", default=300.0),
 }
+# IPNs whose postback PayPal did not answer (the task's retries spent, or a broker that lost
+# the task): asked again, for PAYPAL_IPN_RETRY_DAYS after they arrived.
+CELERY_BEAT_SCHEDULE["paypal-ipns-retry"] = {
+    "task": "payments.tasks.paypal_ipns_retry",
+    "schedule": env.float("PAYPAL_IPNS_RETRY_SECONDS", default=900.0),
+}
+PAYPAL_IPN_RETRY_DAYS = env.int("PAYPAL_IPN_RETRY_DAYS", default=3)
 # --- VIES (EU VAT number check) ----------------------------------------------------------------
 VIES_URL = env(
     "VIES_URL", default="https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number"

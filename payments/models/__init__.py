@@ -1,7 +1,7 @@
 """The payments app's models: top-ups and their events, refunds and bank statements
 (topups); customers' own payments and resellers' PayPal accounts (customer_payments)."""
 
-from payments.models.customer_payments import CustomerPayment, ResellerPaypal
+from payments.models.customer_payments import CustomerPayment, PaypalIpn, ResellerPaypal
 from payments.models.payouts import Payout, PayoutBatch
 from payments.models.topups import (
     MONEY,
@@ -22,6 +22,7 @@ __all__ = [
     "PaymentEvent",
     "Payout",
     "PayoutBatch",
+    "PaypalIpn",
     "ResellerPaypal",
     "StatementImport",
     "StatementLine",

@@ -137,3 +137,123 @@ class CustomerPayment(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class PaypalIpn(models.Model):
+    """One Instant Payment Notification PayPal posted to a reseller's notify_url, kept with
+    what the portal made of it: the postback's verdict, then the outcome and, when it was
+    refused, the check that failed. Its raw body is the postback's input; nothing in it is
+    trusted before PayPal answered VERIFIED. Shown to the reseller and to staff."""
+
+    class Verdict(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("IPN verdict", "Not checked yet")
+        VERIFIED = "verified", pgettext_lazy("IPN verdict", "Confirmed by PayPal")
+        INVALID = "invalid", pgettext_lazy("IPN verdict", "Not sent by PayPal")
+        ERROR = "error", pgettext_lazy("IPN verdict", "PayPal did not answer")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("IPN outcome", "Waiting")
+        APPLIED = "applied", pgettext_lazy("IPN outcome", "Applied")
+        DUPLICATE = "duplicate", pgettext_lazy("IPN outcome", "Already applied")
+        REJECTED = "rejected", pgettext_lazy("IPN outcome", "Refused")
+        IGNORED = "ignored", pgettext_lazy("IPN outcome", "Ignored")
+        RECORDED = "recorded", pgettext_lazy("IPN outcome", "Recorded")
+
+    class Check(models.TextChoices):
+        NONE = "", pgettext_lazy("IPN check", "None")
+        FORGED = "forged", pgettext_lazy("IPN check", "Forged: PayPal did not send it")
+        WRONG_RECEIVER = "wrong_receiver", pgettext_lazy("IPN check", "Another PayPal account")
+        WRONG_CURRENCY = "wrong_currency", pgettext_lazy("IPN check", "Wrong currency")
+        WRONG_AMOUNT = "wrong_amount", pgettext_lazy("IPN check", "Wrong amount")
+        UNKNOWN_ORDER = "unknown_order", pgettext_lazy("IPN check", "Unknown order")
+        NOT_COMPLETED = "not_completed", pgettext_lazy("IPN check", "Payment not completed")
+        MALFORMED = "malformed", pgettext_lazy("IPN check", "Unreadable")
+
+    class Note(models.TextChoices):
+        """What happened, for people: the sentence the pages show."""
+
+        NONE = "", ""
+        PAID = "paid", _("The order was paid; it is credited to the customer.")
+        REPLAY = "replay", _("A repeat of a notification already applied; nothing changed.")
+        NOT_COMPLETED = (
+            "not_completed",
+            _("PayPal has not completed this payment; nothing is credited until it does."),
+        )
+        PAID_TWICE = (
+            "paid_twice",
+            _(
+                "The order was already paid by another PayPal transaction: refund this one in "
+                "PayPal."
+            ),
+        )
+        REVERSED = "reversed", _("The customer took the payment back; the recharge was reversed.")
+        REVERSAL_FLAGGED = (
+            "reversal_flagged",
+            _(
+                "The customer took the payment back, but the balance is spent: the recharge could "
+                "not be reversed. Please look at it."
+            ),
+        )
+        PARTIAL_REFUND = (
+            "partial_refund",
+            _("A partial refund: not reversed automatically. Please look at it."),
+        )
+        CANCELED_REVERSAL = (
+            "canceled_reversal",
+            _("PayPal cancelled a reversal and the money came back. Please look at the payment."),
+        )
+        NOT_A_PAYMENT = "not_a_payment", _("Not about a payment; nothing to do.")
+
+    reseller = models.ForeignKey(
+        "resellers.Reseller", on_delete=models.PROTECT, related_name="paypal_ipns"
+    )
+    body = models.BinaryField(_("message as received"))
+    txn_id = models.CharField(_("PayPal transaction ID"), max_length=64, blank=True)
+    parent_txn_id = models.CharField(_("original transaction ID"), max_length=64, blank=True)
+    txn_type = models.CharField(_("type"), max_length=64, blank=True)
+    payment_status = models.CharField(_("payment status"), max_length=64, blank=True)
+    receiver_email = models.CharField(_("receiver e-mail address"), max_length=254, blank=True)
+    receiver_id = models.CharField(_("receiver merchant ID"), max_length=64, blank=True)
+    invoice = models.CharField(_("order"), max_length=127, blank=True)
+    custom = models.CharField(_("custom field"), max_length=255, blank=True)
+    gross = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    verdict = models.CharField(
+        _("verification"), max_length=16, choices=Verdict.choices, default=Verdict.PENDING
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.PENDING
+    )
+    failed_check = models.CharField(
+        _("check failed"), max_length=16, choices=Check.choices, blank=True, default=""
+    )
+    note = models.CharField(
+        _("what happened"), max_length=24, choices=Note.choices, blank=True, default=""
+    )
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    attention = models.BooleanField(_("needs attention"), default=False)
+    customer_payment = models.ForeignKey(
+        CustomerPayment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ipns",
+        verbose_name=_("customer payment"),
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    verified_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("postback attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("PayPal notification")
+        verbose_name_plural = _("PayPal notifications")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["reseller", "-received_at"]),
+            models.Index(fields=["txn_id"]),
+            models.Index(fields=["verdict", "outcome"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"IPN {self.pk} {self.txn_id or self.txn_type}"

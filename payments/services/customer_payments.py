@@ -185,7 +185,7 @@ def customer_payment_funds_mail(*, payment_id: int) -> None:
                 "payment": payment,
                 "amount": money_display(payment.amount, payment.currency),
                 "phone": payment.customer.phone,
-                "url": portal_url(reverse("payments:add-funds")),
+                "url": portal_url(reverse("payments:customer-payment-list")),
             },
         )
 

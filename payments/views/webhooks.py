@@ -26,12 +26,3 @@ def stripe_webhook(request):
 @public
 def paypal_webhook(request):
     return _receive(request, "paypal")
-
-
-@csrf_exempt
-@require_POST
-@public
-def paypal_ipn_placeholder(request, token: str):
-    """PLACEHOLDER for `payments:paypal-ipn` until helper "ipn"'s endpoint is merged: 503,
-    so PayPal keeps the IPN and sends it again later."""
-    return HttpResponse("not ready", status=503, content_type="text/plain")

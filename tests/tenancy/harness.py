@@ -49,7 +49,9 @@ class ObjectUrl:
     """How to open a URL that names an object: build its kwargs for an object of `tenant`.
 
     audience: who may open it when the object is theirs — "tenant" (members of the reseller
-    that owns the object), "customer" (the customer it belongs to) or "staff".
+    that owns the object), "customer" (the customer it belongs to) or "staff"; "machine" for
+    an address a provider posts to, whose secret token is the key (anyone holding it may
+    post; a token that names nobody is a 404).
     data: what a POST sends; a function of (world, tenant) when it names the world's objects.
     """
 
@@ -107,9 +109,12 @@ def isolation_failures(world: World, route: Route, registry: dict[str, ObjectUrl
     entry = registry.get(route.name)
     if entry is None:
         return [f"{route.name} takes {route.params} but is not in tests/tenancy/registry.py"]
-    url = reverse(route.name, kwargs=entry.kwargs(world, world.a))
+    kwargs = entry.kwargs(world, world.a)
+    url = reverse(route.name, kwargs=kwargs)
     data = entry.payload(world, world.a)
     failures = []
+    if entry.audience == "machine":
+        return _machine_failures(world, route, entry, kwargs, data)
     intruder = world.client_for(_intruder_role(entry.audience), world.b)
     answer = _send(intruder, entry.method, url, data)
     if answer.status_code not in (403, 404):
@@ -124,6 +129,22 @@ def isolation_failures(world: World, route: Route, registry: dict[str, ObjectUrl
             f"{route.name}: {entry.method.upper()} {url} as its owner answered "
             f"{answer.status_code}; the isolation check needs a working page"
         )
+    return failures
+
+
+def _machine_failures(world, route, entry, kwargs, data) -> list[str]:
+    """A provider's address: a token that names nobody is a 404 whoever asks; the real one
+    answers (the provider is nobody signed in)."""
+    failures = []
+    made_up = reverse(route.name, kwargs={name: "x" * len(str(v)) for name, v in kwargs.items()})
+    for role in ("anonymous", "admin"):
+        answer = _send(world.client_for(role, world.b), entry.method, made_up, data)
+        if answer.status_code != 404:
+            failures.append(f"{route.name}: {made_up} as {role} answered {answer.status_code}")
+    url = reverse(route.name, kwargs=kwargs)
+    answer = _send(world.client_for("anonymous"), entry.method, url, data)
+    if answer.status_code >= 400:
+        failures.append(f"{route.name}: {url} answered {answer.status_code} with its own token")
     return failures
 
 

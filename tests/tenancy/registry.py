@@ -230,12 +230,20 @@ OBJECT_URLS: dict[str, ObjectUrl] = {
     "payments:customer-topup-paypal": ObjectUrl(
         lambda w, t: {"reference": t.customer_topup.reference}, audience="customer"
     ),
-    # PayPal's IPN to the reseller's notify_url: a machine's endpoint, public, POST only (see
-    # ENDPOINT_ROUTES in test_isolation.py; its checks come with helper "ipn"'s view).
+    # Customers' own PayPal (issue 15): the tenant's customer payment and IPN; the IPN address
+    # is PayPal's, named by the reseller's token (a machine endpoint, see ObjectUrl).
+    "payments:customer-payment-detail": ObjectUrl(lambda w, t: {"pk": t.customer_payment.pk}),
+    "payments:paypal-ipn-detail": ObjectUrl(lambda w, t: {"pk": t.paypal_ipn.pk}),
+    "payments:staff-customer-payment-detail": ObjectUrl(
+        lambda w, t: {"pk": t.customer_payment.pk}, audience="staff"
+    ),
+    "payments:staff-paypal-ipn-detail": ObjectUrl(
+        lambda w, t: {"pk": t.paypal_ipn.pk}, audience="staff"
+    ),
     "payments:paypal-ipn": ObjectUrl(
         lambda w, t: {"token": t.reseller.paypal_account.notify_token},
         method="post",
-        audience="staff",
+        audience="machine",
     ),
 }
 

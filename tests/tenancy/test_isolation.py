@@ -13,11 +13,7 @@ from tests.tenancy.registry import OBJECT_URLS
 # The staff refund goes to the provider: Stripe's settings point at its loopback fake.
 pytestmark = pytest.mark.usefixtures("stripe_at_the_fake")
 
-# Machines' endpoints whose parameter is a secret rather than a tenant's object: anybody may
-# post to them and they answer everybody alike; their own tests check them. The IPN endpoint
-# is a placeholder (503) until helper "ipn"'s view is merged, which brings its checks.
-ENDPOINT_ROUTES = frozenset({"payments:paypal-ipn"})
-ID_ROUTES = [route for route in our_routes() if route.params and route.name not in ENDPOINT_ROUTES]
+ID_ROUTES = [route for route in our_routes() if route.params]
 
 
 def test_every_url_taking_an_id_is_registered():
@@ -27,7 +23,7 @@ def test_every_url_taking_an_id_is_registered():
 
 
 def test_registry_names_only_existing_routes():
-    names = {r.name for r in ID_ROUTES} | ENDPOINT_ROUTES
+    names = {r.name for r in ID_ROUTES}
     assert not set(OBJECT_URLS) - names
 
 

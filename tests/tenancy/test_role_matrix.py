@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 
 from ledger.models import LedgerTransaction
-from payments.models import PaymentEvent, TopUp
+from payments.models import PaymentEvent, PaypalIpn, TopUp
 from tests.tenancy.harness import our_routes, role_failures, rolled_back
 from tests.tenancy.headers import header_failures
 from tests.tenancy.registry import OBJECT_URLS
@@ -168,19 +168,34 @@ MATRIX: dict[str, frozenset[str]] = {
     "payments:customer-topup": CUSTOMER,
     "payments:customer-topup-status": CUSTOMER,
     "payments:customer-topup-paypal": CUSTOMER,
-    # PayPal's IPN (public, POST only, verified by postback): a placeholder until helper
-    # "ipn"'s view is merged, which brings its own checks (see NOT_APPLICABLE).
-    "payments:paypal-ipn": EVERYONE,
     # Public, POST only, signed by the provider: see ENDPOINTS.
     "payments:webhook-stripe": EVERYONE,
     "payments:webhook-paypal": EVERYONE,
+    # Customers' own PayPal (issue 15): the reseller's pages for who sees its payments; only
+    # the Admin changes the account (the Accountant reads it) or credits waiting payments.
+    "payments:paypal-settings": FINANCE,
+    "payments:customer-payment-list": FINANCE,
+    "payments:customer-payment-detail": FINANCE,
+    "payments:customer-payments-fund": ADMIN,
+    "payments:paypal-ipn-list": FINANCE,
+    "payments:paypal-ipn-detail": FINANCE,
+    "payments:staff-customer-payment-list": STAFF,
+    "payments:staff-customer-payment-detail": STAFF,
+    "payments:staff-paypal-ipn-list": STAFF,
+    "payments:staff-paypal-ipn-detail": STAFF,
+    # PayPal's IPN address, named by the reseller's token: see ENDPOINTS.
+    "payments:paypal-ipn": EVERYONE,
 }
 
 # Endpoints for machines, not pages: what each answers to everybody, whoever is signed in.
 ENDPOINTS = {
     "payments:webhook-stripe": {"get": 405, "unsigned post": 400},
     "payments:webhook-paypal": {"get": 405, "unsigned post": 400},
+    # An IPN carries no signature: it is kept and answered 200 at once, and verified by the
+    # postback later (tests/payments/test_paypal_ipn_process.py).
+    "payments:paypal-ipn": {"get": 405, "unsigned post": 200},
 }
+WEBHOOKS = ("payments:webhook-stripe", "payments:webhook-paypal")
 # Files to download, not pages to read.
 DOWNLOADS = frozenset(
     {
@@ -206,6 +221,7 @@ ACTIONS = {
     "resellers:application-vat-id": ("post", lambda w: {"vat_id": w.a.reseller.vat_id}),
     "resellers:application-terms-accept": ("post", lambda w: {"version": "1"}),
     "accounts:member-invite": ("post", lambda w: {"email": "new@example.test", "role": "user"}),
+    "payments:customer-payments-fund": ("post", lambda w: {}),
     # Hostname actions answer with a redirect and a message (none is set up in the world).
     "resellers:hostname-request": ("post", lambda w: {"hostname": ""}),
     "resellers:hostname-check": ("post", lambda w: {}),
@@ -219,7 +235,7 @@ ACTIONS = {
 # "allowed" is checked against a reseller they belong to only. Exclude those combinations.
 NOT_APPLICABLE = {
     ("accounts:tenant-switch", role) for role in ("customer", "staff", "staff_no_mfa")
-} | {("payments:paypal-ipn", role) for role in ROLES}
+}
 
 ROUTES = our_routes()
 
@@ -273,7 +289,7 @@ def test_sms_pages_in_every_configuration(world, route, settings):
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+@pytest.mark.parametrize("name", WEBHOOKS)
 def test_webhooks_answer_everyone_alike(world, name):
     """GET is not allowed; a POST without the provider's signature is refused (and kept for
     staff as a rejected event) and credits nothing, whoever sends it."""
@@ -299,3 +315,34 @@ def test_webhooks_answer_everyone_alike(world, name):
     assert LedgerTransaction.objects.count() == transactions
     rejected = PaymentEvent.objects.filter(outcome=PaymentEvent.Outcome.REJECTED, topup=None)
     assert rejected.count() == len(ROLES)
+
+
+def test_the_paypal_ipn_address_answers_everyone_alike(world):
+    """GET is not allowed; whatever is posted to a reseller's IPN address is kept and answered
+    200 at once (verified later, by the postback), whoever sends it; a token that names no
+    reseller is a 404 and keeps nothing. Nothing is credited."""
+    name = "payments:paypal-ipn"
+    url = reverse(name, args=[world.a.reseller.paypal_account.notify_token])
+    unknown = reverse(name, args=["no-such-token"])
+    body = '{"id": "evt_walk", "type": "checkout.session.completed", "event_type": "X"}'
+    kept = PaypalIpn.objects.count()
+    transactions = LedgerTransaction.objects.count()
+    failures = []
+    for role in ROLES:
+        client = world.client_for(role)
+        answers = {
+            "get": (client.get(url), ENDPOINTS[name]["get"]),
+            "unsigned post": (
+                client.post(url, body, content_type="application/json"),
+                ENDPOINTS[name]["unsigned post"],
+            ),
+            "unknown token": (client.post(unknown, body, content_type="application/json"), 404),
+        }
+        for how, (answer, want) in answers.items():
+            where = f"{name}: {how} as {role}"
+            failures += header_failures(answer, signed_in=role != "anonymous", where=where)
+            if answer.status_code != want:
+                failures.append(f"{where}: {answer.status_code}, expected {want}")
+    assert not failures, "\n".join(failures)
+    assert PaypalIpn.objects.count() == kept + len(ROLES)
+    assert LedgerTransaction.objects.count() == transactions
