@@ -38,7 +38,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from audit.services import audit_record
 from core.errors import CodedError
@@ -59,6 +59,7 @@ from payments.models import CustomerPayment, PaymentEvent
 from payments.services.customer_checkout import card_available
 from payments.services.customer_payments import (
     customer_payment_credit,
+    customer_payment_flag_locked,
     customer_payment_lock,
     customer_payment_reverse_locked,
 )
@@ -476,7 +477,11 @@ def customer_card_taken_back(*, payment_id: int, note: Notification) -> str:
     if _event_once(payment, settlement, Outcome.APPLIED) is None:
         return "duplicate"
     taken = settlement.amount
-    what = _("Chargeback") if chargeback else _("Refund")
+    what = (
+        pgettext("money taken back", "Chargeback")
+        if chargeback
+        else pgettext("money taken back", "Refund")
+    )
     if payment.funding_id is None:
         # Never funded (its paid event never came): nothing to give back; not credited.
         customer_payment_reverse_locked(payment, reason=note.event_type)
@@ -551,14 +556,5 @@ def _post_refund(payment: CustomerPayment) -> bool:
 
 
 def _attention(payment: CustomerPayment, text: str) -> str:
-    payment.status = Status.FLAGGED
-    payment.attention = text[:300]
-    payment.save(update_fields=["status", "attention", "updated_at"])
-    audit_record(
-        actor=None,
-        action="customer_payment.flagged",
-        reseller=payment.reseller,
-        obj=payment,
-        data={"attention": payment.attention},
-    )
+    customer_payment_flag_locked(payment, attention=text)
     return "applied"

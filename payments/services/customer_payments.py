@@ -132,17 +132,24 @@ def _flag(*, payment_id: int, attention: str) -> CustomerPayment:
     payment = customer_payment_lock(payment_id)
     if payment.status not in CustomerPayment.WAITING:
         return payment
+    customer_payment_flag_locked(payment, attention=attention)
+    return payment
+
+
+def customer_payment_flag_locked(
+    payment: CustomerPayment, *, attention: str, actor=None, **data
+) -> None:
+    """Flag the (locked) payment for people, saying why, audited."""
     payment.status = Status.FLAGGED
     payment.attention = attention[:300]
     payment.save(update_fields=["status", "attention", "updated_at"])
     audit_record(
-        actor=None,
+        actor=actor,
         action="customer_payment.flagged",
         reseller=payment.reseller,
         obj=payment,
-        data={"attention": payment.attention},
+        data={"attention": payment.attention, **data},
     )
-    return payment
 
 
 def customer_payments_fund(*, reseller_id: int) -> int:
@@ -204,16 +211,7 @@ def _reverse_sale(payment: CustomerPayment, *, reason: str, actor) -> bool:
             idempotency_key=f"customer-payment:{payment.pk}",
         )
     except SaleReversalRefused as exc:
-        payment.status = Status.FLAGGED
-        payment.attention = str(exc)[:300]
-        payment.save(update_fields=["status", "attention", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="customer_payment.flagged",
-            reseller=payment.reseller,
-            obj=payment,
-            data={"attention": payment.attention, "reason": reason},
-        )
+        customer_payment_flag_locked(payment, attention=str(exc), actor=actor, reason=reason)
         return False
     payment.status = Status.REVERSED
     payment.reversal = reversal.transaction
