@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -15,10 +15,12 @@ from accounts.models import Membership
 from audit.models import AuditEvent
 from ledger.models import LedgerAccount
 from ledger.selectors import reseller_balance_expression
+from resellers.commission import commission_today
 from resellers.models import (
     MAX_SUBRESELLER_DEPTH,
     AdvertisingRequest,
     Branding,
+    CommissionPlan,
     Reseller,
     ResellerHostname,
     TermsAcceptance,
@@ -36,9 +38,21 @@ def _count_of(relation: str, model=Reseller) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def commission_in_force() -> Coalesce:
+    """A reseller row's commission rate today: its plan in force, else its flat rate."""
+    plan = CommissionPlan.objects.in_force(reseller_id=OuterRef("pk"), on=commission_today())
+    return Coalesce(
+        Subquery(plan.values("rate")[:1]),
+        F("commission_rate"),
+        output_field=DecimalField(max_digits=5, decimal_places=2),
+    )
+
+
 def sub_reseller_list(*, reseller: Reseller) -> QuerySet[Reseller]:
-    """The direct sub-resellers of a reseller."""
-    return Reseller.objects.children_of(reseller).annotate(customer_count=_count_of("customers"))
+    """The direct sub-resellers of a reseller, each with its commission rate in force."""
+    return Reseller.objects.children_of(reseller).annotate(
+        customer_count=_count_of("customers"), commission_in_force=commission_in_force()
+    )
 
 
 def reseller_dashboard_counts(*, reseller: Reseller) -> dict[str, int]:
@@ -62,7 +76,9 @@ def reseller_dashboard_counts(*, reseller: Reseller) -> dict[str, int]:
 def staff_reseller_list() -> QuerySet[Reseller]:
     """Every reseller, for operator staff."""
     return Reseller.objects.select_related("parent", "vat_check").annotate(
-        customer_count=_count_of("customers"), member_count=_count_of("memberships")
+        customer_count=_count_of("customers"),
+        member_count=_count_of("memberships"),
+        commission_in_force=commission_in_force(),
     )
 
 

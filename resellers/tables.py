@@ -21,7 +21,11 @@ class StaffResellerTable(tables.Table):
     )
     # djmoney's CurrencyField takes no verbose name (its first argument is the price field).
     currency = tables.Column(order_by=("currency",), verbose_name=_("Currency"))
-    commission_rate = PercentText()
+    commission_rate = PercentText(
+        accessor="commission_in_force",
+        order_by=("commission_in_force",),
+        verbose_name=Reseller._meta.get_field("commission_rate").verbose_name,
+    )
     customer_count = tables.Column(verbose_name=_("Customers"))
     member_count = tables.Column(verbose_name=_("Users"))
     created_at = DateTimeText(format="Y-m-d")
@@ -53,7 +57,11 @@ class SubResellerTable(tables.Table):
     )
     customer_count = tables.Column(verbose_name=_("Customers"))
     sales_credit = tables.Column(verbose_name=_("Sales credit"), attrs=_MONEY_CELL)
-    commission_rate = PercentText()
+    commission_rate = PercentText(
+        accessor="commission_in_force",
+        order_by=("commission_in_force",),
+        verbose_name=Reseller._meta.get_field("commission_rate").verbose_name,
+    )
 
     class Meta:
         model = Reseller
@@ -83,7 +91,11 @@ class SubResellerAccountTable(tables.Table):
         verbose_name=_("Actions"),
         orderable=False,
     )
-    commission_rate = PercentText()
+    commission_rate = PercentText(
+        accessor="commission_in_force",
+        order_by=("commission_in_force",),
+        verbose_name=Reseller._meta.get_field("commission_rate").verbose_name,
+    )
 
     class Meta:
         model = Reseller

@@ -206,3 +206,18 @@ def test_lock_accounts_reads_the_plan_the_orm_finds(with_customer, days_ago):
     expected = {-1: ("6", False), 0: ("6", False), 5: ("4", True), 40: (None, False)}[days_ago]
     rate = raw[0][3]
     assert (None if rate is None else str(rate.normalize()), raw[0][4]) == expected
+
+
+def test_reseller_lists_show_the_rate_of_the_plan_in_force(world):
+    """Staff's reseller list and the parent's sub-reseller pages show today's plan, not the
+    rate the reseller was created with; a plan from tomorrow changes nothing yet."""
+    child = world.a.child
+    today = commission_today()
+    _plan(child, today - dt.timedelta(days=3), "6.25")
+    _plan(child, today + dt.timedelta(days=1), "7.75")
+    staff = world.client_for("staff").get("/staff/resellers/").content.decode()
+    admin = world.client_for("admin")
+    subs = admin.get("/r/sub-resellers/").content.decode()
+    accounts = admin.get("/r/accounts/").content.decode()
+    for page in (staff, subs, accounts):
+        assert "6.25 %" in page and "7.75 %" not in page
