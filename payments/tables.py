@@ -424,7 +424,8 @@ class PaypalIpnTable(tables.Table):
 
     def render_received_at(self, record, value):
         url = reverse(self.detail_url, args=[record.pk])
-        return format_html('<a href="{}">{}</a>', url, value.strftime("%Y-%m-%d %H:%M:%S"))
+        when = date_format(localtime(value), "Y-m-d H:i:s")
+        return format_html('<a href="{}">{}</a>', url, when)
 
     def render_txn_id(self, value):
         return format_html('<span class="font-monospace">{}</span>', value)
