@@ -63,6 +63,8 @@ def test_apply_then_staff_approve(
     # The applicant has not confirmed the e-mail address: approving needs a confirmation.
     expect(staff.get_by_test_id("approval-warnings")).to_contain_text("not confirmed")
     screenshot(staff, "apply-06-staff-application")
+    # The approval asks for the commission plan the reseller starts on.
+    staff.get_by_label("Commission rate (%)", exact=True).fill("7.5")
     staff.get_by_test_id("approve-confirm").check()
     staff.get_by_role("button", name=re.compile("Approve")).click()
     expect(staff.locator(".alert-success")).to_contain_text("is approved")

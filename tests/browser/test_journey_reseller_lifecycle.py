@@ -99,6 +99,8 @@ def test_reseller_lifecycle(live_server, transactional_db, browser, page, screen
     mail.outbox.clear()
     # The applicant has not confirmed the e-mail address yet: staff approve anyway, knowingly.
     expect(staff.get_by_test_id("approval-warnings")).to_contain_text("not confirmed")
+    # The approval asks for the commission plan the reseller starts on.
+    staff.get_by_label("Commission rate (%)", exact=True).fill("7.5")
     staff.get_by_test_id("approve-confirm").check()
     staff.get_by_role("button", name=re.compile("Approve")).click()
     expect(staff.locator(".alert-success")).to_contain_text("is approved")
