@@ -32,6 +32,42 @@ SENTENCES = {
     "customer.reactivated": gettext_lazy("Customer reactivated."),
     "customer.recharged": gettext_lazy("Customer recharged with %(amount)s."),
     "customer.suspended": gettext_lazy("Customer suspended."),
+    "customer.sale_reversed": gettext_lazy(
+        "Sale of %(amount)s reversed; commission taken back: %(commission_clawed)s from "
+        "commission credit, %(commission_owed)s owed."
+    ),
+    "customer_payment.created": gettext_lazy("Customer opened a card payment of %(amount)s."),
+    "customer_payment.opened": gettext_lazy("Customer opened a payment of %(amount)s."),
+    "customer_payment.paid": gettext_lazy("Customer's payment of %(amount)s confirmed."),
+    "customer_payment.credited": gettext_lazy(
+        "Customer's payment of %(amount)s credited as a recharge."
+    ),
+    "customer_payment.needs_funds": gettext_lazy(
+        "Customer's payment of %(amount)s waits for sales credit."
+    ),
+    "customer_payment.flagged": gettext_lazy("Customer's payment needs attention: %(attention)s"),
+    "customer_payment.mismatch": gettext_lazy(
+        "Customer's card payment did not match its order: %(detail)s"
+    ),
+    "customer_payment.reversed": gettext_lazy(
+        "Customer's payment taken back; %(amount)s reversed: %(reason)s"
+    ),
+    "invoice.render_retried": gettext_lazy("Invoice %(number)s: its document prepared again."),
+    "invoice_export.requested": gettext_lazy("Invoices of %(month)s exported."),
+    "paypal_ipn.applied": gettext_lazy("PayPal notification %(txn_id)s applied."),
+    "paypal_ipn.duplicate": gettext_lazy("PayPal notification %(txn_id)s was already applied."),
+    "paypal_ipn.ignored": gettext_lazy("PayPal notification %(txn_id)s ignored."),
+    "paypal_ipn.pending": gettext_lazy("PayPal notification %(txn_id)s waits for its check."),
+    "paypal_ipn.recorded": gettext_lazy(
+        "PayPal notification %(txn_id)s (%(payment_status)s) needs attention."
+    ),
+    "paypal_ipn.rejected": gettext_lazy(
+        "PayPal notification %(txn_id)s refused and needs attention."
+    ),
+    "reseller.commission_plan_set": gettext_lazy(
+        "Commission plan set: %(rate)s %% from %(effective_from)s."
+    ),
+    "reseller_paypal.set": gettext_lazy("PayPal account for customers set (%(receiver_email)s)."),
     "hostname.activated": gettext_lazy("Own host name %(hostname)s activated."),
     "hostname.dns_checked": gettext_lazy("DNS of %(hostname)s checked."),
     "hostname.removed": gettext_lazy("Own host name %(hostname)s removed."),
@@ -99,6 +135,9 @@ SENTENCES = {
 }
 
 
+# Facts that are amounts in the event's `currency`: written as the reader's language writes money.
+MONEY_FACTS = frozenset({"amount", "commission_clawed", "commission_owed"})
+
 # (action, fact) → {code: label}: filled by the apps that own the choices.
 _LABELS: dict[tuple[str, str], dict[str, object]] = {}
 
@@ -130,7 +169,7 @@ def audit_sentence(action: str, data: dict | None = None) -> str:
             value = "—"
         elif isinstance(value, str) and value in labels:
             value = labels[value]
-        elif key == "amount" and data.get("currency"):
+        elif key in MONEY_FACTS and data.get("currency"):
             value = money_display(value, data["currency"])
         elif key == "amount":  # events recorded before they named the currency
             value = _number(value)

@@ -225,6 +225,7 @@ def _reverse_sale(payment: CustomerPayment, *, reason: str, actor) -> bool:
         data={
             "reason": reason,
             "amount": str(reversal.amount),
+            "currency": payment.currency,
             "commission_clawed": str(reversal.commission_clawed),
             "commission_owed": str(reversal.commission_owed),
         },
@@ -249,7 +250,7 @@ def customer_payment_reverse_locked(payment: CustomerPayment, *, reason: str, ac
         action="customer_payment.reversed",
         reseller=payment.reseller,
         obj=payment,
-        data={"reason": reason, "amount": "0"},
+        data={"reason": reason, "amount": "0", "currency": payment.currency},
     )
     return True
 

@@ -48,3 +48,34 @@ def test_every_sentence_is_translated_in_every_language():
         with translation.override(language):
             untranslated = [a for a, s in SENTENCES.items() if str(s) == english[a]]
         assert untranslated == [], (language, untranslated)
+
+
+def test_every_action_the_code_records_has_its_sentence():
+    """Each `action="app.verb"` an audit_record call writes (and the IPN's per-outcome ones)
+    is told as a sentence, not as "Other event (…)"."""
+    import re
+    from pathlib import Path
+
+    from payments.models import PaypalIpn
+
+    root = Path(__file__).resolve().parents[2]
+    recorded = set()
+    for path in root.glob("*/**/*.py"):
+        if path.parts[len(root.parts)] in {"tests", ".venv", "bench"}:
+            continue
+        recorded |= set(re.findall(r'action="([a-z_]+\.[a-z_.]+)"', path.read_text("utf-8")))
+    recorded |= {f"paypal_ipn.{outcome}" for outcome in PaypalIpn.Outcome.values}
+    assert len(recorded) > 60
+    assert sorted(recorded - set(SENTENCES)) == []
+
+
+def test_a_reversed_sale_says_what_commission_came_back_and_what_is_owed():
+    data = {
+        "amount": "20.0000",
+        "currency": "EUR",
+        "commission_clawed": "1.5000",
+        "commission_owed": "0.5000",
+    }
+    assert audit_sentence("customer.sale_reversed", data) == (
+        "Sale of €20.00 reversed; commission taken back: €1.50 from commission credit, €0.50 owed."
+    )
