@@ -137,6 +137,8 @@ SENTENCES = {
 
 # Facts that are amounts in the event's `currency`: written as the reader's language writes money.
 MONEY_FACTS = frozenset({"amount", "commission_clawed", "commission_owed"})
+# Facts that are plain numbers (a rate): written with the reader's decimal sign.
+NUMBER_FACTS = frozenset({"rate"})
 
 # (action, fact) → {code: label}: filled by the apps that own the choices.
 _LABELS: dict[tuple[str, str], dict[str, object]] = {}
@@ -171,7 +173,7 @@ def audit_sentence(action: str, data: dict | None = None) -> str:
             value = labels[value]
         elif key in MONEY_FACTS and data.get("currency"):
             value = money_display(value, data["currency"])
-        elif key == "amount":  # events recorded before they named the currency
+        elif key == "amount" or key in NUMBER_FACTS:  # amounts before they named the currency
             value = _number(value)
         facts[key] = value
     return str(sentence) % facts

@@ -79,3 +79,12 @@ def test_a_reversed_sale_says_what_commission_came_back_and_what_is_owed():
     assert audit_sentence("customer.sale_reversed", data) == (
         "Sale of €20.00 reversed; commission taken back: €1.50 from commission credit, €0.50 owed."
     )
+
+
+def test_a_rate_is_written_as_the_language_writes_numbers():
+    data = {"rate": "7.50", "effective_from": "2026-12-01"}
+    assert audit_sentence("reseller.commission_plan_set", data) == (
+        "Commission plan set: 7.50 % from 2026-12-01."
+    )
+    with translation.override("de"):
+        assert "7,50" in audit_sentence("reseller.commission_plan_set", data)
