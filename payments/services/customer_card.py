@@ -31,11 +31,10 @@ for staff.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -44,7 +43,6 @@ from audit.services import audit_record
 from core.errors import CodedError
 from core.money import money_display
 from customers.models import Customer
-from customers.selectors import recharge_amounts
 from ledger.models import LedgerAccount, LedgerTransaction
 from ledger.services import InsufficientFunds, OperatorAccount, ledger_post, reseller_account
 from payments.gateways.base import (
@@ -56,7 +54,7 @@ from payments.gateways.base import (
 )
 from payments.gateways.registry import gateway
 from payments.models import CustomerPayment, PaymentEvent
-from payments.services.customer_checkout import card_available
+from payments.services.customer_checkout import card_available, customer_payment_open
 from payments.services.customer_payments import (
     customer_payment_credit,
     customer_payment_flag_locked,
@@ -83,18 +81,12 @@ class CustomerCardError(CodedError):
     code = "customer-card"
     message = gettext_lazy("This card payment cannot be made.")
     messages = {
-        "card-unavailable": gettext_lazy("Paying by card is not available."),
-        "amount-invalid": gettext_lazy("Choose one of the amounts offered."),
-        "not-possible": gettext_lazy(
-            "Your account cannot be topped up at the moment. Please contact your provider."
-        ),
         "provider-unavailable": gettext_lazy(
             "The payment provider could not be reached. Nothing was charged; please try again "
             "in a few minutes."
         ),
         "provider-refused": gettext_lazy("The payment provider refused the payment."),
     }
-    fields = {"amount-invalid": "amount"}
 
 
 # --- Offering and opening ---------------------------------------------------------------------
@@ -105,59 +97,13 @@ def customer_card_available(*, reseller: Reseller) -> bool:
     return card_available(reseller=reseller)
 
 
-def _new_reference() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "CP" + "".join(secrets.choice(alphabet) for _ in range(12))
-
-
-def _amount(customer: Customer, amount) -> Decimal:
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, TypeError, ValueError):
-        raise CustomerCardError("amount-invalid") from None
-    if not value.is_finite() or value not in recharge_amounts(reseller=customer.reseller):
-        raise CustomerCardError("amount-invalid")
-    return value
-
-
 def customer_card_open(*, customer: Customer, amount, form_key: str) -> CustomerPayment:
-    """Open the customer's card payment (status created). The same form sent twice
-    (`form_key`) answers the payment it opened the first time."""
-    reseller = customer.reseller
-    if not customer_card_available(reseller=reseller):
-        raise CustomerCardError("card-unavailable")
-    if (
-        reseller.is_blocked
-        or reseller.status != Reseller.Status.APPROVED
-        or customer.status != Customer.Status.ACTIVE
-    ):
-        raise CustomerCardError("not-possible")
-    value = _amount(customer, amount)
-    existing = CustomerPayment.objects.filter(customer=customer, form_key=form_key).first()
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic(durable=True):
-            payment = CustomerPayment.objects.create(
-                reseller=reseller,
-                customer=customer,
-                provider=STRIPE,
-                amount=value,
-                currency=str(reseller.currency),
-                reference=_new_reference(),
-                form_key=form_key,
-            )
-            audit_record(
-                actor=customer.user,
-                action="customer_payment.created",
-                reseller=reseller,
-                obj=payment,
-                data={"amount": str(value), "currency": payment.currency, "provider": STRIPE},
-            )
-    except IntegrityError:
-        # The same form, sent twice at once: the other request opened it.
-        return CustomerPayment.objects.get(customer=customer, form_key=form_key)
-    return payment
+    """Open the customer's card payment (status created): the portal's one way of opening a
+    customer's payment (customer_checkout.customer_payment_open) with the card as provider.
+    The same form sent twice (`form_key`) answers the payment it opened the first time."""
+    return customer_payment_open(
+        customer=customer, amount=amount, provider=STRIPE, form_key=form_key
+    )
 
 
 def customer_card_start(
@@ -208,18 +154,6 @@ def customer_card_start(
                 payload=result.raw,
             )
     return locked
-
-
-def customer_card_checkout(
-    *, customer: Customer, amount, form_key: str, success_url: str, cancel_url: str
-) -> CustomerPayment:
-    """Open the payment and its Checkout Session: its `checkout_url` is where the customer
-    pays. `{reference}` in the addresses becomes the payment's reference."""
-    payment = customer_card_open(customer=customer, amount=amount, form_key=form_key)
-    return customer_card_start(payment=payment, success_url=success_url, cancel_url=cancel_url)
-
-
-# --- Events -----------------------------------------------------------------------------------
 
 
 def _event(payment: CustomerPayment, **fields) -> PaymentEvent:

@@ -58,7 +58,7 @@ def card_available(*, reseller) -> bool:
     """Whether the reseller's customers may pay by card: the operator's Stripe is configured
     and the reseller takes no PayPal payments of its own (the issue: card "for resellers
     without PayPal")."""
-    if not method_available("stripe"):
+    if not method_available("stripe") or reseller.status != reseller.Status.APPROVED:
         return False
     return not ResellerPaypal.objects.filter(reseller=reseller, enabled=True).exists()
 

@@ -15,6 +15,7 @@ from core.errors import show_error
 from core.net import portal_url
 from core.ui import paginated
 from payments import selectors
+from payments.errors import CustomerTopUpError
 from payments.models import CustomerPayment
 from payments.services.customer_card import (
     OPEN,
@@ -50,7 +51,7 @@ def customer_topup_card(request):
         payment = customer_card_start(
             payment=payment, success_url=back, cancel_url=f"{back}?cancelled=1"
         )
-    except CustomerCardError as exc:
+    except (CustomerCardError, CustomerTopUpError) as exc:
         show_error(request, exc, form)
         return allow_stripe(topup_page(request, form, status=400))
     response = redirect(payment.checkout_url)
